@@ -1,0 +1,1 @@
+"""The default rule pack: one YAML file per rule, shipped as package data (twinscan.rules)."""

@@ -1,0 +1,96 @@
+"""Classify a path: what kind of artifact it is and which environment it belongs to.
+
+Classifiers are tried in order; the first that knows the environment wins.
+Later artifact kinds (compose stages, Kubernetes overlays, workflow jobs)
+decide per value inside the file; a file-level answer here is their default.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .model import Target
+
+COMPRESSED = (".gz", ".br", ".zst")
+_KINDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    ((".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts"), "javascript"),
+    ((".html", ".htm"), "html"),
+    ((".map",), "sourcemap"),
+    ((".json", ".webmanifest"), "json"),
+    ((".yml", ".yaml"), "yaml"),
+    ((".rsc", ".txt", ".css", ".svg", ".xml"), "text"),
+)
+
+#: Environment aliases found in file names, normalised.
+ALIASES = {
+    "production": "production", "prod": "production", "prd": "production", "live": "production",
+    "development": "development", "dev": "development", "develop": "development",
+    "test": "test", "testing": "test", "ci": "test",
+    "staging": "staging", "stage": "staging", "stg": "staging",
+    "example": "example", "sample": "example", "template": "example", "defaults": "example", "dist": "example",
+    "local": "local",
+}
+DEFAULT_PRODUCTION = ("production", "prod", "live")
+_DOTENV_MODE = re.compile(r"^\.env\.(?P<mode>[a-z0-9_-]+)(?:\.local)?$")
+_DOTENV_SUFFIX = re.compile(r"^(?:.*\.)?(?P<mode>[a-z0-9_-]+)\.env$")
+
+
+def artifact_kind(path: str) -> str:
+    name = posixpath.basename(path.replace("\\", "/")).lower()
+    for ext in COMPRESSED:
+        if name.endswith(ext) and len(name) > len(ext):
+            name = name[: -len(ext)]
+            break
+    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+        return "dotenv"
+    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
+        return "dockerfile"
+    for exts, kind in _KINDS:
+        if name.endswith(exts):
+            return kind
+    return "text"
+
+
+def dotenv_environment(name: str) -> tuple[str, str] | None:
+    """(environment, reason) from a dotenv file name, or None when it says nothing."""
+    name = name.lower()
+    if name == ".env":
+        return "production", "`.env` is loaded in every mode, production included"
+    if name == ".env.local":
+        return "local", "`.env.local` holds a developer's local overrides"
+    m = _DOTENV_MODE.match(name) or _DOTENV_SUFFIX.match(name)
+    if not m:
+        return None
+    mode = m.group("mode")
+    env = ALIASES.get(mode, mode)
+    return env, f"file name `{name}` names the {env} environment"
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """Decide each file's Target from its path and the run's settings."""
+
+    environment: str | None = None  # --environment: what the whole run is
+    production_environments: Sequence[str] = DEFAULT_PRODUCTION
+    rules: Sequence[Callable[[str, str], tuple[str, str] | None]] = ()  # (path, kind) -> (env, reason)
+
+    def is_production(self, env: str) -> bool:
+        prod = {ALIASES.get(e, e) for e in self.production_environments} | set(self.production_environments)
+        return env in prod
+
+    def classify(self, path: str) -> Target:
+        kind = artifact_kind(path)
+        if self.environment:
+            env = ALIASES.get(self.environment.lower(), self.environment.lower())
+            return Target(kind, env, self.is_production(env), f"--environment {self.environment}")
+        for rule in self.rules:
+            answer = rule(path, kind)
+            if answer:
+                return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
+        if kind == "dotenv":
+            answer = dotenv_environment(posixpath.basename(path.replace("\\", "/")))
+            if answer:
+                return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
+        return Target(kind, "production", True, "every path named is a production target")

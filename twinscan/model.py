@@ -1,0 +1,66 @@
+"""The records that flow from classify to report."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a file is and which environment it belongs to."""
+
+    kind: str  # javascript, html, sourcemap, json, dotenv, yaml, text, …
+    environment: str  # production, development, staging, test, example, …
+    production: bool
+    reason: str  # why: "named on the command line", "file name `.env.staging`", …
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    confidence: str
+    path: str
+    line: int
+    column: int
+    end_column: int
+    match: str  # the text as it appears, userinfo redacted
+    url: str  # normalised, userinfo redacted
+    host: str
+    port: int | None
+    key: str | None
+    context: str  # string, template, comment, value, code, unknown
+    environment: str
+    production: bool
+    blocking: bool
+    reason: str
+    snippet: str
+    fingerprint: str = ""
+    title: str = ""
+    offset: int = 0  # byte offset of the match in the (decoded) file
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    message: str
+    production: bool  # an error in a production target makes the scan incomplete
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    bytes_scanned: int = 0
+    scanned: bool = False

@@ -1,0 +1,296 @@
+"""Open a file for the byte pass: sniff its content, decode what servers ship, window it.
+
+Memory stays flat in file size: large files are scanned through a sliding
+``mmap`` window (or a read buffer for decoded streams) with an overlap longer
+than any match, so a 100 MB single-line bundle costs one window.
+Nothing here ever writes; files are opened read-only and never followed into
+FIFOs or devices (the walker only hands over regular files).
+"""
+from __future__ import annotations
+
+import io
+import mmap
+import os
+import zlib
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+WINDOW = 16 << 20  # bytes of new data per window
+OVERLAP = 4096  # > the longest match; starts are reported only in the new part
+LOOKBEHIND = 64  # bytes kept before a window (protocol-relative delimiters, keys)
+SNIFF = 8192
+SMALL = 1 << 20  # files up to this size are read, not mapped
+
+# Magic numbers of binary formats a build directory holds (checked before NUL bytes).
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "PNG image"), (0, b"\xff\xd8\xff", "JPEG image"), (0, b"GIF8", "GIF image"),
+    (0, b"wOFF", "WOFF font"), (0, b"wOF2", "WOFF2 font"), (0, b"\x00\x01\x00\x00", "TrueType font"),
+    (0, b"OTTO", "OpenType font"), (0, b"PK\x03\x04", "ZIP archive"), (0, b"%PDF-", "PDF document"),
+    (0, b"\x00asm", "WebAssembly module"), (0, b"\x7fELF", "ELF executable"), (0, b"MZ", "Windows executable"),
+    (0, b"\xcf\xfa\xed\xfe", "Mach-O executable"), (0, b"\xca\xfe\xba\xbe", "Mach-O/Java class file"),
+    (0, b"\x00\x00\x01\x00", "ICO image"), (0, b"OggS", "Ogg media"), (0, b"ID3", "MP3 audio"),
+    (0, b"\x1aE\xdf\xa3", "WebM/Matroska media"), (4, b"ftyp", "MP4/AVIF/HEIF media"),
+    (0, b"BZh", "bzip2 data"), (0, b"\xfd7zXZ\x00", "xz data"), (0, b"7z\xbc\xaf'\x1c", "7-Zip archive"),
+    (0, b"SQLite format 3\x00", "SQLite database"), (257, b"ustar", "tar archive"),
+)
+_GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
+
+
+class ReadError(Exception):
+    """The file could not be fully read or decoded."""
+
+
+class NotText(Exception):
+    """The file is binary and is skipped (the message says what it is)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_decoded: int = 256 << 20  # bytes of decompressed or transcoded text per file
+    max_ratio: int = 200  # decompressed:compressed ratio before it counts as a bomb
+
+
+@dataclass
+class Window:
+    buf: bytes | memoryview  # covers [base, base + len(buf))
+    base: int
+    lo: int  # report match starts in [lo, hi), absolute offsets
+    hi: int
+
+
+def sniff_binary(head: bytes) -> str | None:
+    for off, magic, what in _MAGIC:
+        if head[off:off + len(magic)] == magic:
+            return what
+    if b"\x00" in head:
+        return "binary data (NUL bytes)"
+    return None
+
+
+class Opened:
+    """A file ready for the byte pass, with its decoded text available on demand."""
+
+    def __init__(self, fs_path: str, limits: Limits, data: bytes | None = None):
+        self.fs_path = fs_path  # for standard input: the --stdin-name
+        self.limits = limits
+        self.data = data  # standard input, already in memory
+        self.decoding = ""  # "gzip", "brotli", "zstd", "utf-16" or "" (raw bytes)
+        try:
+            with self._open() as f:
+                head = f.read(SNIFF)
+                self.size = len(data) if data is not None else os.fstat(f.fileno()).st_size
+        except FileNotFoundError:
+            raise ReadError("file vanished before it could be read") from None
+        except OSError as exc:
+            raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+        self.decoding = self._choose(head)
+
+    def _open(self):
+        return io.BytesIO(self.data) if self.data is not None else open(self.fs_path, "rb")
+
+    def _choose(self, head: bytes) -> str:
+        name = self.fs_path.lower()
+        if head.startswith(_GZIP):
+            return "gzip"
+        if head.startswith(_ZSTD):
+            return "zstd"
+        if name.endswith(".br"):
+            return "brotli"
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16"
+        what = sniff_binary(head)
+        if what:
+            raise NotText(what)
+        return ""
+
+    # -- windows for the byte pass -------------------------------------------
+    def windows(self) -> Iterator[Window]:
+        if self.decoding == "utf-16":
+            yield from _memory_windows(self.text())
+        elif self.decoding:
+            yield from _stream_windows(self._decoded_stream())
+        elif self.size <= SMALL or self.data is not None:
+            yield from _memory_windows(self._read_all())
+        else:
+            yield from self._mmap_windows()
+
+    def _read_all(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        try:
+            with open(self.fs_path, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise ReadError("file vanished during the scan") from None
+        except OSError as exc:
+            raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+
+    def _mmap_windows(self) -> Iterator[Window]:
+        gran = mmap.ALLOCATIONGRANULARITY
+        try:
+            f = open(self.fs_path, "rb")
+        except OSError as exc:
+            raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            lo = 0
+            while lo < size:
+                hi = min(lo + WINDOW, size)
+                start = max(0, lo - LOOKBEHIND) // gran * gran
+                stop = min(size, hi + OVERLAP)
+                try:
+                    mm = mmap.mmap(f.fileno(), stop - start, offset=start, access=mmap.ACCESS_READ)
+                except (OSError, ValueError) as exc:
+                    raise ReadError(f"cannot map: {exc}") from None
+                try:
+                    view = memoryview(mm)
+                    try:
+                        yield Window(view, start, lo, hi)
+                    finally:
+                        view.release()
+                finally:
+                    mm.close()
+                lo = hi
+
+    # -- decoded content -----------------------------------------------------
+    def _decoded_stream(self) -> Callable[[int], bytes]:
+        """A read(n) over the decompressed bytes, enforcing size and ratio limits."""
+        try:
+            f = self._open()
+        except OSError as exc:
+            raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+        limits, kind = self.limits, self.decoding
+        state = {"in": 0, "out": 0, "done": False}
+        pending = bytearray()
+        if kind == "gzip":
+            dec = [zlib.decompressobj(wbits=47)]
+
+            def more(n: int) -> bytes:
+                d = dec[0]
+                if d.eof:  # another member may follow (`cat a.gz b.gz` is valid gzip)
+                    data = d.unused_data + _feed(f, state)
+                    if not data.strip(b"\x00"):
+                        state["done"] = True
+                        return b""
+                    dec[0] = d = zlib.decompressobj(wbits=47)
+                else:
+                    data = d.unconsumed_tail or _feed(f, state)
+                    if not data:
+                        raise ReadError("gzip data is truncated")
+                return d.decompress(data, n)
+        elif kind == "zstd":
+            import zstandard
+
+            reader = zstandard.ZstdDecompressor().stream_reader(_Counting(f, state))
+
+            def more(n: int) -> bytes:
+                out = reader.read(n)
+                if not out:
+                    state["done"] = True
+                return out
+        else:  # brotli
+            import brotli
+
+            b = brotli.Decompressor()
+
+            def more(n: int) -> bytes:
+                if b.is_finished():
+                    state["done"] = True
+                    return b""
+                data = b"" if not b.can_accept_more_data() else _feed(f, state)
+                if not data and b.can_accept_more_data():
+                    raise ReadError("brotli data is truncated")
+                return b.process(data, output_buffer_limit=n)
+
+        def read(n: int) -> bytes:
+            while len(pending) < n and not state["done"]:
+                try:
+                    chunk = more(n)
+                except ReadError:
+                    f.close()
+                    raise
+                except Exception as exc:  # zlib.error, brotli.error, zstd errors
+                    f.close()
+                    raise ReadError(f"{kind} data is corrupt: {exc}") from None
+                pending.extend(chunk)
+                state["out"] += len(chunk)
+                if state["out"] > limits.max_decoded:
+                    f.close()
+                    raise ReadError(f"{kind} data expands past the {limits.max_decoded >> 20} MiB limit (--max-decoded-size)")
+                if state["out"] > (1 << 20) and state["out"] > limits.max_ratio * max(state["in"], 1):
+                    f.close()
+                    raise ReadError(f"{kind} data expands more than {limits.max_ratio}:1 (a decompression bomb?)")
+            out = bytes(pending[:n])
+            del pending[:n]
+            if state["done"] and not pending:
+                f.close()
+            return out
+
+        return read
+
+    def text(self) -> bytes:
+        """The whole decoded content (UTF-8 for UTF-16 files), within the limits."""
+        if self.decoding == "utf-16":
+            data = self._read_all()
+            if len(data) > self.limits.max_decoded:
+                raise ReadError("UTF-16 file is larger than the decoding limit")
+            try:
+                return data.decode("utf-16").encode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ReadError(f"invalid UTF-16: {exc.reason} at byte {exc.start}") from None
+        if self.decoding:
+            read = self._decoded_stream()
+            parts = []
+            while True:
+                chunk = read(WINDOW)
+                if not chunk:
+                    return b"".join(parts)
+                parts.append(chunk)
+        return self._read_all()
+
+
+class _Counting:
+    """File wrapper that counts compressed bytes read (for the ratio limit)."""
+
+    def __init__(self, f, state):
+        self.f, self.state = f, state
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.state["in"] += len(data)
+        return data
+
+
+def _feed(f, state) -> bytes:
+    data = f.read(1 << 16)
+    state["in"] += len(data)
+    return data
+
+
+def _memory_windows(data: bytes) -> Iterator[Window]:
+    size = len(data)
+    view = memoryview(data)
+    lo = 0
+    while True:
+        hi = min(lo + WINDOW, size)
+        start = max(0, lo - LOOKBEHIND)
+        yield Window(view[start:min(size, hi + OVERLAP)], start, lo, hi)
+        if hi >= size:
+            return
+        lo = hi
+
+
+def _stream_windows(read: Callable[[int], bytes]) -> Iterator[Window]:
+    """Windows over a stream: keep LOOKBEHIND + OVERLAP bytes of the previous one."""
+    buf = read(WINDOW + OVERLAP)
+    base = lo = 0
+    while True:
+        more = read(WINDOW) if len(buf) - (lo - base) >= WINDOW + OVERLAP else b""
+        end = base + len(buf)
+        hi = min(lo + WINDOW, end) if more else end
+        yield Window(buf, base, lo, hi)
+        if not more:
+            return
+        keep_from = max(base, hi - LOOKBEHIND)
+        buf = buf[keep_from - base:] + more
+        base, lo = keep_from, hi

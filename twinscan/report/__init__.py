@@ -1,0 +1,51 @@
+"""Reporters: one module per output format, each with ``render(report, color) -> str``.
+
+Formats are loaded lazily by name, so a run pays only for the one it prints.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from ..model import FileError, Finding, Skipped
+
+#: format name -> module (relative to this package)
+FORMATS = {"text": ".text", "json": ".json_"}
+
+EXIT_CLEAN, EXIT_BLOCKING, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    errors: list[FileError]
+    skipped: list[Skipped]
+    files_scanned: int
+    bytes_scanned: int
+    seconds: float
+    engine: str
+    config_path: str | None = None
+    verbose: bool = False
+    quiet: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def incomplete(self) -> bool:
+        return any(e.production for e in self.errors)
+
+    @property
+    def exit_code(self) -> int:
+        if self.blocking:
+            return EXIT_BLOCKING
+        if self.incomplete:
+            return EXIT_INCOMPLETE
+        return EXIT_CLEAN
+
+
+def render(fmt: str, report: Report, color: bool = False) -> str:
+    module = importlib.import_module(FORMATS[fmt], __name__)
+    return module.render(report, color)

@@ -1,0 +1,42 @@
+"""JSON output, a public contract (version 1; see README "JSON output").
+
+Additive changes keep ``version: 1``; removing or renaming a field bumps it.
+"""
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from . import Report
+
+FINDING_FIELDS = (
+    "rule", "title", "severity", "confidence", "path", "line", "column", "end_column", "offset",
+    "match", "url", "host", "port", "key", "context", "environment", "production", "blocking",
+    "reason", "snippet", "fingerprint",
+)
+
+
+def document(report: Report) -> dict:
+    findings = [{k: getattr(f, k) for k in FINDING_FIELDS} for f in report.findings]
+    return {
+        "version": 1,
+        "tool": {"name": "twinscan", "version": __version__, "engine": report.engine},
+        "findings": findings,
+        "errors": [{"path": e.path, "message": e.message, "production": e.production} for e in report.errors],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        "summary": {
+            "blocking": len(report.blocking),
+            "reported": len(report.findings),
+            "errors": len(report.errors),
+            "files": report.files_scanned,
+            "bytes": report.bytes_scanned,
+            "seconds": round(report.seconds, 3),
+            "incomplete": report.incomplete,
+            "exit_code": report.exit_code,
+            "config": report.config_path,
+        },
+    }
+
+
+def render(report: Report, color: bool = False) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,71 @@
+"""Human output: findings grouped by file, then one summary line."""
+from __future__ import annotations
+
+from itertools import groupby
+
+from . import Report
+
+
+def _style(color: bool):
+    if not color:
+        return lambda text, **_: text
+    import click
+
+    return click.style
+
+
+def human_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+def summary_line(report: Report, color: bool = False) -> str:
+    s = _style(color)
+    nb, nr = len(report.blocking), len(report.findings)
+    parts = [
+        s(f"{nb} blocking", fg="red", bold=True) if nb else s("0 blocking", fg="green"),
+        f"{nr - nb} reported",
+        f"{report.files_scanned} files",
+        human_bytes(report.bytes_scanned),
+        f"{report.seconds:.2f} s",
+    ]
+    line = " · ".join(parts)
+    if report.incomplete:
+        n = sum(1 for e in report.errors if e.production)
+        line += s(f" · scan incomplete: {n} file{'s' if n != 1 else ''} in a production target could not be read", fg="yellow", bold=True)
+    return line
+
+
+def render(report: Report, color: bool = False) -> str:
+    s = _style(color)
+    out: list[str] = []
+    shown = report.findings if not report.quiet else report.blocking
+    for path, group in groupby(shown, key=lambda f: f.path):
+        out.append(s(path, bold=True, underline=True))
+        for f in group:
+            tag = s("BLOCKING", fg="red", bold=True) if f.blocking else s("reported", fg="yellow")
+            out.append(f"  {f.line}:{f.column}  {tag}  {s(f.rule, fg='cyan')}  {f.url}")
+            detail = [f"{f.environment}"]
+            if f.key:
+                detail.append(f"key {f.key}")
+            detail.append(f"in {f.context}")
+            detail.append(f"confidence {f.confidence}")
+            out.append(s("      " + " · ".join(detail), dim=True))
+            out.append(s(f"      why: {f.reason}", dim=True))
+            out.append(f"      {f.snippet}")
+        out.append("")
+    for e in report.errors:
+        label = s("error", fg="red", bold=True) if e.production else s("warning", fg="yellow")
+        out.append(f"{label}: {e.path}: {e.message}")
+    if report.verbose:
+        for sk in report.skipped:
+            out.append(s(f"skipped: {sk.path}: {sk.reason}", dim=True))
+        out.append(s(f"engine: {report.engine}; config: {report.config_path or 'none (defaults)'}", dim=True))
+    if report.errors or (report.verbose and report.skipped):
+        out.append("")
+    if not report.quiet or report.exit_code:
+        out.append(summary_line(report, color))
+    return "\n".join(out) + ("\n" if out else "")

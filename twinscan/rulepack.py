@@ -1,0 +1,215 @@
+"""Rules are data: load `rules/*.yaml`, validate them, and add `--twin-url` patterns.
+
+A rule's ``pattern`` describes what follows the URL *opener* (``https://``,
+``//`` and their escaped forms). The opener is shared by every rule and added
+by :mod:`twinscan.engine`, which is what lets the stdlib fallback factor it
+out. Patterns are written in lower case and matched case-insensitively, in the
+regex subset that Hyperscan, RE2 and Python ``re`` agree on.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Iterable
+
+SEVERITIES = ("error", "warning", "note")
+CONFIDENCES = ("high", "medium", "low")
+SCHEMES = ("http", "https", "ws", "wss")
+VERIFIERS = ("loopback", "unspecified")
+
+#: A slash as bundlers write it: plain, JSON-escaped, or as a JS escape.
+SEP = r"(?:/|\\/|\\u002f|\\x2f)"
+#: End of a host name or path segment (the next byte is not part of it).
+END = r"(?:[^a-z0-9_.-]|$)"
+
+_FIELDS = {
+    "id", "title", "severity", "confidence", "schemes", "protocol_relative", "verify",
+    "keywords", "pattern", "template", "what", "why", "example", "fix", "examples",
+}
+# Constructs outside the common subset of Hyperscan, RE2 and `re`.
+_FORBIDDEN = [
+    (re.compile(r"\(\?[=!]"), "look-ahead"),
+    (re.compile(r"\(\?<[=!]"), "look-behind"),
+    (re.compile(r"\\[1-9]"), "back-reference"),
+    (re.compile(r"\(\?P?<[A-Za-z_]"), "named group"),
+    (re.compile(r"\(\?P[=>]"), "named back-reference"),
+    (re.compile(r"\(\?[aiLmsux-]+[:)]"), "inline flag (rules are always case-insensitive)"),
+    (re.compile(r"\\[AZbBzG]"), "anchor other than $"),
+    (re.compile(r"(?<!\\)\^(?![^\[]*\])"), "^ anchor"),
+    (re.compile(r"[*+}]\+|[*+}?]\?(?!:)"), "possessive or lazy quantifier"),
+]
+# `(a+)+`, `(a*)*`, `(x|y+)*`: a repeated group that ends in a repetition can match
+# one string in exponentially many ways under a backtracking engine.
+_UNBOUNDED_NESTED = re.compile(r"[*+}]\)(?:[*+]|\{[0-9]+,\})")
+
+
+class RuleError(ValueError):
+    """A rule file or a twin-URL pattern is invalid (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+    confidence: str
+    schemes: tuple[str, ...]
+    protocol_relative: bool
+    pattern: str  # lower-case regex for the part after the opener; {SEP} expanded
+    keywords: tuple[str, ...]
+    what: str
+    why: str
+    fix: str
+    example: str = ""
+    verify: str | None = None
+    source: str = ""  # where the rule came from (file name or config)
+    examples: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def check_pattern(pattern: str, where: str) -> None:
+    """Reject syntax outside the Hyperscan/RE2/`re` common subset."""
+    for rx, what in _FORBIDDEN:
+        if rx.search(pattern):
+            raise RuleError(f"{where}: pattern uses {what}, which Hyperscan, RE2 and Python re do not all support")
+    if _UNBOUNDED_NESTED.search(pattern):
+        raise RuleError(f"{where}: pattern nests unbounded repetition (catastrophic backtracking risk)")
+    stripped = re.sub(r"\\.", "", pattern)
+    if stripped != stripped.lower():
+        raise RuleError(f"{where}: write the pattern in lower case (matching is case-insensitive)")
+    try:
+        re.compile(pattern.encode())
+    except re.error as exc:
+        raise RuleError(f"{where}: invalid regular expression: {exc}") from None
+
+
+def _rule_from_mapping(data: Any, source: str) -> Rule | None:
+    if not isinstance(data, dict):
+        raise RuleError(f"{source}: a rule file must hold a mapping")
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise RuleError(f"{source}: unknown rule field {unknown[0]!r}")
+    for key in ("id", "title", "severity", "what", "why", "fix"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise RuleError(f"{source}: rule field {key!r} is required and must be text")
+    rid = data["id"]
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", rid):
+        raise RuleError(f"{source}: rule id {rid!r} must be lower-case kebab-case")
+    if data["severity"] not in SEVERITIES:
+        raise RuleError(f"{source}: severity must be one of {', '.join(SEVERITIES)}")
+    confidence = data.get("confidence", "medium")
+    if confidence not in CONFIDENCES:
+        raise RuleError(f"{source}: confidence must be one of {', '.join(CONFIDENCES)}")
+    schemes = tuple(data.get("schemes", SCHEMES))
+    if not schemes or any(s not in SCHEMES for s in schemes):
+        raise RuleError(f"{source}: schemes must be a non-empty subset of {', '.join(SCHEMES)}")
+    verify = data.get("verify")
+    if verify is not None and verify not in VERIFIERS:
+        raise RuleError(f"{source}: verify must be one of {', '.join(VERIFIERS)}")
+    keywords = data.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+        raise RuleError(f"{source}: keywords must be a list of literal strings")
+    if data.get("template"):
+        pattern = ""
+    else:
+        if not isinstance(data.get("pattern"), str):
+            raise RuleError(f"{source}: rule {rid} needs a pattern")
+        if not keywords:
+            raise RuleError(f"{source}: rule {rid} needs at least one literal keyword")
+        pattern = data["pattern"].replace("{SEP}", SEP)
+        check_pattern(pattern, f"{source}: rule {rid}")
+    return Rule(
+        id=rid, title=data["title"].strip(), severity=data["severity"], confidence=confidence,
+        schemes=schemes, protocol_relative=bool(data.get("protocol_relative", False)),
+        pattern=pattern, keywords=tuple(k.lower() for k in keywords), what=data["what"].strip(),
+        why=data["why"].strip(), fix=data["fix"].strip(), example=str(data.get("example", "")).strip(),
+        verify=verify, source=source, examples=dict(data.get("examples") or {}),
+    )
+
+
+def _yaml_load(text: str) -> Any:
+    import yaml  # lazily: pre-commit runs pay every import
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+
+
+def builtin_rule_files() -> list[tuple[str, str]]:
+    """(name, text) of every rule file shipped in the package, sorted by name."""
+    root = resources.files("twinscan.rules")
+    out = [(p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".yaml")]
+    return sorted(out)
+
+
+def load_builtin_rules() -> list[Rule]:
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for name, text in builtin_rule_files():
+        rule = _rule_from_mapping(_yaml_load(text), f"rules/{name}")
+        if rule.id in seen:
+            raise RuleError(f"rules/{name}: duplicate rule id {rule.id}")
+        seen.add(rule.id)
+        rules.append(rule)
+    return rules
+
+
+_TWIN_URL = re.compile(
+    r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>[a-z0-9*._-]+)(?::(?P<port>[0-9]{1,5}))?(?P<path>/[^\s?#]*)?$"
+)
+_LABEL = r"[a-z0-9-]+"
+
+
+def twin_url_pattern(spec: str) -> tuple[str, tuple[str, ...]]:
+    """Compile a ``--twin-url`` spec to (pattern after the opener, schemes).
+
+    ``*`` in the host matches one or more DNS labels; a path is a prefix (a
+    trailing ``/`` demands a deeper path, otherwise the segment must end).
+    """
+    m = _TWIN_URL.match(spec.strip().lower())
+    if not m or not m.group("host").strip("*."):
+        raise RuleError(f"twin URL {spec!r}: expected a host glob with an optional path, e.g. twins.*.yourco.com or yourco.com/twins/")
+    scheme = m.group("scheme")
+    if scheme and scheme not in SCHEMES:
+        raise RuleError(f"twin URL {spec!r}: scheme must be one of {', '.join(SCHEMES)}")
+    labels = m.group("host").split(".")
+    if any(not lab or (lab != "*" and "*" in lab) for lab in labels):
+        raise RuleError(f"twin URL {spec!r}: '*' must stand for whole labels, as in twins.*.yourco.com")
+    host = r"\.".join(f"(?:{_LABEL}\\.)*{_LABEL}" if lab == "*" else re.escape(lab) for lab in labels)
+    port = f":{m.group('port')}" if m.group("port") else "(?::[0-9]{1,5})?"
+    path = m.group("path") or ""
+    parts = [p for p in path.split("/")]
+    if path and path != "/":
+        segs = [re.escape(p) for p in parts[1:]]
+        trailing = segs and segs[-1] == ""
+        body = SEP.join(s for s in segs if s != "" or False)
+        pat = host + port + SEP + body + (SEP if trailing else END)
+    else:
+        pat = host + r"\.?" + port + END
+    check_pattern(pat.replace(SEP, "/"), f"twin URL {spec!r}")
+    return pat, ((scheme,) if scheme else SCHEMES)
+
+
+def org_rules(template: Rule, specs: Iterable[str]) -> list[Rule]:
+    """One concrete rule per twin-URL spec, sharing the template's id and text."""
+    out = []
+    for spec in specs:
+        pattern, schemes = twin_url_pattern(spec)
+        out.append(Rule(
+            id=template.id, title=template.title, severity=template.severity, confidence=template.confidence,
+            schemes=schemes, protocol_relative=template.protocol_relative, pattern=pattern,
+            keywords=tuple(k for k in re.split(r"[*/:]", spec.lower()) if len(k) > 2),
+            what=template.what, why=template.why, fix=template.fix, example=template.example,
+            source=f"twin URL {spec}",
+        ))
+    return out
+
+
+def build_ruleset(twin_urls: Iterable[str] = ()) -> list[Rule]:
+    """The rules to run: built-in rules, with the template expanded per twin URL."""
+    rules: list[Rule] = []
+    for rule in load_builtin_rules():
+        if rule.pattern:
+            rules.append(rule)
+        else:
+            rules.extend(org_rules(rule, twin_urls))
+    return rules

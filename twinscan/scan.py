@@ -1,0 +1,280 @@
+"""The data path for one run: walk → classify → read → match → extract → decide."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from . import extract
+from .classify import Classifier
+from .decide import decide, fingerprint
+from .engine import PROTOCOL_RELATIVE, Engine, build_expressions, make_engine
+from .model import FileError, FileResult, Finding, Skipped, Target
+from .reader import Limits, NotText, Opened, ReadError, Window
+from .rulepack import Rule
+from .urls import TWIN_PORTS, URL, VERIFY, parse_at
+from .walk import Item
+
+SNIPPET = 60  # characters of context on each side of a hit
+PARALLEL_MIN_BYTES = 24 << 20
+PARALLEL_MIN_FILES = 8
+_CONT = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes (not characters)
+
+
+@dataclass
+class Settings:
+    rules: Sequence[Rule]
+    classifier: Classifier
+    engine: str = "auto"
+    limits: Limits = field(default_factory=Limits)
+    jobs: int = 0  # 0: one per core when the input is large
+
+
+@dataclass
+class ScanResult:
+    files: list[FileResult]
+    seconds: float
+    engine: str
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.files for f in r.findings]
+
+    @property
+    def errors(self) -> list[FileError]:
+        return [e for r in self.files for e in r.errors]
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        return [s for r in self.files for s in r.skipped]
+
+    @property
+    def bytes_scanned(self) -> int:
+        return sum(r.bytes_scanned for r in self.files)
+
+    @property
+    def files_scanned(self) -> int:
+        return sum(1 for r in self.files if r.scanned)
+
+
+def _chars(b: bytes | memoryview) -> int:
+    b = bytes(b)
+    return len(b) - (len(b) - len(b.translate(None, _CONT)))
+
+
+class _Lines:
+    """Line and character column of increasing offsets, across windows."""
+
+    def __init__(self) -> None:
+        self.pos = 0
+        self.line = 1
+        self.col = 0  # characters between the line start and pos
+
+    def advance(self, w: Window, to: int) -> None:
+        seg = bytes(w.buf[self.pos - w.base:to - w.base])
+        nl = seg.count(b"\n")
+        if nl:
+            self.line += nl
+            self.col = _chars(seg[seg.rfind(b"\n") + 1:])
+        else:
+            self.col += _chars(seg)
+        self.pos = to
+
+
+@dataclass
+class _Raw:
+    rule: Rule
+    url: URL
+    line: int
+    column: int
+    end_column: int
+    match: str
+    snippet: str
+    hit: extract.Hit
+
+
+def _redact(text: str, url: URL) -> str:
+    if url.userinfo:
+        return text.replace(url.userinfo + "@", "***@")
+    return text
+
+
+def _one_line(b: bytes) -> str:
+    s = b.decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() else " " for ch in s)
+
+
+class FileScanner:
+    """Scans one file at a time with a compiled engine (one per process)."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None):
+        self.s = settings
+        self.engine = engine or make_engine(settings.engine, settings.rules)
+        self.exprs = build_expressions(settings.rules)
+
+    def _confirm(self, w: Window, covered: int) -> tuple[list[tuple[Rule, URL]], int]:
+        out = []
+        cands = self.engine.candidates(w.buf, w.lo - w.base, w.hi - w.base)
+        i = 0
+        while i < len(cands):
+            start = cands[i][0]
+            group = []
+            while i < len(cands) and cands[i][0] == start:
+                group.append(cands[i][1])
+                i += 1
+            if w.base + start < covered:
+                continue
+            seen_rules = set()
+            for ei in group:
+                e = self.exprs[ei]
+                if e.rule_index in seen_rules:
+                    continue
+                rule = self.s.rules[e.rule_index]
+                url = parse_at(w.buf, start, e.kind == PROTOCOL_RELATIVE)
+                if url is None or (rule.verify and not VERIFY[rule.verify](url.host)):
+                    continue
+                seen_rules.add(e.rule_index)
+                out.append((rule, URL(**{**url.__dict__, "start": w.base + url.start, "end": w.base + url.end})))
+            if seen_rules:
+                covered = max(covered, max(u.end for _, u in out[-len(seen_rules):]))
+        return out, covered
+
+    def scan(self, item: Item) -> FileResult:
+        target = self.s.classifier.classify(item.display)
+        res = FileResult(item.display)
+        try:
+            opened = Opened(item.fs_path, self.s.limits, data=item.data)
+        except NotText as exc:
+            res.skipped.append(Skipped(item.display, f"binary: {exc}"))
+            return res
+        except ReadError as exc:
+            res.errors.append(FileError(item.display, str(exc), target.production))
+            return res
+        raws: list[_Raw] = []
+        lines = _Lines()
+        covered = 0
+        total = 0
+        try:
+            for w in opened.windows():
+                found, covered = self._confirm(w, covered)
+                for rule, url in found:
+                    raws.append(self._raw(w, lines, rule, url))
+                lines.advance(w, w.hi)
+                total = w.hi
+        except ReadError as exc:
+            res.errors.append(FileError(item.display, str(exc), target.production))
+        res.bytes_scanned = total
+        res.scanned = not res.errors
+        if raws:
+            self._finish(res, target, opened, raws)
+        return res
+
+    def _raw(self, w: Window, lines: _Lines, rule: Rule, url: URL) -> _Raw:
+        lines.advance(w, url.start)
+        s, e = url.start - w.base, url.end - w.base
+        lo = max(0, s - 256)
+        prefix = bytes(w.buf[lo:s])
+        prefix = prefix[prefix.rfind(b"\n") + 1:]
+        raw = bytes(w.buf[s:e])
+        match = _redact(raw.decode("utf-8", "replace"), url)
+        before = _one_line(prefix[-SNIPPET * 2:])[-SNIPPET:]
+        rest = _one_line(bytes(w.buf[e:e + SNIPPET * 4]).split(b"\n", 1)[0].rstrip(b"\r"))
+        after = rest[:SNIPPET]
+        cut_before = len(_one_line(prefix)) > len(before)
+        snippet = ("…" if cut_before else "") + before + match + after + ("…" if len(rest) > len(after) else "")
+        hit = extract.Hit(url.start, url.end, prefix)
+        return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
+
+    def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw]) -> None:
+        cache: dict[str, bytes | None] = {}
+
+        def text() -> bytes | None:
+            if "t" not in cache:
+                try:
+                    cache["t"] = opened.text()
+                except ReadError:
+                    cache["t"] = None
+            return cache["t"]
+
+        note = extract.annotate(target.kind, [r.hit for r in raws], text)
+        if note:
+            res.skipped.append(Skipped(res.path, note))
+        for r in raws:
+            blocking, reason = decide(target, r.rule, r.hit.context)
+            confidence = r.rule.confidence
+            if r.url.port in TWIN_PORTS:
+                confidence = "high"
+                reason += f"; port {r.url.port} is a WonderTwin default"
+            url = r.url.normalized()
+            res.findings.append(Finding(
+                rule=r.rule.id, severity=r.rule.severity, confidence=confidence, path=res.path,
+                line=r.line, column=r.column, end_column=r.end_column, match=r.match, url=url,
+                host=r.url.host, port=r.url.port, key=r.hit.key, context=r.hit.context,
+                environment=target.environment, production=target.production, blocking=blocking,
+                reason=reason, snippet=r.snippet, fingerprint=fingerprint(r.rule.id, url, res.path),
+                title=r.rule.title, offset=r.url.start,
+            ))
+
+
+# -- parallel driver ----------------------------------------------------------
+_worker: FileScanner | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker
+    _worker = FileScanner(settings)
+
+
+def _scan_in_worker(item: Item) -> FileResult:
+    assert _worker is not None
+    return _worker.scan(item)
+
+
+def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """Scan every item; in parallel across cores when the input is large."""
+    t0 = time.perf_counter()
+    items = list(items)
+    total = sum(i.size for i in items)
+    jobs = settings.jobs or (os.cpu_count() or 1)
+    parallel = jobs > 1 and len(items) >= PARALLEL_MIN_FILES and total >= PARALLEL_MIN_BYTES
+    results: list[FileResult] = []
+    scanner = None
+    if parallel:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        ctx = multiprocessing.get_context(method)
+        # biggest first, so one large file does not finish last alone
+        order = sorted(items, key=lambda i: -i.size)
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
+            done_bytes = 0
+            for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=4)):
+                results.append(r)
+                done_bytes += item.size
+                if progress:
+                    progress(len(results), done_bytes)
+        engine_name = make_engine_name(settings)
+    else:
+        scanner = FileScanner(settings)
+        done_bytes = 0
+        for item in items:
+            results.append(scanner.scan(item))
+            done_bytes += item.size
+            if progress:
+                progress(len(results), done_bytes)
+        engine_name = scanner.engine.name
+    results.sort(key=lambda r: r.path)
+    for r in results:
+        r.findings.sort(key=lambda f: (f.line, f.column, f.rule))
+    return ScanResult(results, time.perf_counter() - t0, engine_name)
+
+
+def make_engine_name(settings: Settings) -> str:
+    from .engine import hyperscan_available
+
+    if settings.engine == "auto":
+        return "hyperscan" if hyperscan_available() else "re"
+    return settings.engine

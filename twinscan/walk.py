@@ -1,0 +1,135 @@
+"""Walk the named paths: regular files only, excludes applied, symlink loops never followed."""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+#: Directories skipped inside a walked tree unless --no-default-excludes:
+#: dependencies and caches are not what a deploy ships as built output.
+DEFAULT_EXCLUDES = (".git/", ".hg/", ".svn/", "node_modules/", ".next/cache/", "__pycache__/", ".venv/", ".tox/")
+
+
+@dataclass(frozen=True)
+class Item:
+    display: str  # the path as the user named it, joined with the path inside
+    fs_path: str
+    size: int
+    data: bytes | None = None  # standard input, read into memory
+
+
+@dataclass(frozen=True)
+class Note:
+    path: str
+    reason: str
+    error: bool = False  # True: could not be read (counts toward an incomplete scan)
+
+
+@dataclass
+class Walker:
+    excludes: Sequence[str] = ()
+    ignore_files: Sequence[tuple[str, Sequence[str]]] = ()  # (directory, patterns) from .twinscanignore
+    respect_gitignore: bool = False
+    follow_symlinks: bool = False
+    default_excludes: bool = True
+    notes: list[Note] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        import pathspec
+
+        self._ps = pathspec
+        pats = list(self.excludes) + (list(DEFAULT_EXCLUDES) if self.default_excludes else [])
+        self._exclude = pathspec.GitIgnoreSpec.from_lines(pats)
+        self._ignores = [(os.path.abspath(d), pathspec.GitIgnoreSpec.from_lines(p)) for d, p in self.ignore_files]
+
+    def _ignored(self, abspath: str, rel: str, is_dir: bool, git: list) -> str | None:
+        suffix = "/" if is_dir else ""
+        if rel and self._exclude.match_file(rel + suffix):
+            return "excluded"
+        for base, spec in self._ignores + git:
+            if abspath == base or not abspath.startswith(base + os.sep):
+                continue
+            if spec.match_file(os.path.relpath(abspath, base).replace(os.sep, "/") + suffix):
+                return "ignored by " + (".gitignore" if (base, spec) in git else ".twinscanignore")
+        return None
+
+    def walk(self, roots: Sequence[str]) -> Iterator[Item]:
+        for root in roots:
+            yield from self._walk_root(root)
+
+    def _walk_root(self, root: str) -> Iterator[Item]:
+        try:
+            st = os.stat(root)  # named paths are followed
+        except FileNotFoundError:
+            self.notes.append(Note(root, "no such file or directory", error=True))
+            return
+        except OSError as exc:
+            self.notes.append(Note(root, f"cannot access: {exc.strerror}", error=True))
+            return
+        if stat.S_ISREG(st.st_mode):
+            yield Item(os.path.normpath(root), root, st.st_size)
+            return
+        if not stat.S_ISDIR(st.st_mode):
+            self.notes.append(Note(root, "not a regular file (FIFO, socket or device): not opened"))
+            return
+        git = self._gitignores_above(root) if self.respect_gitignore else []
+        yield from self._walk_dir(root, root, "", {(st.st_dev, st.st_ino)}, git)
+
+    def _gitignores_above(self, root: str) -> list:
+        out = []
+        d = os.path.abspath(root)
+        while True:
+            if os.path.exists(os.path.join(d, ".gitignore")) and d != os.path.abspath(root):
+                out.append(self._load_gitignore(d))
+            if os.path.exists(os.path.join(d, ".git")) or os.path.dirname(d) == d:
+                break
+            d = os.path.dirname(d)
+        return [g for g in out if g]
+
+    def _load_gitignore(self, d: str):
+        try:
+            with open(os.path.join(d, ".gitignore"), encoding="utf-8", errors="replace") as f:
+                return (d, self._ps.GitIgnoreSpec.from_lines(f.read().splitlines()))
+        except OSError:
+            return None
+
+    def _walk_dir(self, root: str, path: str, rel: str, ancestors: set, git: list) -> Iterator[Item]:
+        if self.respect_gitignore:
+            g = self._load_gitignore(path) if os.path.exists(os.path.join(path, ".gitignore")) else None
+            git = git + [g] if g else git
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.notes.append(Note(os.path.normpath(path), f"cannot list directory: {exc.strerror}", error=True))
+            return
+        for entry in entries:
+            erel = f"{rel}/{entry.name}" if rel else entry.name
+            display = os.path.normpath(os.path.join(root, erel))
+            try:
+                is_link = entry.is_symlink()
+                if is_link and not self.follow_symlinks:
+                    self.notes.append(Note(display, "symbolic link not followed (use --follow-symlinks)"))
+                    continue
+                st = entry.stat(follow_symlinks=True)
+            except FileNotFoundError:
+                self.notes.append(Note(display, "dangling symbolic link" if entry.is_symlink() else "vanished during the walk"))
+                continue
+            except OSError as exc:
+                self.notes.append(Note(display, f"cannot access: {exc.strerror}", error=True))
+                continue
+            is_dir = stat.S_ISDIR(st.st_mode)
+            why = self._ignored(os.path.abspath(entry.path), erel, is_dir, git)
+            if why:
+                continue
+            if is_dir:
+                key = (st.st_dev, st.st_ino)
+                if key in ancestors:
+                    self.notes.append(Note(display, "symbolic link loop: not followed again"))
+                    continue
+                yield from self._walk_dir(root, entry.path, erel, ancestors | {key}, git)
+            elif stat.S_ISREG(st.st_mode):
+                yield Item(display, entry.path, st.st_size)
+            else:
+                self.notes.append(Note(display, "not a regular file (FIFO, socket or device): not opened"))
