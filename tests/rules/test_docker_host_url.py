@@ -1,0 +1,11 @@
+from ..conftest import scan_bytes
+from ._common import check_examples
+
+
+def test_examples(engine):
+    check_examples("docker-host-url", engine)
+
+
+def test_dockerfile_env_line(engine):
+    f = scan_bytes(b"FROM node:22\nENV STRIPE_API_BASE=http://host.docker.internal:4111\n", "Dockerfile", engine).findings[0]
+    assert (f.rule, f.line, f.column, f.key) == ("docker-host-url", 2, 21, "STRIPE_API_BASE")
