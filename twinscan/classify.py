@@ -37,12 +37,17 @@ _DOTENV_MODE = re.compile(r"^\.env\.(?P<mode>[a-z0-9_-]+)(?:\.local)?$")
 _DOTENV_SUFFIX = re.compile(r"^(?:.*\.)?(?P<mode>[a-z0-9_-]+)\.env$")
 
 
-def artifact_kind(path: str) -> str:
+def base_name(path: str) -> str:
+    """The file name, lower case, without a compression suffix (`app.js.gz` → `app.js`)."""
     name = posixpath.basename(path.replace("\\", "/")).lower()
     for ext in COMPRESSED:
         if name.endswith(ext) and len(name) > len(ext):
-            name = name[: -len(ext)]
-            break
+            return name[: -len(ext)]
+    return name
+
+
+def artifact_kind(path: str) -> str:
+    name = base_name(path)
     if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
         return "dotenv"
     if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
@@ -90,7 +95,7 @@ class Classifier:
             if answer:
                 return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
         if kind == "dotenv":
-            answer = dotenv_environment(posixpath.basename(path.replace("\\", "/")))
+            answer = dotenv_environment(base_name(path))
             if answer:
                 return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
         return Target(kind, "production", True, "every path named is a production target")

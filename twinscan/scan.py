@@ -143,6 +143,14 @@ class FileScanner:
 
     def scan(self, item: Item) -> FileResult:
         target = self.s.classifier.classify(item.display)
+        try:
+            return self._scan(item, target)
+        except Exception as exc:  # a bug must cost one file, reported, never the run
+            res = FileResult(item.display)
+            res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); please report it", target.production))
+            return res
+
+    def _scan(self, item: Item, target: Target) -> FileResult:
         res = FileResult(item.display)
         try:
             opened = Opened(item.fs_path, self.s.limits, data=item.data)
@@ -183,7 +191,8 @@ class FileScanner:
         rest = _one_line(bytes(w.buf[e:e + SNIPPET * 4]).split(b"\n", 1)[0].rstrip(b"\r"))
         after = rest[:SNIPPET]
         cut_before = len(_one_line(prefix)) > len(before)
-        snippet = ("…" if cut_before else "") + before + match + after + ("…" if len(rest) > len(after) else "")
+        shown = match if len(match) <= 200 else match[:199] + "…"
+        snippet = ("…" if cut_before else "") + before + shown + after + ("…" if len(rest) > len(after) else "")
         hit = extract.Hit(url.start, url.end, prefix)
         return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
 

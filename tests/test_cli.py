@@ -1,0 +1,227 @@
+"""The command line contract: exit codes, formats, config, stdin, output files."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from twinscan import __version__
+
+from .conftest import ROOT, cli, cli_json, run_process
+
+SCHEMA = json.loads((ROOT / "twinscan" / "report" / "schema-v1.json").read_text())
+VITE8 = ROOT / "fixtures" / "builds" / "vite8-twin-local"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A small app repository: a prod build, env files, a git marker."""
+    (tmp_path / ".git").mkdir()
+    dist = tmp_path / "dist" / "assets"
+    dist.mkdir(parents=True)
+    (dist / "index-BdtEMBbM.js").write_text('const d=`https://api.stripe.com`;fetch(`${d}/v1`)')
+    (tmp_path / ".env.development").write_text("VITE_STRIPE_BASE_URL=http://localhost:4111\n")
+    (tmp_path / ".env.production").write_text("VITE_STRIPE_BASE_URL=https://api.stripe.com\n")
+    return tmp_path
+
+
+def test_exit_0_when_clean(repo):
+    r = cli([repo])
+    assert r.exit_code == 0, r.output
+    assert "0 blocking · 1 reported · 3 files" in r.output  # .env.development is reported only
+
+
+def test_exit_1_on_a_blocking_finding(repo):
+    (repo / ".env.production").write_text("VITE_STRIPE_BASE_URL=http://localhost:4111\n")
+    r = cli([repo])
+    assert r.exit_code == 1
+    assert "BLOCKING" in r.output and ".env.production" in r.output
+
+
+def test_exit_2_on_usage_errors(repo):
+    assert cli(["--format", "yaml", repo]).exit_code == 2
+    r = cli([repo / "missing"])
+    assert r.exit_code == 2 and "no such file or directory" in r.output
+    r = cli(["--twin-url", "ftp://x.com", repo])
+    assert r.exit_code == 2 and "scheme must be one of" in r.output
+
+
+def test_exit_2_on_config_errors_naming_key_and_file(repo):
+    (repo / "twinscan.yaml").write_text("twin_urls: [twins.*.yourco.com]\nexclude_paths: [x]\n")
+    r = cli([repo / "dist"])
+    assert r.exit_code == 2
+    assert "unknown key `exclude_paths`" in r.output and str(repo / "twinscan.yaml") in r.output
+    (repo / "twinscan.yaml").write_text("respect_gitignore: sometimes\n")
+    r = cli([repo])
+    assert r.exit_code == 2 and "`respect_gitignore` must be true or false" in r.output
+    (repo / "twinscan.yaml").write_text("twin_urls: [\n")
+    r = cli([repo])
+    assert r.exit_code == 2 and "invalid YAML" in r.output
+
+
+def test_exit_3_when_a_production_file_cannot_be_read(repo):
+    (repo / "dist" / "app.js.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 20)  # truncated gzip
+    code, doc = cli_json([repo])
+    assert code == 3
+    assert doc["summary"]["incomplete"] is True
+    assert doc["errors"][0]["path"].endswith("app.js.gz") and doc["errors"][0]["production"]
+
+
+def test_blocking_wins_over_incomplete(repo):
+    (repo / "dist" / "app.js.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 20)
+    (repo / ".env").write_text("API=http://localhost:4111\n")
+    assert cli([repo]).exit_code == 1
+
+
+def test_unreadable_file_outside_production_is_a_warning(repo):
+    (repo / ".env.staging.gz").write_bytes(b"\x1f\x8b\x08\x00")
+    code, doc = cli_json([repo])
+    assert code == 0 and doc["errors"][0]["production"] is False
+
+
+def test_config_is_discovered_upward_and_in_pyproject(repo):
+    (repo / "dist" / "assets" / "x.js").write_text('a="https://twins.staging.yourco.com/stripe"')
+    assert cli([repo / "dist"]).exit_code == 0
+    (repo / "pyproject.toml").write_text('[project]\nname="x"\n[tool.twinscan]\ntwin_urls = ["twins.*.yourco.com"]\n')
+    code, doc = cli_json([repo / "dist"])
+    assert code == 1 and doc["summary"]["config"] == str(repo / "pyproject.toml")
+    (repo / ".twinscan.yaml").write_text("twin_urls: []\n")  # nearer file of higher precedence
+    assert cli([repo / "dist"]).exit_code == 0
+
+
+def test_explicit_config_and_missing_config(repo, tmp_path):
+    r = cli(["--config", tmp_path / "nope.yaml", repo])
+    assert r.exit_code == 2 and "cannot read config" in r.output
+
+
+def test_environment_flag_makes_the_run_non_production(repo):
+    (repo / ".env.production").write_text("VITE_STRIPE_BASE_URL=http://localhost:4111\n")
+    code, doc = cli_json(["--environment", "staging", repo])
+    assert code == 0
+    assert {f["environment"] for f in doc["findings"]} == {"staging"}
+    assert all("--environment staging" in f["reason"] for f in doc["findings"])
+
+
+def test_relative_paths_stay_relative(repo):
+    (repo / ".env").write_text("A=http://localhost:4111\n")
+    code, doc = cli_json(["dist", ".env"], cwd=repo)
+    assert [f["path"] for f in doc["findings"]] == [".env"]
+    code, doc = cli_json([repo.name], cwd=repo.parent)
+    assert {f["path"] for f in doc["findings"]} == {f"{repo.name}/.env", f"{repo.name}/.env.development"}
+
+
+def test_json_is_a_valid_versioned_document(repo):
+    (repo / ".env").write_text("A=http://u:p@localhost:4111/x\n")
+    code, doc = cli_json([repo, VITE8])
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["version"] == 1 and doc["tool"]["version"] == __version__
+    assert doc["summary"]["exit_code"] == code == 1
+    assert doc["summary"]["blocking"] == sum(f["blocking"] for f in doc["findings"])
+    f = next(f for f in doc["findings"] if f["path"].endswith("/.env"))
+    assert (f["rule"], f["line"], f["column"], f["key"], f["url"]) == ("loopback-url", 1, 3, "A", "http://***@localhost:4111/x")
+
+
+def test_fingerprints_survive_a_rebuild_with_new_hashes(tmp_path):
+    a = tmp_path / "a" / "assets"
+    b = tmp_path / "b" / "assets"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    (a / "index-BdtEMBbM.js").write_text('x;const d="http://localhost:4111"')
+    (b / "index-Zq81kPpa.js").write_text('y;y;const d="http://localhost:4111"')
+    _, da = cli_json(["assets"], cwd=tmp_path / "a")
+    _, db = cli_json(["assets"], cwd=tmp_path / "b")
+    assert da["findings"][0]["fingerprint"] == db["findings"][0]["fingerprint"]
+
+
+def test_output_file_gets_the_report_and_stderr_the_summary(repo, tmp_path):
+    (repo / ".env").write_text("A=http://localhost:4111\n")
+    out = tmp_path / "report.json"
+    p = run_process(["--format", "json", "--output", out, repo])
+    assert p.returncode == 1 and p.stdout == b""
+    assert json.loads(out.read_text())["summary"]["blocking"] == 1
+    assert b"1 blocking" in p.stderr
+
+
+def test_stdin_with_a_name_that_decides_its_environment():
+    p = run_process(["--format", "json", "--stdin-name", ".env.test", "-"], input=b"A=http://localhost:4111\n")
+    doc = json.loads(p.stdout)
+    assert p.returncode == 0 and doc["findings"][0]["environment"] == "test"
+    assert doc["findings"][0]["path"] == ".env.test"
+    p = run_process(["-"], input=b"A=http://localhost:4111\n")
+    assert p.returncode == 1 and b"<stdin>" in p.stdout
+
+
+def test_quiet_prints_nothing_when_clean_and_only_blocking_otherwise(repo):
+    assert cli(["-q", repo]).output == ""
+    (repo / ".env").write_text("A=http://localhost:4111\n")
+    out = cli(["-q", repo]).output
+    assert ".env\n" in out and ".env.development" not in out
+
+
+def test_verbose_says_what_was_skipped_and_why(repo):
+    (repo / "dist" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    out = cli(["-v", repo]).output
+    assert "logo.png: binary: PNG image" in out
+    assert "engine:" in out
+
+
+def test_no_color_and_non_tty_output_has_no_escapes(repo):
+    (repo / ".env").write_text("A=http://localhost:4111\n")
+    assert "\x1b[" not in cli([repo]).output
+    assert "\x1b[" not in cli(["--no-color", repo]).output
+
+
+def test_version_and_help_document_exit_codes():
+    p = run_process(["--version"])
+    assert p.stdout.decode().strip() == f"twinscan {__version__}"
+    out = run_process(["--help"]).stdout.decode()
+    for code in ("0  clean", "1  at least one blocking", "2  usage", "3  the scan was incomplete"):
+        assert code in out
+
+
+def test_rules_command_documents_every_rule():
+    out = cli(["rules"]).output
+    for rid in ("wondertwin-hosted-url", "loopback-url", "unspecified-address-url", "docker-host-url", "org-twin-url"):
+        assert rid in out
+    assert out.count("Why is this bad?") == 5 and out.count("How to fix") == 5
+    doc = json.loads(cli(["rules", "--format", "json", "--twin-url", "twins.*.yourco.com"]).output)
+    assert next(r for r in doc if r["id"] == "org-twin-url")["patterns"]
+
+
+def test_rules_export_is_usable_by_ripgrep(tmp_path):
+    import shutil
+    import subprocess
+
+    rg = shutil.which("rg")
+    if not rg:
+        pytest.skip("ripgrep is not installed (the benchmark's comparison needs it; .ci/run installs it)")
+    pats = tmp_path / "pats.txt"
+    pats.write_text(cli(["rules", "--export", "rg"]).output)
+    target = VITE8 / "index.html"
+    p = subprocess.run([rg, "-i", "-o", "-f", pats, target], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("http://localhost:")  # the candidate, up to the host boundary
+
+
+def test_no_traceback_on_internal_error(repo, monkeypatch):
+    import twinscan.urls
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated bug")
+
+    (repo / ".env").write_text("A=http://localhost:4111\n")
+    monkeypatch.setattr("twinscan.scan.parse_at", boom)
+    code, doc = cli_json([repo])
+    assert code == 3
+    assert "internal error while scanning (RuntimeError: simulated bug)" in doc["errors"][0]["message"]
+
+
+def test_scanned_tree_is_left_untouched(repo):
+    (repo / ".env").write_text("A=http://localhost:4111\n")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in repo.rglob("*") if p.is_file()}
+    names = sorted(os.listdir(repo))
+    cli([repo])
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in repo.rglob("*") if p.is_file()}
+    assert before == after and sorted(os.listdir(repo)) == names
