@@ -88,6 +88,7 @@ class Walker:
         return [g for g in out if g]
 
     def _load_gitignore(self, d: str):
+        d = os.path.abspath(d)
         try:
             with open(os.path.join(d, ".gitignore"), encoding="utf-8", errors="replace") as f:
                 return (d, self._ps.GitIgnoreSpec.from_lines(f.read().splitlines()))

@@ -1,0 +1,56 @@
+import pytest
+
+from twinscan.classify import Classifier, artifact_kind
+from twinscan.decide import logical_path
+
+
+@pytest.mark.parametrize("name,env,production", [
+    (".env", "production", True),
+    (".env.production", "production", True),
+    (".env.production.local", "production", True),
+    (".env.prod", "production", True),
+    ("app.production.env", "production", True),
+    (".env.development", "development", False),
+    (".env.development.local", "development", False),
+    (".env.test", "test", False),
+    (".env.staging", "staging", False),
+    (".env.example", "example", False),
+    (".env.local", "local", False),
+    (".env.qa", "qa", False),
+    (".env.production.gz", "production", True),
+])
+def test_dotenv_file_names_decide_the_environment(name, env, production):
+    t = Classifier().classify(f"web/{name}")
+    assert (t.kind, t.environment, t.production) == ("dotenv", env, production)
+    assert name.removesuffix(".gz") in t.reason or name == ".env"
+
+
+def test_other_files_are_production_when_named():
+    t = Classifier().classify("dist/assets/index-abc.js")
+    assert (t.kind, t.production, t.reason) == ("javascript", True, "every path named is a production target")
+
+
+def test_environment_override_and_production_names():
+    assert Classifier(environment="prod").classify(".env.development").production
+    assert not Classifier(environment="preview").classify("dist/a.js").production
+    c = Classifier(production_environments=["production", "qa"])
+    assert c.classify(".env.qa").production
+
+
+@pytest.mark.parametrize("path,kind", [
+    ("a.mjs", "javascript"), ("a.js.br", "javascript"), ("index.html", "html"), ("a.js.map", "sourcemap"),
+    ("Dockerfile.prod", "dockerfile"), ("compose.yaml", "yaml"), ("page.rsc", "text"), ("x.unknown", "text"),
+])
+def test_artifact_kinds(path, kind):
+    assert artifact_kind(path) == kind
+
+
+@pytest.mark.parametrize("path,logical", [
+    ("dist/assets/index-BdtEMBbM.js", "dist/assets/index-[hash].js"),
+    (".next/static/chunks/pages/_app-3f9a1c2b4d5e6f70.js", ".next/static/chunks/pages/_app-[hash].js"),
+    ("build/static/js/main.3f9a1c2b.chunk.js", "build/static/js/main.[hash].chunk.js"),
+    ("dist/assets/vendor.js", "dist/assets/vendor.js"),
+    ("dist/assets/index-DeyCErs_.js.map", "dist/assets/index-[hash].js.map"),
+])
+def test_logical_paths_strip_content_hashes(path, logical):
+    assert logical_path(path) == logical

@@ -1,0 +1,156 @@
+"""Reading: binary skipped by content, compressed siblings decoded within limits, huge lines flat."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zlib
+
+import brotli
+import pytest
+import zstandard
+
+from .conftest import cli_json
+
+JS = b'var a=1;const d=`http://localhost:4111`;\nfetch("https://api.wondertwin.dev/twins/stripe")'
+
+
+def test_binary_files_are_skipped_by_content_not_extension(tmp_path):
+    (tmp_path / "logo.js").write_bytes(b"\x89PNG\r\n\x1a\n" + b"http://localhost:4111")
+    (tmp_path / "font.woff2").write_bytes(b"wOF2" + b"http://localhost:4111")
+    (tmp_path / "data.bin").write_bytes(b"http://localhost:4111\x00\x00\x01")
+    (tmp_path / "image.svg").write_text('<svg><a href="http://localhost:4111"/></svg>')  # text: scanned
+    code, doc = cli_json([tmp_path])
+    assert code == 1
+    assert [f["path"].rsplit("/", 1)[1] for f in doc["findings"]] == ["image.svg"]
+    reasons = {s["path"].rsplit("/", 1)[1]: s["reason"] for s in doc["skipped"]}
+    assert reasons == {"logo.js": "binary: PNG image", "font.woff2": "binary: WOFF2 font",
+                       "data.bin": "binary: binary data (NUL bytes)"}
+
+
+@pytest.mark.parametrize("name,pack", [
+    ("app.js.gz", gzip.compress),
+    ("app.js.br", brotli.compress),
+    ("app.js.zst", lambda b: zstandard.ZstdCompressor().compress(b)),
+    ("app-chunk", gzip.compress),  # gzip without an extension: found by magic bytes
+])
+def test_compressed_siblings_report_positions_in_the_decoded_text(tmp_path, name, pack):
+    (tmp_path / name).write_bytes(pack(JS))
+    code, doc = cli_json([tmp_path])
+    assert code == 1
+    got = [(f["path"].rsplit("/", 1)[1], f["line"], f["column"], f["url"]) for f in doc["findings"]]
+    assert got == [(name, 1, 18, "http://localhost:4111"), (name, 2, 8, "https://api.wondertwin.dev/twins/stripe")]
+    if name.startswith("app.js"):
+        assert doc["findings"][0]["context"] == "template"  # parsed as JavaScript
+
+
+def test_concatenated_gzip_members_are_read(tmp_path):
+    (tmp_path / "a.js.gz").write_bytes(gzip.compress(b"x=1;\n") + gzip.compress(b'y="http://localhost:4111"'))
+    _, doc = cli_json([tmp_path])
+    assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 4)]
+
+
+@pytest.mark.parametrize("name,pack", [
+    ("bomb.js.gz", lambda b: gzip.compress(b, 9)),
+    ("bomb.js.br", brotli.compress),
+    ("bomb.js.zst", lambda b: zstandard.ZstdCompressor().compress(b)),
+])
+def test_decompression_bombs_stop_at_the_ratio_limit(tmp_path, name, pack):
+    (tmp_path / name).write_bytes(pack(b"\n" * (64 << 20)))
+    code, doc = cli_json([tmp_path])
+    assert code == 3
+    assert "a decompression bomb?" in doc["errors"][0]["message"]
+
+
+def test_decoded_size_limit_is_a_flag(tmp_path):
+    (tmp_path / "big.js.gz").write_bytes(gzip.compress(os.urandom(3 << 20).hex().encode()))
+    code, doc = cli_json(["--max-decoded-size", "2", tmp_path])
+    assert code == 3 and "2 MiB limit (--max-decoded-size)" in doc["errors"][0]["message"]
+    assert cli_json([tmp_path])[0] == 0
+
+
+@pytest.mark.parametrize("data,what", [
+    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 30, "corrupt"),
+    (gzip.compress(JS)[:-12], "truncated"),
+])
+def test_corrupt_compressed_files_are_per_file_errors(tmp_path, data, what):
+    (tmp_path / "x.js.gz").write_bytes(data)
+    (tmp_path / "ok.js").write_bytes(JS)
+    code, doc = cli_json([tmp_path])
+    assert code == 1  # the rest of the scan goes on and finds the blocking URL
+    assert what in doc["errors"][0]["message"] and doc["errors"][0]["path"].endswith("x.js.gz")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_bom(tmp_path, encoding):
+    text = "\ufeff# ünïcode\nVITE_STRIPE_BASE_URL=http://localhost:4111\n"
+    (tmp_path / ".env.production").write_bytes(text.encode(encoding))
+    code, doc = cli_json([tmp_path])
+    f = doc["findings"][0]
+    assert code == 1 and (f["line"], f["column"], f["key"]) == (2, 22, "VITE_STRIPE_BASE_URL")
+
+
+def test_columns_count_characters_not_bytes(tmp_path):
+    (tmp_path / "a.js").write_text('const s="żółć — 日本";const u="http://localhost:4111"', encoding="utf-8")
+    _, doc = cli_json([tmp_path])
+    assert doc["findings"][0]["column"] == 30  # 29 characters before it, 40 bytes
+
+
+def test_invalid_utf8_does_not_stop_the_scan(tmp_path):
+    (tmp_path / "a.js").write_bytes(b'x="\xff\xfe\xc3";y="http://localhost:4111"')
+    code, doc = cli_json([tmp_path])
+    assert code == 1 and doc["findings"][0]["column"] == 12  # each invalid byte counts as one U+FFFD
+
+
+def test_snippet_is_cut_around_the_hit_on_minified_lines(tmp_path):
+    (tmp_path / "a.js").write_bytes(b"a" * 5000 + b'"http://localhost:4111"' + b"b" * 5000)
+    f = cli_json([tmp_path])[1]["findings"][0]
+    assert f["snippet"] == "…" + "a" * 59 + '"http://localhost:4111"' + "b" * 59 + "…"  # 60 characters each side
+
+
+HUGE = textwrap.dedent("""
+    import json, os, resource, sys
+    path, engine = sys.argv[1], sys.argv[2]
+    from twinscan.cli import main
+    sys.argv = ["twinscan", "--format", "json", "--engine", engine, "--output", path + ".json", path]
+    try:
+        main()
+    except SystemExit as e:
+        code = e.code
+    print(json.dumps({"code": code, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+""")
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "re"])
+def test_100mb_single_line_costs_flat_memory(tmp_path, engine):
+    from twinscan.engine import hyperscan_available
+
+    if engine == "hyperscan" and not hyperscan_available():
+        pytest.skip("Hyperscan does not load on this platform")
+    path = tmp_path / "huge.js"
+    filler = b"function(a,b){return a+b};var x=[1,2,3].map(e=>e*2);" * 20000  # ~1 MB of minified-looking code
+    with open(path, "wb") as f:
+        f.write(b"!function(){")
+        for i in range(100):
+            f.write(filler)
+            if i == 5:
+                f.write(b'const d=`http://localhost:4111`;')  # past column 5,000,000
+            if i == 98:
+                f.write(b'fetch("https://api.wondertwin.dev/twins/stripe");')
+        f.write(b"}();")
+    size = path.stat().st_size
+    assert size > 100_000_000
+    p = subprocess.run([sys.executable, "-c", HUGE, str(path), engine], capture_output=True, text=True, timeout=300)
+    out = json.loads(p.stdout)
+    doc = json.loads((tmp_path / "huge.js.json").read_text())
+    assert out["code"] == 1
+    cols = [(f["line"], f["column"], f["context"]) for f in doc["findings"]]
+    first = len(b"!function(){") + 6 * len(filler) + len(b"const d=`") + 1
+    second = first - 1 - len(b"const d=`") + len(b"const d=`http://localhost:4111`;") + 93 * len(filler) + len(b'fetch("') + 1
+    assert first > 5_000_000
+    assert cols == [(1, first, "unknown"), (1, second, "unknown")]
+    assert doc["summary"]["bytes"] == size
+    assert out["maxrss_kb"] < 150 * 1024, f"peak RSS {out['maxrss_kb'] // 1024} MB on a {size >> 20} MB file"
