@@ -56,6 +56,12 @@ class Window:
     base: int
     lo: int  # report match starts in [lo, hi), absolute offsets
     hi: int
+    src: bytes | mmap.mmap | None = None  # the same bytes as an object with find/rfind (no copy)
+    src_base: int = 0  # absolute offset of src[0]
+
+    def __post_init__(self) -> None:
+        if self.src is None:
+            self.src, self.src_base = bytes(self.buf), self.base
 
 
 def sniff_binary(head: bytes) -> str | None:
@@ -145,7 +151,7 @@ class Opened:
                 try:
                     view = memoryview(mm)
                     try:
-                        yield Window(view, start, lo, hi)
+                        yield Window(view, start, lo, hi, mm, start)
                     finally:
                         view.release()
                 finally:
@@ -228,9 +234,11 @@ class Opened:
 
         return read
 
-    def text(self) -> bytes:
-        """The whole decoded content (UTF-8 for UTF-16 files), within the limits."""
+    def text(self, limit: int | None = None) -> bytes | None:
+        """The whole decoded content (UTF-8 for UTF-16 files); None past ``limit`` bytes."""
         if self.decoding == "utf-16":
+            if limit is not None and self.size > 2 * limit + 2:
+                return None
             data = self._read_all()
             if len(data) > self.limits.max_decoded:
                 raise ReadError("UTF-16 file is larger than the decoding limit")
@@ -240,12 +248,17 @@ class Opened:
                 raise ReadError(f"invalid UTF-16: {exc.reason} at byte {exc.start}") from None
         if self.decoding:
             read = self._decoded_stream()
-            parts = []
+            parts, total = [], 0
             while True:
                 chunk = read(WINDOW)
                 if not chunk:
                     return b"".join(parts)
+                total += len(chunk)
+                if limit is not None and total > limit:
+                    return None
                 parts.append(chunk)
+        if limit is not None and self.size > limit:
+            return None
         return self._read_all()
 
 
@@ -274,7 +287,7 @@ def _memory_windows(data: bytes) -> Iterator[Window]:
     while True:
         hi = min(lo + WINDOW, size)
         start = max(0, lo - LOOKBEHIND)
-        yield Window(view[start:min(size, hi + OVERLAP)], start, lo, hi)
+        yield Window(view[start:min(size, hi + OVERLAP)], start, lo, hi, data, 0)
         if hi >= size:
             return
         lo = hi
@@ -288,7 +301,7 @@ def _stream_windows(read: Callable[[int], bytes]) -> Iterator[Window]:
         more = read(WINDOW) if len(buf) - (lo - base) >= WINDOW + OVERLAP else b""
         end = base + len(buf)
         hi = min(lo + WINDOW, end) if more else end
-        yield Window(buf, base, lo, hi)
+        yield Window(buf, base, lo, hi, buf, base)
         if not more:
             return
         keep_from = max(base, hi - LOOKBEHIND)

@@ -136,7 +136,12 @@ def _yaml_load(text: str) -> Any:
 
 def builtin_rule_files() -> list[tuple[str, str]]:
     """(name, text) of every rule file shipped in the package, sorted by name."""
-    root = resources.files("twinscan.rules")
+    try:
+        root = resources.files("twinscan.rules")
+    except ModuleNotFoundError:  # running from a source checkout: rules/ sits beside the package
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent / "rules"
     out = [(p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".yaml")]
     return sorted(out)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 from . import extract
@@ -168,7 +168,7 @@ class FileScanner:
             for w in opened.windows():
                 found, covered = self._confirm(w, covered)
                 for rule, url in found:
-                    raws.append(self._raw(w, lines, rule, url))
+                    raws.append(self._raw(w, lines, rule, url, target.kind))
                 lines.advance(w, w.hi)
                 total = w.hi
         except ReadError as exc:
@@ -179,7 +179,7 @@ class FileScanner:
             self._finish(res, target, opened, raws)
         return res
 
-    def _raw(self, w: Window, lines: _Lines, rule: Rule, url: URL) -> _Raw:
+    def _raw(self, w: Window, lines: _Lines, rule: Rule, url: URL, kind: str) -> _Raw:
         lines.advance(w, url.start)
         s, e = url.start - w.base, url.end - w.base
         lo = max(0, s - 256)
@@ -194,15 +194,21 @@ class FileScanner:
         shown = match if len(match) <= 200 else match[:199] + "…"
         snippet = ("…" if cut_before else "") + before + shown + after + ("…" if len(rest) > len(after) else "")
         hit = extract.Hit(url.start, url.end, prefix)
+        if prefix[-1:] in (b'"', b"'", b"`"):
+            hit.quote = prefix[-1:].decode()
+        if kind == "javascript" and hit.quote:  # other positions (regex, code) go to the parser
+            from .extract.javascript import provably_not_in_comment
+
+            hit.comment_free = provably_not_in_comment(w.src, url.start - w.src_base, complete=w.src_base == 0)
         return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
 
     def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw]) -> None:
         cache: dict[str, bytes | None] = {}
 
-        def text() -> bytes | None:
+        def text(limit: int | None = None) -> bytes | None:
             if "t" not in cache:
                 try:
-                    cache["t"] = opened.text()
+                    cache["t"] = opened.text(limit)
                 except ReadError:
                     cache["t"] = None
             return cache["t"]
@@ -248,8 +254,9 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
     total = sum(i.size for i in items)
     jobs = settings.jobs or (os.cpu_count() or 1)
     parallel = jobs > 1 and len(items) >= PARALLEL_MIN_FILES and total >= PARALLEL_MIN_BYTES
+    if settings.engine == "auto":
+        settings = replace(settings, engine=choose_engine(total))
     results: list[FileResult] = []
-    scanner = None
     if parallel:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -265,7 +272,6 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
                 done_bytes += item.size
                 if progress:
                     progress(len(results), done_bytes)
-        engine_name = make_engine_name(settings)
     else:
         scanner = FileScanner(settings)
         done_bytes = 0
@@ -274,16 +280,18 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
             done_bytes += item.size
             if progress:
                 progress(len(results), done_bytes)
-        engine_name = scanner.engine.name
     results.sort(key=lambda r: r.path)
     for r in results:
         r.findings.sort(key=lambda f: (f.line, f.column, f.rule))
-    return ScanResult(results, time.perf_counter() - t0, engine_name)
+    return ScanResult(results, time.perf_counter() - t0, settings.engine)
 
 
-def make_engine_name(settings: Settings) -> str:
+#: Below this many bytes `auto` uses `re`: importing and compiling Hyperscan
+#: (~60 ms) costs more than `re` needs to scan it, and results are identical.
+SMALL_INPUT = 4 << 20
+
+
+def choose_engine(total_bytes: int) -> str:
     from .engine import hyperscan_available
 
-    if settings.engine == "auto":
-        return "hyperscan" if hyperscan_available() else "re"
-    return settings.engine
+    return "hyperscan" if total_bytes >= SMALL_INPUT and hyperscan_available() else "re"

@@ -8,7 +8,8 @@ from typing import Iterator, Sequence
 
 #: Directories skipped inside a walked tree unless --no-default-excludes:
 #: dependencies and caches are not what a deploy ships as built output.
-DEFAULT_EXCLUDES = (".git/", ".hg/", ".svn/", "node_modules/", ".next/cache/", "__pycache__/", ".venv/", ".tox/")
+DEFAULT_EXCLUDE_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"})
+DEFAULT_EXCLUDE_PATHS = (".next/cache",)  # by path suffix
 
 
 @dataclass(frozen=True)
@@ -36,23 +37,27 @@ class Walker:
     notes: list[Note] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        import pathspec
+        self._exclude = None
+        self._ignores: list = []
+        if self.excludes or self.ignore_files or self.respect_gitignore:
+            import pathspec  # only when there are patterns: pre-commit runs pay every import
 
-        self._ps = pathspec
-        pats = list(self.excludes) + (list(DEFAULT_EXCLUDES) if self.default_excludes else [])
-        self._exclude = pathspec.GitIgnoreSpec.from_lines(pats)
-        self._ignores = [(os.path.abspath(d), pathspec.GitIgnoreSpec.from_lines(p)) for d, p in self.ignore_files]
+            self._ps = pathspec
+            self._exclude = pathspec.GitIgnoreSpec.from_lines(list(self.excludes))
+            self._ignores = [(os.path.abspath(d), pathspec.GitIgnoreSpec.from_lines(p)) for d, p in self.ignore_files]
 
-    def _ignored(self, abspath: str, rel: str, is_dir: bool, git: list) -> str | None:
+    def _ignored(self, abspath: str, rel: str, name: str, is_dir: bool, git: list) -> bool:
+        if is_dir and self.default_excludes and (
+            name in DEFAULT_EXCLUDE_DIRS or any(("/" + rel).endswith("/" + p) for p in DEFAULT_EXCLUDE_PATHS)
+        ):
+            return True
         suffix = "/" if is_dir else ""
-        if rel and self._exclude.match_file(rel + suffix):
-            return "excluded"
+        if self._exclude is not None and rel and self._exclude.match_file(rel + suffix):
+            return True
         for base, spec in self._ignores + git:
-            if abspath == base or not abspath.startswith(base + os.sep):
-                continue
-            if spec.match_file(os.path.relpath(abspath, base).replace(os.sep, "/") + suffix):
-                return "ignored by " + (".gitignore" if (base, spec) in git else ".twinscanignore")
-        return None
+            if abspath.startswith(base + os.sep) and spec.match_file(os.path.relpath(abspath, base).replace(os.sep, "/") + suffix):
+                return True
+        return False
 
     def walk(self, roots: Sequence[str]) -> Iterator[Item]:
         for root in roots:
@@ -121,8 +126,7 @@ class Walker:
                 self.notes.append(Note(display, f"cannot access: {exc.strerror}", error=True))
                 continue
             is_dir = stat.S_ISDIR(st.st_mode)
-            why = self._ignored(os.path.abspath(entry.path), erel, is_dir, git)
-            if why:
+            if self._ignored(os.path.abspath(entry.path), erel, entry.name, is_dir, git):
                 continue
             if is_dir:
                 key = (st.st_dev, st.st_ino)

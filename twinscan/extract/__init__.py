@@ -20,12 +20,14 @@ class Hit:
     line_prefix: bytes  # up to 256 bytes before the hit on the same line
     key: str | None = None
     context: str = "value"
+    quote: str = ""  # the byte before the URL when it opens a string: " ' `
+    comment_free: bool = False  # proven not inside a comment (JavaScript), no parse needed
 
 
 _KEY = re.compile(rb"""([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$""")
 
 
-def generic(hits: list[Hit], text: Callable[[], bytes | None]) -> None:
+def generic(hits: list[Hit], text: object = None) -> None:
     """Any text: the key is whatever `KEY=`, `key:` or `"key":` precedes the URL on its line."""
     for hit in hits:
         m = _KEY.search(hit.line_prefix)
@@ -33,7 +35,7 @@ def generic(hits: list[Hit], text: Callable[[], bytes | None]) -> None:
             hit.key = m.group(1).decode("utf-8", "replace")
 
 
-def annotate(kind: str, hits: list[Hit], text: Callable[[], bytes | None]) -> str | None:
+def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str | None:
     """Fill in key and context per kind; returns a note when context could not be computed."""
     if kind == "javascript":
         from . import javascript

@@ -9,7 +9,7 @@ from . import Hit
 _ASSIGN = re.compile(rb"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=")
 
 
-def annotate(hits: list[Hit], text: Callable[[], bytes | None]) -> None:
+def annotate(hits: list[Hit], text: Callable[[int | None], bytes | None]) -> None:
     for hit in hits:
         prefix = hit.line_prefix
         if prefix.lstrip().startswith(b"#"):

@@ -1,16 +1,51 @@
-"""JavaScript bundles: tree-sitter tells a string or template literal from a comment.
+"""JavaScript bundles: tell a string or template literal from a comment.
 
-Parsed only for files with a hit, and only up to a size cap: past it the hit
-keeps context ``unknown`` and counts as code (fail closed).
+Most hits are settled without parsing: :func:`provably_not_in_comment` shows,
+from the bytes before the hit, that no comment can be open there (minifiers
+strip nearly all comments). Only the rest are parsed, with tree-sitter, up to
+a size cap; past it a hit keeps context ``unknown`` and counts as code. Every
+shortcut errs towards "not a comment", which blocks: it can add a blocking
+finding, never hide one.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from . import Hit, generic
 
 MAX_PARSE = 12 << 20
 _parser = None
+
+_QUOTE_CONTEXT = {'"': "string", "'": "string", "`": "template"}
+# `//` that opens a line comment: not the `//` of `https://` nor an escaped `\/\/`.
+_LINE_COMMENT = re.compile(rb"(?<![:\\])//")
+# tree-sitter node types that settle a hit's context
+_NODE_CONTEXT = {
+    "comment": "comment", "regex": "regex", "regex_pattern": "regex", "string": "string",
+    "template_string": "template", "jsx_text": "string",
+}
+
+
+def provably_not_in_comment(src, pos: int, complete: bool) -> bool:
+    """True when no comment can be open at ``pos``, judging from ``src[:pos]``.
+
+    ``complete`` says ``src`` starts at the file start; otherwise a comment
+    opened before it cannot be ruled out unless the bytes seen settle it.
+    Sound for block comments: inside ``/* … */`` no ``*/`` follows the last
+    ``/*``. Line comments: any ``//`` on the line other than ``://`` or an
+    escaped slash leaves the question to the parser.
+    """
+    opener = src.rfind(b"/*", 0, pos)
+    if opener >= 0:
+        if src.rfind(b"*/", opener + 2, pos) < 0:
+            return False  # maybe inside /* … (or the opener is in a string: the parser decides)
+    elif not complete:
+        return False
+    nl = src.rfind(b"\n", 0, pos)
+    if nl < 0 and not complete:
+        return False
+    return _LINE_COMMENT.search(src, nl + 1, pos) is None
 
 
 def _get_parser():
@@ -23,12 +58,6 @@ def _get_parser():
     return _parser
 
 
-_CONTEXT = {
-    "comment": "comment", "regex": "regex", "regex_pattern": "regex", "string": "string",
-    "template_string": "template", "jsx_text": "string",
-}
-
-
 def _node_text(node) -> str | None:
     if node is None:
         return None
@@ -38,7 +67,7 @@ def _node_text(node) -> str | None:
 
 def _key_for(node) -> str | None:
     """The variable, property or assignment target a literal is the value of."""
-    child, parent = node, node.parent
+    parent = node.parent
     for _ in range(4):
         if parent is None:
             return None
@@ -46,8 +75,7 @@ def _key_for(node) -> str | None:
         if t == "variable_declarator":
             return _node_text(parent.child_by_field_name("name"))
         if t == "pair":
-            key = parent.child_by_field_name("key")
-            text = _node_text(key)
+            text = _node_text(parent.child_by_field_name("key"))
             return text.strip("\"'`") if text else None
         if t in ("assignment_expression", "augmented_assignment_expression"):
             left = parent.child_by_field_name("left")
@@ -58,32 +86,38 @@ def _key_for(node) -> str | None:
             return _node_text(parent.child_by_field_name("property") or parent.child_by_field_name("name"))
         if t not in ("binary_expression", "parenthesized_expression", "template_substitution", "ternary_expression"):
             return None
-        child, parent = parent, parent.parent
+        parent = parent.parent
     return None
 
 
-def annotate(hits: list[Hit], text: Callable[[], bytes | None]) -> str | None:
-    data = text()
-    if data is None or len(data) > MAX_PARSE:
-        generic(hits, text)
-        for hit in hits:
+def annotate(hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str | None:
+    generic(hits)
+    pending = []
+    for hit in hits:
+        if hit.comment_free:
+            hit.context = _QUOTE_CONTEXT.get(hit.quote, "code")
+        else:
+            pending.append(hit)
+    if not pending:
+        return None
+    data = text(MAX_PARSE)
+    if data is None:
+        for hit in pending:
             hit.context = "unknown"
         return f"not parsed for context (larger than {MAX_PARSE >> 20} MiB): hits count as code"
-    tree = _get_parser().parse(data)
-    root = tree.root_node
-    for hit in hits:
-        node = root.descendant_for_byte_range(hit.offset, hit.end)
+    root = _get_parser().parse(data).root_node
+    for hit in pending:
         context, literal = "code", None
-        n = node
+        n = root.descendant_for_byte_range(hit.offset, hit.end)
         while n is not None:
-            if n.type in _CONTEXT:
-                context, literal = _CONTEXT[n.type], n
+            if n.type in _NODE_CONTEXT:
+                context, literal = _NODE_CONTEXT[n.type], n
                 if n.type in ("string", "template_string", "comment", "regex"):
                     break
             n = n.parent
         hit.context = context
         if literal is not None and context in ("string", "template"):
-            hit.key = _key_for(literal)
-        if hit.key is None and context not in ("comment",):
-            generic([hit], text)
+            hit.key = _key_for(literal) or hit.key
+        elif context in ("comment", "regex"):
+            hit.key = None
     return None

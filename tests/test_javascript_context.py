@@ -1,0 +1,59 @@
+"""JavaScript context: comments are reported, not blocking; the parser runs only when needed."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from twinscan.extract.javascript import provably_not_in_comment
+
+from .conftest import ROOT, scan_bytes
+
+
+@pytest.mark.parametrize("before,free", [
+    (b'var a="https://x.com/a";b=', True),  # the `//` of a URL opens no comment
+    (b"/*! license */var a=", True),
+    (b"var a=1;// note: ", False),
+    (b"/* docs: ", False),
+    (b'var s="/*";var t=', False),  # an opener inside a string: the parser decides
+    (b"var r=/a\\//;var t=", True),  # an escaped slash in a regex
+    (b"// old line\nvar a=", True),  # a line comment on an earlier line
+])
+def test_provably_not_in_comment(before, free):
+    assert provably_not_in_comment(before + b'"http://localhost:4111"', len(before), complete=True) is free
+
+
+def test_without_the_file_start_nothing_is_proven():
+    assert not provably_not_in_comment(b"var a=1;x=", 10, complete=False)
+    assert provably_not_in_comment(b"/* a */var a=1;\nx=", 18, complete=False)
+
+
+@pytest.mark.parametrize("code,context,blocking", [
+    (b"/* see http://localhost:4111 */var a=1;", "comment", False),
+    (b"var a=1;// was http://localhost:4111\nvar b=2;", "comment", False),
+    (b'var s="/*";var u="http://localhost:4111";', "string", True),
+    (b'const d=`http://localhost:4111`;', "template", True),
+    (b'var r=/http:\\/\\/localhost:4111/;', "regex", False),
+])
+def test_comments_and_regexes_are_reported_not_blocking(code, context, blocking, engine):
+    f = scan_bytes(code, "dist/app.js", engine).findings[0]
+    assert (f.context, f.blocking) == (context, blocking)
+    if not blocking:
+        assert "only in a" in f.reason
+
+
+def test_keys_from_the_syntax_tree_when_parsed():
+    f = scan_bytes(b'/* x */var s="/*";const client={apiBase:"http://localhost:4111"};', "a.js").findings[0]
+    assert (f.context, f.key) == ("string", "apiBase")
+
+
+def test_comment_free_bundles_never_load_the_parser():
+    code = (
+        "import sys\nfrom twinscan.cli import main\n"
+        f"sys.argv=['twinscan','--format','json','{ROOT / 'fixtures/builds/vite8-twin-local/assets'}']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 1, e.code\n"
+        "assert 'tree_sitter' not in sys.modules, 'parsed a bundle that needed no parse'\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
