@@ -109,10 +109,15 @@ def test_a_file_that_vanishes_is_an_error(tmp_path, monkeypatch):
 
 
 def _nobody_can_run_python() -> bool:
-    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+    """Root reads every file, so the test drops to `nobody`, who must be able to run this Python."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return False
+    probe = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", "import twinscan.cli"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(probe, capture_output=True, env=env, cwd="/", timeout=60).returncode == 0
 
 
-@pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root and setpriv to drop to an unprivileged user (root reads every file)")
+@pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root, setpriv, and a Python that the unprivileged user `nobody` can run (root reads every file)")
 def test_unreadable_files_and_directories_make_the_scan_incomplete(tmp_path):
     tree = tmp_path / "scan"
     (tree / "dist" / "private").mkdir(parents=True)
