@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from twinscan.extract.javascript import provably_not_in_comment
+from twinscan.extract.javascript import CommentTracker, provably_not_in_comment
 
 from .conftest import ROOT, scan_bytes
 
@@ -26,7 +26,21 @@ def test_provably_not_in_comment(before, free):
 
 def test_without_the_file_start_nothing_is_proven():
     assert not provably_not_in_comment(b"var a=1;x=", 10, complete=False)
-    assert provably_not_in_comment(b"/* a */var a=1;\nx=", 18, complete=False)
+    assert not provably_not_in_comment(b"/* a */var a=1;\nx=", 18, complete=False)
+
+
+def test_the_incremental_walk_agrees_with_a_fresh_check_at_every_offset():
+    src = b'/*! l */a="https://x";b="//";c=1;// c\nd="/*";e=2;/* x */f="\\/\\/";g=3;\nh=4'
+    t = CommentTracker()
+    for pos in range(len(src) + 1):
+        assert t.free_at(src, 0, pos) == provably_not_in_comment(src, pos, complete=True), pos
+
+
+def test_a_gap_in_the_walk_proves_nothing_after_it():
+    t = CommentTracker()
+    assert t.free_at(b"a=1;b=", 0, 6)
+    assert not t.free_at(b"zzzz", 100, 102)  # bytes 6..100 were never seen
+    assert not t.free_at(b"zzzz", 100, 103)
 
 
 @pytest.mark.parametrize("code,context,blocking", [

@@ -59,9 +59,9 @@ class ScanResult:
         return sum(1 for r in self.files if r.scanned)
 
 
-def _chars(b: bytes | memoryview) -> int:
-    b = bytes(b)
-    return len(b) - (len(b) - len(b.translate(None, _CONT)))
+def _chars(b: bytes) -> int:
+    """Characters in UTF-8 bytes (invalid bytes count one each, as U+FFFD)."""
+    return len(b) if b.isascii() else len(b.translate(None, _CONT))
 
 
 class _Lines:
@@ -164,11 +164,18 @@ class FileScanner:
         lines = _Lines()
         covered = 0
         total = 0
+        comments = None
+        if target.kind == "javascript":
+            from .extract.javascript import CommentTracker
+
+            comments = CommentTracker()
         try:
             for w in opened.windows():
                 found, covered = self._confirm(w, covered)
                 for rule, url in found:
-                    raws.append(self._raw(w, lines, rule, url, target.kind))
+                    raws.append(self._raw(w, lines, rule, url, comments))
+                if comments is not None and raws and not comments.broken:
+                    comments.free_at(w.src, w.src_base, w.hi)  # keep the walk continuous across windows
                 lines.advance(w, w.hi)
                 total = w.hi
         except ReadError as exc:
@@ -179,7 +186,7 @@ class FileScanner:
             self._finish(res, target, opened, raws)
         return res
 
-    def _raw(self, w: Window, lines: _Lines, rule: Rule, url: URL, kind: str) -> _Raw:
+    def _raw(self, w: Window, lines: _Lines, rule: Rule, url: URL, comments) -> _Raw:
         lines.advance(w, url.start)
         s, e = url.start - w.base, url.end - w.base
         lo = max(0, s - 256)
@@ -196,10 +203,8 @@ class FileScanner:
         hit = extract.Hit(url.start, url.end, prefix)
         if prefix[-1:] in (b'"', b"'", b"`"):
             hit.quote = prefix[-1:].decode()
-        if kind == "javascript" and hit.quote:  # other positions (regex, code) go to the parser
-            from .extract.javascript import provably_not_in_comment
-
-            hit.comment_free = provably_not_in_comment(w.src, url.start - w.src_base, complete=w.src_base == 0)
+        if comments is not None and hit.quote:  # other positions (regex, code) go to the parser
+            hit.comment_free = comments.free_at(w.src, w.src_base, url.start)
         return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
 
     def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw]) -> None:

@@ -30,7 +30,7 @@ _KEY = re.compile(rb"""([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$""")
 def generic(hits: list[Hit], text: object = None) -> None:
     """Any text: the key is whatever `KEY=`, `key:` or `"key":` precedes the URL on its line."""
     for hit in hits:
-        m = _KEY.search(hit.line_prefix)
+        m = _KEY.search(hit.line_prefix[-96:])  # the key sits right before the value
         if m:
             hit.key = m.group(1).decode("utf-8", "replace")
 

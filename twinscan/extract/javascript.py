@@ -9,7 +9,6 @@ finding, never hide one.
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from . import Hit, generic
@@ -18,34 +17,63 @@ MAX_PARSE = 12 << 20
 _parser = None
 
 _QUOTE_CONTEXT = {'"': "string", "'": "string", "`": "template"}
-# `//` that opens a line comment: not the `//` of `https://` nor an escaped `\/\/`.
-_LINE_COMMENT = re.compile(rb"(?<![:\\])//")
 # tree-sitter node types that settle a hit's context
 _NODE_CONTEXT = {
     "comment": "comment", "regex": "regex", "regex_pattern": "regex", "string": "string",
     "template_string": "template", "jsx_text": "string",
 }
+class CommentTracker:
+    """Whether a comment can be open at increasing offsets of one file.
+
+    It walks the bytes once, from the file start, and remembers only whether
+    a ``/*`` may still be open and whether the current line has a ``//`` that
+    may open a comment (any ``//`` except the ``//`` of ``scheme://`` and an
+    escaped ``\\/\\/``). Sound for block comments: inside ``/* … */`` no
+    ``*/`` follows the last ``/*``. Anything it cannot rule out goes to the
+    parser, so a mistake here can only add a blocking finding, never hide one.
+    """
+
+    def __init__(self) -> None:
+        self.upto = 0  # absolute offset walked so far
+        self.block_from = -1  # absolute offset after a /* that may be open, or -1
+        self.line_comment = False
+        self.broken = False  # a stretch of the file was never seen: nothing is provable
+
+    def _walk(self, src, base: int, a: int, b: int) -> None:
+        """Advance over absolute [a, b) using ``src`` (which holds absolute offset ``base`` at 0)."""
+        lo, hi = max(a - 1 - base, 0), b - base  # one byte back: a `/*` or `//` split at a
+        opener = src.rfind(b"/*", lo, hi)
+        if opener >= 0:
+            self.block_from = base + opener + 2
+        if self.block_from >= 0 and src.rfind(b"*/", max(self.block_from - base, lo), hi) >= 0:
+            self.block_from = -1
+        nl = src.rfind(b"\n", lo, hi)
+        if nl >= 0:
+            self.line_comment, lo = False, nl + 1
+        i = src.find(b"//", lo, hi)
+        while i >= 0 and not self.line_comment:
+            if i == 0 or src[i - 1:i] not in (b":", b"\\"):
+                self.line_comment = True
+            i = src.find(b"//", i + 2, hi)
+        self.upto = b
+
+    def free_at(self, src, base: int, pos: int) -> bool:
+        """True when no comment can be open at absolute ``pos``."""
+        if self.broken or pos < self.upto:
+            return False
+        if base > max(self.upto - 1, 0):
+            self.broken = True  # the bytes between were never seen
+            return False
+        self._walk(src, base, self.upto, pos)
+        return self.block_from < 0 and not self.line_comment
 
 
 def provably_not_in_comment(src, pos: int, complete: bool) -> bool:
-    """True when no comment can be open at ``pos``, judging from ``src[:pos]``.
-
-    ``complete`` says ``src`` starts at the file start; otherwise a comment
-    opened before it cannot be ruled out unless the bytes seen settle it.
-    Sound for block comments: inside ``/* … */`` no ``*/`` follows the last
-    ``/*``. Line comments: any ``//`` on the line other than ``://`` or an
-    escaped slash leaves the question to the parser.
-    """
-    opener = src.rfind(b"/*", 0, pos)
-    if opener >= 0:
-        if src.rfind(b"*/", opener + 2, pos) < 0:
-            return False  # maybe inside /* … (or the opener is in a string: the parser decides)
-    elif not complete:
-        return False
-    nl = src.rfind(b"\n", 0, pos)
-    if nl < 0 and not complete:
-        return False
-    return _LINE_COMMENT.search(src, nl + 1, pos) is None
+    """One-off form of :class:`CommentTracker` for ``src[:pos]``."""
+    t = CommentTracker()
+    if not complete:
+        t.broken = True
+    return t.free_at(src, 0, pos)
 
 
 def _get_parser():
