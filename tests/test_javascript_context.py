@@ -16,7 +16,8 @@ from .conftest import ROOT, scan_bytes
     (b"/*! license */var a=", True),
     (b"var a=1;// note: ", False),
     (b"/* docs: ", False),
-    (b'var s="/*";var t=', False),  # an opener inside a string: the parser decides
+    (b'var s="/*";var t=', True),  # an opener against a quote is string content
+    (b'var s=" /* ";var t=', False),  # an opener inside a string: the parser decides
     (b"var r=/a\\//;var t=", True),  # an escaped slash in a regex
     (b"// old line\nvar a=", True),  # a line comment on an earlier line
 ])
@@ -71,3 +72,11 @@ def test_comment_free_bundles_never_load_the_parser():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
+
+
+def test_a_comment_opener_far_back_on_a_minified_line_is_string_content(engine):
+    code = b'var glsl="x\\n\\t// validated",' + b"a=1," * 1000 + b'u="http://localhost:4111";'
+    f = scan_bytes(code, "dist/three.js", engine).findings[0]
+    assert (f.context, f.blocking) == ("string", True)
+    near = b'var a=1;// was ' + b"x" * 100 + b' "http://localhost:4111"'
+    assert scan_bytes(near, "dist/a.js", engine).findings[0].context == "comment"

@@ -22,6 +22,9 @@ _NODE_CONTEXT = {
     "comment": "comment", "regex": "regex", "regex_pattern": "regex", "string": "string",
     "template_string": "template", "jsx_text": "string",
 }
+LINE_COMMENT_REACH = 2048
+
+
 class CommentTracker:
     """Whether a comment can be open at increasing offsets of one file.
 
@@ -36,25 +39,28 @@ class CommentTracker:
     def __init__(self) -> None:
         self.upto = 0  # absolute offset walked so far
         self.block_from = -1  # absolute offset after a /* that may be open, or -1
-        self.line_comment = False
+        self.line_comment_at = -1  # absolute offset of the last comment-like `//` on this line
         self.broken = False  # a stretch of the file was never seen: nothing is provable
 
     def _walk(self, src, base: int, a: int, b: int) -> None:
         """Advance over absolute [a, b) using ``src`` (which holds absolute offset ``base`` at 0)."""
         lo, hi = max(a - 1 - base, 0), b - base  # one byte back: a `/*` or `//` split at a
         opener = src.rfind(b"/*", lo, hi)
+        while opener >= 0 and _in_literal(src, opener):
+            opener = src.rfind(b"/*", lo, opener)
         if opener >= 0:
             self.block_from = base + opener + 2
         if self.block_from >= 0 and src.rfind(b"*/", max(self.block_from - base, lo), hi) >= 0:
             self.block_from = -1
         nl = src.rfind(b"\n", lo, hi)
         if nl >= 0:
-            self.line_comment, lo = False, nl + 1
-        i = src.find(b"//", lo, hi)
-        while i >= 0 and not self.line_comment:
-            if i == 0 or src[i - 1:i] not in (b":", b"\\"):
-                self.line_comment = True
-            i = src.find(b"//", i + 2, hi)
+            self.line_comment_at, lo = -1, nl + 1
+        i = src.rfind(b"//", lo, hi)
+        while i >= 0:
+            if (i == 0 or src[i - 1:i] not in (b":", b"\\")) and not _in_literal(src, i):
+                self.line_comment_at = base + i
+                break
+            i = src.rfind(b"//", lo, i)
         self.upto = b
 
     def free_at(self, src, base: int, pos: int) -> bool:
@@ -65,7 +71,24 @@ class CommentTracker:
             self.broken = True  # the bytes between were never seen
             return False
         self._walk(src, base, self.upto, pos)
-        return self.block_from < 0 and not self.line_comment
+        # A `//` far back on a minified line is string content (`"…\n\t// x…"`): a real
+        # one would comment out kilobytes of code. Guessing so can only add blocking.
+        in_line = self.line_comment_at >= 0 and pos - self.line_comment_at <= LINE_COMMENT_REACH
+        return self.block_from < 0 and not in_line
+
+
+_QUOTES = frozenset(b"\"'`")
+
+
+def _in_literal(src, i: int) -> bool:
+    """A `/*` or `//` at ``i`` that looks like string content: `"/*"`, `"//"`, `'*/*'`.
+
+    Taking such an opener for string content can only make a hit count as code
+    (blocking), so the guess is safe in the direction that matters.
+    """
+    before = src[i - 1] if i > 0 else -1
+    after = src[i + 2:i + 3]
+    return before in _QUOTES or before == 0x2A or (after and after[0] in _QUOTES)
 
 
 def provably_not_in_comment(src, pos: int, complete: bool) -> bool:
