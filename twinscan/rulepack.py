@@ -8,9 +8,9 @@ regex subset that Hyperscan, RE2 and Python ``re`` agree on.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Iterable
 
 SEVERITIES = ("error", "warning", "note")
@@ -134,16 +134,22 @@ def _yaml_load(text: str) -> Any:
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
+def rules_dir() -> str:
+    """Where the rule files are: `twinscan/rules/` in an installed package, `rules/` in a checkout."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "rules")
+    return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(here), "rules")
+
+
 def builtin_rule_files() -> list[tuple[str, str]]:
     """(name, text) of every rule file shipped in the package, sorted by name."""
-    try:
-        root = resources.files("twinscan.rules")
-    except ModuleNotFoundError:  # running from a source checkout: rules/ sits beside the package
-        from pathlib import Path
-
-        root = Path(__file__).resolve().parent.parent / "rules"
-    out = [(p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".yaml")]
-    return sorted(out)
+    d = rules_dir()
+    out = []
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".yaml"):
+            with open(os.path.join(d, name), encoding="utf-8") as f:
+                out.append((name, f.read()))
+    return out
 
 
 def load_builtin_rules() -> list[Rule]:
