@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 from .rulepack import SEP, Rule
+from .urls import PR_DELIMITERS
 
 #: Optional userinfo before the host (kept in the URL, redacted in output).
 USERINFO = "(?:[^/?#@\\s\"'`<>\\\\]+@)?"
-#: Protocol-relative opener (`//host`); the byte before it is checked later.
+#: Protocol-relative opener (`//host`), only after a byte that starts a string or
+#: attribute value; the match starts at that byte, the URL one byte later.
 PR_OPENERS = ("//", r"\/\/")
+_NAMED = {9: r"\t", 10: r"\n", 13: r"\r", 32: " "}
+PR_DELIMITER = "[" + "".join(_NAMED.get(c) or re.escape(chr(c)) for c in sorted(PR_DELIMITERS)) + "]"
 
 SCHEME, PROTOCOL_RELATIVE = "scheme", "protocol-relative"
 
@@ -32,6 +36,7 @@ class Expression:
     rule_index: int
     kind: str  # SCHEME or PROTOCOL_RELATIVE
     regex: str  # lower-case; matched caseless
+    lead: int = 0  # bytes matched before the URL starts (the protocol-relative delimiter)
 
 
 def _scheme_opener(schemes: Sequence[str]) -> str:
@@ -45,7 +50,7 @@ def build_expressions(rules: Sequence[Rule]) -> list[Expression]:
         exprs.append(Expression(i, SCHEME, _scheme_opener(rule.schemes) + USERINFO + f"(?:{rule.pattern})"))
         if rule.protocol_relative:
             pr = "(?:" + "|".join(re.escape(o) for o in PR_OPENERS) + ")"
-            exprs.append(Expression(i, PROTOCOL_RELATIVE, pr + USERINFO + f"(?:{rule.pattern})"))
+            exprs.append(Expression(i, PROTOCOL_RELATIVE, PR_DELIMITER + pr + USERINFO + f"(?:{rule.pattern})", lead=1))
     return exprs
 
 
@@ -93,7 +98,8 @@ class ReEngine:
             while m is not None and m.start() < hi:
                 s = m.start()
                 for i in idxs:
-                    if self.compiled[i].match(data, s):
+                    lead = self.exprs[i].lead
+                    if s >= lead and self.compiled[i].match(data, s - lead):
                         out.add((s, i))
                 m = search(data, s + 1)
         return sorted(out)
@@ -108,6 +114,7 @@ class HyperscanEngine:
         import hyperscan
 
         self.exprs = list(exprs)
+        self._leads = [e.lead for e in self.exprs]
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
         self._db.compile(
@@ -119,8 +126,10 @@ class HyperscanEngine:
 
     def candidates(self, buf, lo, hi):
         out: set[tuple[int, int]] = set()
+        leads = self._leads
 
         def on_match(expr_id: int, start: int, end: int, flags: int, context: object) -> None:
+            start += leads[expr_id]
             if lo <= start < hi:
                 out.add((start, expr_id))
 

@@ -58,6 +58,7 @@ class Window:
     hi: int
     src: bytes | mmap.mmap | None = None  # the same bytes as an object with find/rfind (no copy)
     src_base: int = 0  # absolute offset of src[0]
+    last: bool = False  # no window follows
 
     def __post_init__(self) -> None:
         if self.src is None:
@@ -151,7 +152,7 @@ class Opened:
                 try:
                     view = memoryview(mm)
                     try:
-                        yield Window(view, start, lo, hi, mm, start)
+                        yield Window(view, start, lo, hi, mm, start, hi >= size)
                     finally:
                         view.release()
                 finally:
@@ -287,7 +288,7 @@ def _memory_windows(data: bytes) -> Iterator[Window]:
     while True:
         hi = min(lo + WINDOW, size)
         start = max(0, lo - LOOKBEHIND)
-        yield Window(view[start:min(size, hi + OVERLAP)], start, lo, hi, data, 0)
+        yield Window(view[start:min(size, hi + OVERLAP)], start, lo, hi, data, 0, hi >= size)
         if hi >= size:
             return
         lo = hi
@@ -301,7 +302,7 @@ def _stream_windows(read: Callable[[int], bytes]) -> Iterator[Window]:
         more = read(WINDOW) if len(buf) - (lo - base) >= WINDOW + OVERLAP else b""
         end = base + len(buf)
         hi = min(lo + WINDOW, end) if more else end
-        yield Window(buf, base, lo, hi, buf, base)
+        yield Window(buf, base, lo, hi, buf, base, not more)
         if not more:
             return
         keep_from = max(base, hi - LOOKBEHIND)
