@@ -73,13 +73,19 @@ class _Lines:
         self.col = 0  # characters between the line start and pos
 
     def advance(self, w: Window, to: int) -> None:
-        seg = bytes(w.buf[self.pos - w.base:to - w.base])
-        nl = seg.count(b"\n")
+        src, a, b = w.src, self.pos - w.src_base, to - w.src_base
+        if isinstance(src, bytes):  # in memory: count in place
+            nl = src.count(b"\n", a, b)
+            last = src.rfind(b"\n", a, b) if nl else -1
+        else:  # an mmap has no count(): copy the stretch once
+            src, b, a = bytes(src[a:b]), b - a, 0
+            nl = src.count(b"\n")
+            last = src.rfind(b"\n") if nl else -1
         if nl:
             self.line += nl
-            self.col = _chars(seg[seg.rfind(b"\n") + 1:])
+            self.col = _chars(src[last + 1:b])
         else:
-            self.col += _chars(seg)
+            self.col += _chars(src[a:b])
         self.pos = to
 
 
@@ -103,7 +109,7 @@ def _redact(text: str, url: URL) -> str:
 
 def _one_line(b: bytes) -> str:
     s = b.decode("utf-8", "replace")
-    return "".join(ch if ch.isprintable() else " " for ch in s)
+    return s if s.isprintable() else "".join(ch if ch.isprintable() else " " for ch in s)
 
 
 class FileScanner:
@@ -174,9 +180,10 @@ class FileScanner:
                 found, covered = self._confirm(w, covered)
                 for rule, url in found:
                     raws.append(self._raw(w, lines, rule, url, comments))
-                if comments is not None and raws and not comments.broken:
-                    comments.free_at(w.src, w.src_base, w.hi)  # keep the walk continuous across windows
-                lines.advance(w, w.hi)
+                if not w.last:  # keep line numbers and the comment walk continuous across windows
+                    if comments is not None and raws and not comments.broken:
+                        comments.free_at(w.src, w.src_base, w.hi)
+                    lines.advance(w, w.hi)
                 total = w.hi
         except ReadError as exc:
             res.errors.append(FileError(item.display, str(exc), target.production))
