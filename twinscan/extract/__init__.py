@@ -27,7 +27,7 @@ class Hit:
 _KEY = re.compile(rb"""([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$""")
 
 
-def generic(hits: list[Hit], text: object = None) -> None:
+def generic(hits: list[Hit]) -> None:
     """Any text: the key is whatever `KEY=`, `key:` or `"key":` precedes the URL on its line."""
     for hit in hits:
         m = _KEY.search(hit.line_prefix[-96:])  # the key sits right before the value
@@ -46,5 +46,5 @@ def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | No
 
         dotenv.annotate(hits, text)
         return None
-    generic(hits, text)
+    generic(hits)
     return None
