@@ -1,0 +1,39 @@
+"""What a structured extractor returns: every value a file assigns, with its environment.
+
+Structured artifacts (env files, Dockerfiles, compose, Kubernetes, CI workflows)
+mix environments in one file: a staging job beside a production job, a dev
+stage beside the final image stage. Their extractor lists each value with the
+environment *that value* is deployed to and why, and the scan maps every hit
+of the byte pass to the value that contains it.
+
+An extractor module exposes ``values(data: bytes, path: str, options: Options) -> list[Value]``
+and raises :class:`ExtractError` for a file it cannot parse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ExtractError(Exception):
+    """The file could not be parsed (invalid YAML, unknown instruction, …).
+
+    The scan reports it for that file (the scan is incomplete when the file is
+    in a production target) and keeps the byte-pass findings, judged by the
+    file's own environment.
+    """
+
+
+@dataclass(frozen=True)
+class Options:
+    docker_target: str | None = None  # --docker-target: the stage `docker build --target` builds
+
+
+@dataclass(frozen=True)
+class Value:
+    key: str  # the variable or setting: VITE_STRIPE_BASE_URL, env[].name, with: input name, …
+    value: str  # the value as the program will see it (quotes removed, escapes decoded)
+    start: int  # byte offset in the file's (decoded, UTF-8) bytes where the value's text starts
+    end: int  # byte offset just past it
+    environment: str | None = None  # None: the file's own environment applies
+    reason: str | None = None  # why this environment: "job `deploy-prod` has `environment: production`"
+    context: str = "value"  # "value", or "default" for `${VAR:-default}`
