@@ -39,7 +39,9 @@ def test_environment_override_and_production_names():
 
 @pytest.mark.parametrize("path,kind", [
     ("a.mjs", "javascript"), ("a.js.br", "javascript"), ("index.html", "html"), ("a.js.map", "sourcemap"),
-    ("Dockerfile.prod", "dockerfile"), ("compose.yaml", "yaml"), ("page.rsc", "text"), ("x.unknown", "text"),
+    ("Dockerfile.prod", "dockerfile"), ("compose.yaml", "compose"), ("docker-compose.override.yml", "compose"),
+    (".github/workflows/deploy.yml", "workflow"), ("ci/.gitlab-ci.yml", "workflow"), ("k8s/deploy.yaml", "yaml"),
+    ("page.rsc", "text"), ("x.unknown", "text"),
 ])
 def test_artifact_kinds(path, kind):
     assert artifact_kind(path) == kind
@@ -54,3 +56,12 @@ def test_artifact_kinds(path, kind):
 ])
 def test_logical_paths_strip_content_hashes(path, logical):
     assert logical_path(path) == logical
+
+
+def test_environment_globs_from_config_come_first():
+    c = Classifier.from_globs({"deploy/prod/**": "prod", "deploy/*/staging.env": "staging"})
+    t = c.classify("deploy/prod/k8s/app.yaml")
+    assert (t.environment, t.production) == ("production", True)
+    assert "`deploy/prod/**` → prod" in t.reason
+    assert c.classify("deploy/eu/staging.env").environment == "staging"
+    assert c.classify(".env.development").environment == "development"  # no glob: the file name decides

@@ -52,6 +52,12 @@ def artifact_kind(path: str) -> str:
         return "dotenv"
     if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
         return "dockerfile"
+    if name.endswith((".yml", ".yaml")):
+        p = "/" + path.replace("\\", "/").lower()
+        if name.startswith(("docker-compose", "compose.", "compose-")):
+            return "compose"
+        if "/.github/workflows/" in p or name == ".gitlab-ci.yml":
+            return "workflow"
     for exts, kind in _KINDS:
         if name.endswith(exts):
             return kind
@@ -80,6 +86,28 @@ class Classifier:
     environment: str | None = None  # --environment: what the whole run is
     production_environments: Sequence[str] = DEFAULT_PRODUCTION
     rules: Sequence[Callable[[str, str], tuple[str, str] | None]] = ()  # (path, kind) -> (env, reason)
+
+    @classmethod
+    def from_globs(cls, environments: dict[str, str], **kw) -> "Classifier":
+        """`environments:` config: gitignore-style globs → environment name, first match wins."""
+        if not environments:
+            return cls(**kw)
+        import pathspec
+
+        specs = [(pathspec.GitIgnoreSpec.from_lines([glob]), glob, env) for glob, env in environments.items()]
+
+        def by_glob(path: str, kind: str) -> tuple[str, str] | None:
+            p = path.replace("\\", "/")  # display paths are normalised: no leading ./
+            for spec, glob, env in specs:
+                if spec.match_file(p):
+                    return cls.normalise(env), f"config `environments`: `{glob}` → {env}"
+            return None
+
+        return cls(rules=(by_glob,), **kw)
+
+    @staticmethod
+    def normalise(env: str) -> str:
+        return ALIASES.get(env.lower(), env.lower())
 
     def is_production(self, env: str) -> bool:
         prod = {ALIASES.get(e, e) for e in self.production_environments} | set(self.production_environments)

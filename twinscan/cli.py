@@ -74,6 +74,7 @@ def _progress(enabled: bool):
 @click.option("--respect-gitignore", is_flag=True, default=None, help="Also skip what .gitignore files ignore (off by default: dist/ and .env.production are usually git-ignored).")
 @click.option("--follow-symlinks", is_flag=True, default=None, help="Follow symbolic links inside walked directories (loops are detected).")
 @click.option("--no-default-excludes", is_flag=True, help="Also walk .git/, node_modules/, .next/cache/, .venv/ and similar directories.")
+@click.option("--docker-target", metavar="STAGE", help="The Dockerfile stage `docker build --target` builds: it and the stages it copies from are production.")
 @click.option("--stdin-name", metavar="NAME", help="With '-': the file name that decides the kind and environment of standard input.")
 @click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto", show_default=True, help="Matching engine; both give identical results.")
 @click.option("--jobs", "-j", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core, used for large inputs).")
@@ -83,7 +84,7 @@ def _progress(enabled: bool):
 @click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used.")
 @click.option("--no-color", is_flag=True, help="Never colour output (also NO_COLOR=1).")
 def scan(paths, environment, twin_urls, config_path, fmt, output, exclude, respect_gitignore, follow_symlinks,
-         no_default_excludes, stdin_name, engine, jobs, max_decoded_size, max_ratio, quiet, verbose, no_color) -> None:
+         no_default_excludes, docker_target, stdin_name, engine, jobs, max_decoded_size, max_ratio, quiet, verbose, no_color) -> None:
     """Scan PATHs (default: .) for twin URLs; '-' reads standard input.
 
     Every path named is a production target unless the artifact says otherwise
@@ -91,6 +92,7 @@ def scan(paths, environment, twin_urls, config_path, fmt, output, exclude, respe
     """
     from .classify import Classifier
     from .config import ConfigError, discover
+    from .extract.values import Options
     from .model import FileError
     from .reader import Limits
     from .report import Report, render
@@ -116,8 +118,8 @@ def scan(paths, environment, twin_urls, config_path, fmt, output, exclude, respe
     if missing:
         _fail(f"{missing[0]}: no such file or directory")
 
-    classifier = Classifier(environment=environment or cfg.environment,
-                            production_environments=cfg.production_environments)
+    classifier = Classifier.from_globs(cfg.environments, environment=environment or cfg.environment,
+                                       production_environments=cfg.production_environments)
     walker = Walker(
         excludes=[*cfg.exclude, *exclude], ignore_files=cfg.ignore_files,
         respect_gitignore=cfg.respect_gitignore if respect_gitignore is None else respect_gitignore,
@@ -133,7 +135,8 @@ def scan(paths, environment, twin_urls, config_path, fmt, output, exclude, respe
         else:
             items.extend(walker.walk([p]))
     settings = Settings(rules=rules, classifier=classifier, engine=engine,
-                        limits=Limits(max_decoded_size << 20, max_ratio), jobs=jobs)
+                        limits=Limits(max_decoded_size << 20, max_ratio), jobs=jobs,
+                        options=Options(docker_target=docker_target))
     tick, clear = _progress(not quiet and sys.stderr.isatty() and fmt == "text" or False)
     result = run(items, settings, progress=tick)
     clear()

@@ -26,6 +26,7 @@ class Config:
     environment: str | None = None
     production_environments: list[str] = field(default_factory=lambda: ["production", "prod", "live"])
     ignore_files: list[tuple[str, list[str]]] = field(default_factory=list)
+    environments: dict[str, str] = field(default_factory=dict)  # glob -> environment
 
 
 def _str_list(value: Any, key: str, where: str) -> list[str]:
@@ -48,9 +49,16 @@ def _str(value: Any, key: str, where: str) -> str:
     return value
 
 
+def _env_map(value: Any, key: str, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in value.items()):
+        raise ConfigError(f"{where}: `{key}` must map path globs to environment names, e.g. `deploy/prod/**: production`")
+    return dict(value)
+
+
 _KEYS = {
     "twin_urls": _str_list, "exclude": _str_list, "respect_gitignore": _bool,
     "follow_symlinks": _bool, "environment": _str, "production_environments": _str_list,
+    "environments": _env_map,
 }
 
 

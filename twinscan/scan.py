@@ -12,6 +12,7 @@ from .classify import Classifier
 from .decide import decide, fingerprint
 from .engine import PROTOCOL_RELATIVE, Engine, build_expressions, make_engine
 from .model import FileError, FileResult, Finding, Skipped, Target
+from .extract.values import ExtractError, Options
 from .reader import Limits, NotText, Opened, ReadError, Window
 from .rulepack import Rule
 from .urls import TWIN_PORTS, URL, VERIFY, parse_at
@@ -30,6 +31,7 @@ class Settings:
     engine: str = "auto"
     limits: Limits = field(default_factory=Limits)
     jobs: int = 0  # 0: one per core when the input is large
+    options: Options = field(default_factory=Options)
 
 
 @dataclass
@@ -214,6 +216,14 @@ class FileScanner:
             hit.comment_free = comments.free_at(w.src, w.src_base, url.start)
         return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
 
+    def _value_target(self, target: Target, hit: extract.Hit) -> Target:
+        """The file's target, or the environment of the value holding the hit."""
+        c = self.s.classifier
+        if hit.environment is None or c.environment:  # --environment speaks for the whole run
+            return target
+        env = c.normalise(hit.environment)
+        return Target(target.kind, env, c.is_production(env), hit.env_reason or f"environment {env}")
+
     def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw]) -> None:
         cache: dict[str, bytes | None] = {}
 
@@ -225,11 +235,24 @@ class FileScanner:
                     cache["t"] = None
             return cache["t"]
 
-        note = extract.annotate(target.kind, [r.hit for r in raws], text)
+        hits = [r.hit for r in raws]
+        note = None
+        values = None
+        if target.kind in extract.STRUCTURED:
+            data = text(extract.MAX_STRUCTURED)
+            try:
+                values = extract.structured_values(target.kind, data, res.path, self.s.options) if data is not None else None
+            except ExtractError as exc:
+                res.errors.append(FileError(res.path, f"cannot parse as {target.kind}: {exc}", target.production))
+        if values is not None:
+            extract.apply_values(hits, values)
+        else:
+            note = extract.annotate(target.kind, hits, text)
         if note:
             res.skipped.append(Skipped(res.path, note))
         for r in raws:
-            blocking, reason = decide(target, r.rule, r.hit.context)
+            where = self._value_target(target, r.hit)
+            blocking, reason = decide(where, r.rule, r.hit.context)
             confidence = r.rule.confidence
             if r.url.port in TWIN_PORTS:
                 confidence = "high"
@@ -239,7 +262,7 @@ class FileScanner:
                 rule=r.rule.id, severity=r.rule.severity, confidence=confidence, path=res.path,
                 line=r.line, column=r.column, end_column=r.end_column, match=r.match, url=url,
                 host=r.url.host, port=r.url.port, key=r.hit.key, context=r.hit.context,
-                environment=target.environment, production=target.production, blocking=blocking,
+                environment=where.environment, production=where.production, blocking=blocking,
                 reason=reason, snippet=r.snippet, fingerprint=fingerprint(r.rule.id, url, res.path),
                 title=r.rule.title, offset=r.url.start,
             ))

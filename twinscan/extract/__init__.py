@@ -5,9 +5,12 @@ parsers (tree-sitter) are imported and run only then.
 """
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from typing import Callable
+
+from .values import Options, Value
 
 #: Contexts in which a URL is reported but never blocks.
 INERT_CONTEXTS = {"comment": "the URL is only in a comment", "regex": "the URL is only in a regular expression"}
@@ -22,6 +25,8 @@ class Hit:
     context: str = "value"
     quote: str = ""  # the byte before the URL when it opens a string: " ' `
     comment_free: bool = False  # proven not inside a comment (JavaScript), no parse needed
+    environment: str | None = None  # set by a structured extractor: the value's own environment
+    env_reason: str | None = None
 
 
 _KEY = re.compile(rb"""([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$""")
@@ -35,16 +40,45 @@ def generic(hits: list[Hit]) -> None:
             hit.key = m.group(1).decode("utf-8", "replace")
 
 
+#: Artifact kinds whose extractor lists values with their environments (see values.py).
+STRUCTURED = {"dotenv": "dotenv"}
+MAX_STRUCTURED = 16 << 20  # larger config files are judged by the byte pass alone
+
+
+def structured_values(kind: str, data: bytes, path: str, options: Options) -> list[Value] | None:
+    """The values a structured artifact assigns, or None for unstructured kinds.
+
+    Raises values.ExtractError when the file cannot be parsed.
+    """
+    name = STRUCTURED.get(kind)
+    if name is None:
+        return None
+    module = importlib.import_module(f".{name}", __name__)
+    return module.values(data, path, options)
+
+
+def apply_values(hits: list[Hit], values: list[Value]) -> None:
+    """Give each hit the key, context and environment of the innermost value holding it."""
+    for hit in hits:
+        holders = [v for v in values if v.start <= hit.offset < v.end]
+        if not holders:
+            generic([hit])
+            if hit.line_prefix.lstrip().startswith(b"#"):
+                hit.context = "comment"
+            continue
+        v = min(holders, key=lambda v: v.end - v.start)
+        hit.key, hit.environment, hit.env_reason = v.key, v.environment, v.reason
+        hit.context = v.context
+
+
 def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str | None:
-    """Fill in key and context per kind; returns a note when context could not be computed."""
+    """Key and context for unstructured kinds; returns a note when context could not be computed."""
     if kind == "javascript":
         from . import javascript
 
         return javascript.annotate(hits, text)
-    if kind == "dotenv":
-        from . import dotenv
-
-        dotenv.annotate(hits, text)
-        return None
     generic(hits)
+    for hit in hits:
+        if kind in STRUCTURED and hit.line_prefix.lstrip().startswith(b"#"):
+            hit.context = "comment"
     return None

@@ -1,0 +1,381 @@
+"""Dockerfiles: every `ENV` and `ARG` value, with the environment of the stage that sets it.
+
+The stage actually built (the last one, or ``--docker-target``) and every stage it
+reaches through ``FROM <stage>``, ``COPY --from=<stage>`` or ``RUN --mount=from=<stage>``
+are production; other stages take the environment their name gives (``AS dev`` →
+development) or ``build``. ``Dockerfile.dev``/``.test``/``.staging`` put every stage in that
+environment. Heredoc bodies are skipped; ``ONBUILD`` instructions are ignored.
+
+Values are located by byte offset: the file is decoded as latin-1 (one character
+per byte), so character indexes are byte offsets, and value text is re-decoded as
+UTF-8 at the end. A value built by substitution (``ENV X=$NAME``) spans the text
+``$NAME`` as written; its ``value`` is the substituted result.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..classify import ALIASES, DEFAULT_PRODUCTION, base_name
+from .values import ExtractError, Options, Value
+
+INSTRUCTIONS = frozenset(
+    "add arg cmd copy entrypoint env expose from healthcheck label maintainer onbuild run shell "
+    "stopsignal user volume workdir".split()
+)
+_DIRECTIVE = re.compile(r"^#\s*([A-Za-z]+)\s*=\s*(\S*)\s*$")
+_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])(.*))?\Z", re.S)
+_FILE_ENV = re.compile(r"^dockerfile\.([a-z0-9_-]+)$|^([a-z0-9_-]+)\.dockerfile$")
+_MOUNT_FROM = re.compile(r"(?:^|,)from=([^,\s]+)")
+
+
+@dataclass
+class _Line:
+    """One logical instruction: its text and the byte offset of each character."""
+
+    number: int  # 1-based line of its first physical line
+    text: str
+    pos: list[int]
+
+
+@dataclass
+class _Stage:
+    index: int
+    name: str | None
+    line: int
+    deps: dict[int, str] = field(default_factory=dict)  # stage index -> how it is used ("copied into", …)
+    env: dict[str, str] = field(default_factory=dict)  # ENV set here or inherited from a parent stage
+    found: list[Value] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.index)
+
+
+def _logical_lines(text: str) -> tuple[list[_Line], str]:
+    """Join continuations, drop comments, directives and heredoc bodies; also the escape character."""
+    esc = "\\"
+    raw = text.split("\n")
+    offsets, at = [], 0
+    for line in raw:
+        offsets.append(at)
+        at += len(line) + 1
+    out: list[_Line] = []
+    i, directives = 0, True
+    while i < len(raw):
+        line = raw[i].rstrip("\r")
+        if directives:
+            m = _DIRECTIVE.match(line)
+            if m:
+                if m.group(1).lower() == "escape" and m.group(2) in ("\\", "`"):
+                    esc = m.group(2)
+                i += 1
+                continue
+            directives = False
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            i += 1
+            continue
+        number, chars, pos = i + 1, [], []
+        while True:
+            line = raw[i].rstrip("\r")
+            body = line.rstrip()
+            if chars and (not body.strip() or body.lstrip().startswith("#")):
+                i += 1  # blank and comment lines inside a continuation are dropped
+                continue
+            cont = body.endswith(esc)
+            if cont:
+                body = body[:-1]
+            chars.append(body)
+            pos.extend(range(offsets[i], offsets[i] + len(body)))
+            i += 1
+            if not cont or i >= len(raw):
+                break
+        joined = "".join(chars)
+        out.append(_Line(number, joined, pos))
+        heredocs = _HEREDOC.finditer(joined) if joined.split(None, 1)[0].lower() in ("run", "copy", "add") else ()
+        for m in heredocs:  # skip each heredoc body up to its terminator
+            while i < len(raw):
+                body = raw[i].rstrip("\r")
+                i += 1
+                if (body.lstrip("\t") if m.group(1) else body) == m.group(3):
+                    break
+    return out, esc
+
+
+def _closing_brace(s: str, k: int, end: int) -> int:
+    depth = 0
+    for j in range(k, end):
+        if s[j] == "{":
+            depth += 1
+        elif s[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _word(s: str, i: int, j: int, scope: dict[str, str], esc: str = "\\") -> tuple[str, list[tuple[int, int, str]]]:
+    """Process s[i:j] like BuildKit: quotes, escapes, `$VAR`, `${VAR:-default}`.
+
+    Returns the value and the `(start, end, value)` of every default written in it.
+    """
+    out: list[str] = []
+    defaults: list[tuple[int, int, str]] = []
+    k, quote = i, ""
+    while k < j:
+        c = s[k]
+        if quote == "'":
+            if c == "'":
+                quote = ""
+            else:
+                out.append(c)
+            k += 1
+        elif c == esc and k + 1 < j:
+            nxt = s[k + 1]
+            if quote and nxt not in ('"', "$", esc):
+                out.append(c)
+            out.append(nxt)
+            k += 2
+        elif c in "\"'" and (not quote or quote == c):
+            quote = "" if quote else c
+            k += 1
+        elif c == "$" and k + 1 < j and s[k + 1] == "{" and (close := _closing_brace(s, k + 1, j)) > 0:
+            m = _VAR.match(s, k + 2, close)
+            if not m:
+                out.append(s[k : close + 1])
+            else:
+                name, op = m.group(1), m.group(2) or ""
+                is_set = name in scope and (bool(scope[name]) or ":" not in op)
+                if "-" in op or "+" in op:
+                    sub, inner = _word(s, m.start(3), close, scope, esc)
+                    defaults.extend(inner)
+                    if "-" in op:
+                        defaults.append((m.start(3), close, sub))
+                        out.append(scope[name] if is_set else sub)
+                    elif is_set:
+                        out.append(sub)
+                else:
+                    out.append(scope.get(name, ""))
+            k = close + 1
+        elif c == "$" and (m := _NAME.match(s, k + 1, j)):
+            out.append(scope.get(m.group(0), ""))
+            k = m.end()
+        else:
+            out.append(c)
+            k += 1
+    return "".join(out), defaults
+
+
+def _split(s: str, i: int, esc: str = "\\") -> list[tuple[int, int]]:
+    """Whitespace-separated words of s[i:], quotes and escapes respected."""
+    words: list[tuple[int, int]] = []
+    start, quote, k = -1, "", i
+    while k < len(s):
+        c = s[k]
+        if start < 0 and not c.isspace():
+            start = k
+        if quote:
+            if c == quote:
+                quote = ""
+            elif c == esc and quote == '"':
+                k += 1
+        elif c == esc:
+            k += 1
+        elif c in "\"'":
+            quote = c
+        elif c.isspace() and start >= 0:
+            words.append((start, k))
+            start = -1
+        k += 1
+    if start >= 0:
+        words.append((start, len(s)))
+    return words
+
+
+def _span(s: str, a: int, b: int) -> tuple[int, int]:
+    """The value text as written: inside the quotes when one quoted string is the whole value."""
+    if b - a >= 2 and s[a] in "\"'" and s[b - 1] == s[a]:
+        k = a + 1
+        while k < b - 1 and s[k] != s[a]:
+            k += 2 if s[k] == "\\" and s[a] == '"' else 1
+        if k == b - 1:
+            return a + 1, b - 1
+    return a, b
+
+
+def _decode(text: str) -> str:
+    return text.encode("latin-1").decode("utf-8", "replace")
+
+
+def _assignments(line: _Line, start: int, scope: dict[str, str], legacy: bool, esc: str) -> list[tuple[str, str, int, int, list]]:
+    """(key, value, start, end, defaults) of each `KEY=value` (or legacy `KEY value`) after `start`."""
+    s, found = line.text, []
+    words = _split(s, start, esc)
+    if legacy and words and "=" not in s[words[0][0] : words[0][1]]:
+        key = s[words[0][0] : words[0][1]]
+        if len(words) < 2:
+            raise ExtractError(f"line {line.number}: ENV {key} has no value")
+        a, b = words[1][0], words[-1][1]
+        value, defaults = _word(s, a, b, scope, esc)
+        return [(key, value, *_span(s, a, b), defaults)]
+    for a, b in words:
+        eq = s.find("=", a, b)
+        if eq < 0:
+            found.append((s[a:b], None, b, b, []))  # `ARG NAME` without a default
+            continue
+        value, defaults = _word(s, eq + 1, b, scope, esc)
+        found.append((s[a:eq], value, *_span(s, eq + 1, b), defaults))
+        if value is not None:
+            scope[s[a:eq]] = value
+    return found
+
+
+def _file_environment(path: str) -> tuple[str, str] | None:
+    name = base_name(path)
+    m = _FILE_ENV.match(name)
+    if not m:
+        return None
+    mode = m.group(1) or m.group(2)
+    env = ALIASES.get(mode)
+    return (env, name) if env else None
+
+
+def values(data: bytes, path: str, options: Options) -> list[Value]:
+    """Every ENV and ARG value (and `${X:-default}` default) in the Dockerfile."""
+    text = data.decode("latin-1")
+    stages: list[_Stage] = []
+    global_args: dict[str, str] = {}
+    global_found: list[tuple[Value, str]] = []
+    lines, esc = _logical_lines(text)
+    by_name: dict[str, int] = {}
+    used_globals: dict[str, set[int]] = {}
+    scope: dict[str, str] = {}
+
+    def stage_ref(ref: str) -> int | None:
+        ref = ref.lower()
+        if ref in by_name:
+            return by_name[ref]
+        return int(ref) if ref.isdigit() and int(ref) < len(stages) else None
+
+    for line in lines:
+        s = line.text
+        head = re.match(r"\s*(\S+)", s)
+        assert head
+        word = head.group(1).lower()
+        if word not in INSTRUCTIONS:
+            raise ExtractError(f"line {line.number}: unknown instruction `{head.group(1)}`")
+        rest = head.end()
+        if word == "from":
+            words = [w for w in _split(s, rest, esc) if not s.startswith("--", w[0])]
+            if not words:
+                raise ExtractError(f"line {line.number}: FROM without an image")
+            image, _ = _word(s, *words[0], global_args, esc)
+            for name in re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", s[words[0][0] : words[0][1]]):
+                used_globals.setdefault(name, set()).add(len(stages))
+            name = None
+            if len(words) >= 3 and s[words[1][0] : words[1][1]].lower() == "as":
+                name = s[words[2][0] : words[2][1]].lower()
+            stage = _Stage(len(stages), name, line.number)
+            parent = stage_ref(image)
+            if parent is not None:
+                stage.deps[parent] = "the base of"
+                stage.env = dict(stages[parent].env)
+            stages.append(stage)
+            if name:
+                by_name[name] = stage.index
+            scope = dict(stage.env)
+            continue
+        if word in ("arg", "env"):
+            for key, value, a, b, defaults in _assignments(line, rest, scope, word == "env", esc):
+                if word == "arg" and value is None:
+                    if key in global_args and stages:
+                        scope[key] = global_args[key]
+                        used_globals.setdefault(key, set()).add(stages[-1].index)
+                    continue
+                found = [Value(key, _decode(text), _start(line, x, y), _end(line, y), context=context)
+                         for x, y, text, context in [(a, b, value or "", "value")] + [(*d, "default") for d in defaults]]
+                if not stages:
+                    global_args[key] = value or ""
+                    global_found += [(v, key) for v in found]
+                else:
+                    stages[-1].found += found
+                    scope[key] = value or ""
+                    if word == "env":
+                        stages[-1].env[key] = value or ""
+            continue
+        if not stages:
+            raise ExtractError(f"line {line.number}: {head.group(1)} before the first FROM")
+        if word in ("copy", "add", "run"):
+            for a, b in _split(s, rest, esc):
+                flag = s[a:b]
+                if not flag.startswith("--"):
+                    break
+                refs = re.findall(r"^--from=(\S+)", flag) + (_MOUNT_FROM.findall(flag[8:]) if flag.startswith("--mount=") else [])
+                for ref in refs:
+                    dep = stage_ref(_word(ref, 0, len(ref), scope, esc)[0])
+                    if dep is not None and dep != stages[-1].index:
+                        stages[-1].deps.setdefault(dep, "copied into")
+    if not stages:
+        raise ExtractError("no FROM instruction")
+    envs = _environments(stages, path, options)
+    out: list[Value] = []
+    for stage in stages:
+        env, reason = envs[stage.index]
+        out += [Value(v.key, v.value, v.start, v.end, env, reason, v.context) for v in stage.found]
+    for v, key in global_found:
+        users = sorted(used_globals.get(key, ()), key=lambda i: envs[i][0] not in DEFAULT_PRODUCTION and envs[i][0] != "production")
+        if users:
+            env, reason = envs[users[0]]
+            reason = f"global `ARG {key}` is used by stage `{stages[users[0]].label}`: {reason}"
+        else:
+            env, reason = "build", f"global `ARG {key}` is not used by any stage"
+        out.append(Value(v.key, v.value, v.start, v.end, env, reason, v.context))
+    return sorted(out, key=lambda v: (v.start, v.end))
+
+
+def _start(line: _Line, a: int, b: int) -> int:
+    """Byte offset of the character at index a (or just past the one before, for empty values)."""
+    return line.pos[a] if a < b else _end(line, a)
+
+
+def _end(line: _Line, b: int) -> int:
+    """Byte offset just past the character before index b (or at it, for empty values)."""
+    if b == 0:
+        return line.pos[0] if line.pos else 0
+    return line.pos[b - 1] + 1
+
+
+def _environments(stages: list[_Stage], path: str, options: Options) -> dict[int, tuple[str, str]]:
+    """(environment, reason) per stage index."""
+    by_file = _file_environment(path)
+    if by_file and by_file[0] != "production":
+        reason = f"file name `{by_file[1]}` names the {by_file[0]} environment"
+        return {st.index: (by_file[0], reason) for st in stages}
+    final = stages[-1]
+    role = f"the final stage{f' of `{by_file[1]}`' if by_file else ''}"
+    if options.docker_target:
+        named = [st for st in stages if st.name == options.docker_target.lower()]
+        if named:
+            final, role = named[0], "the --docker-target stage"
+    envs = {final.index: ("production", f"stage `{final.label}` is {role}")}
+    todo = [final]
+    while todo:  # everything the built stage reaches, transitively
+        st = todo.pop()
+        for dep, how in st.deps.items():
+            if dep not in envs:
+                into = f"{role} `{st.label}`" if st is final else f"stage `{st.label}`, part of {role} `{final.label}`"
+                envs[dep] = ("production", f"stage `{stages[dep].label}` is {how} {into}")
+                todo.append(stages[dep])
+    for st in stages:
+        if st.index in envs:
+            continue
+        named_env = {ALIASES[t] for t in re.split(r"[-_.]", st.name or "") if t in ALIASES}
+        if len(named_env) == 1:
+            env = named_env.pop()
+            envs[st.index] = (env, f"stage `{st.label}` is named for the {env} environment and is not part of {role} `{final.label}`")
+        else:
+            envs[st.index] = ("build", f"stage `{st.label}` is not part of {role} `{final.label}`")
+    return envs
