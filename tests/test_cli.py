@@ -184,9 +184,11 @@ def test_version_and_help_document_exit_codes():
 
 def test_rules_command_documents_every_rule():
     out = cli(["rules"]).output
-    for rid in ("wondertwin-hosted-url", "loopback-url", "unspecified-address-url", "docker-host-url", "org-twin-url"):
+    ids = ("wondertwin-hosted-url", "loopback-url", "unspecified-address-url", "docker-host-url", "org-twin-url",
+           "service-host-url")
+    for rid in ids:
         assert rid in out
-    assert out.count("Why is this bad?") == 5 and out.count("How to fix") == 5
+    assert out.count("Why is this bad?") == len(ids) and out.count("How to fix") == len(ids)
     doc = json.loads(cli(["rules", "--format", "json", "--twin-url", "twins.*.yourco.com"]).output)
     assert next(r for r in doc if r["id"] == "org-twin-url")["patterns"]
 

@@ -134,7 +134,12 @@ def scan(paths, environment, twin_urls, config_path, fmt, output, exclude, respe
             items.append(Item(name, name, len(data), data))
         else:
             items.extend(walker.walk([p]))
+    from .rulepack import load_builtin_rules
+    from .services import ServiceIndex, load_services
+
+    service_rule = next((r for r in load_builtin_rules() if r.check == "services"), None)
     settings = Settings(rules=rules, classifier=classifier, engine=engine,
+                        services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
                         limits=Limits(max_decoded_size << 20, max_ratio), jobs=jobs,
                         options=Options(docker_target=docker_target))
     tick, clear = _progress(not quiet and sys.stderr.isatty() and fmt == "text" or False)

@@ -27,6 +27,7 @@ class Config:
     production_environments: list[str] = field(default_factory=lambda: ["production", "prod", "live"])
     ignore_files: list[tuple[str, list[str]]] = field(default_factory=list)
     environments: dict[str, str] = field(default_factory=dict)  # glob -> environment
+    services: dict = field(default_factory=dict)  # name -> services.Service (added to the defaults)
 
 
 def _str_list(value: Any, key: str, where: str) -> list[str]:
@@ -55,10 +56,19 @@ def _env_map(value: Any, key: str, where: str) -> dict[str, str]:
     return dict(value)
 
 
+def _services(value: Any, key: str, where: str) -> dict:
+    from .services import ServiceError, parse_services
+
+    try:
+        return parse_services(value, where)
+    except ServiceError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 _KEYS = {
     "twin_urls": _str_list, "exclude": _str_list, "respect_gitignore": _bool,
     "follow_symlinks": _bool, "environment": _str, "production_environments": _str_list,
-    "environments": _env_map,
+    "environments": _env_map, "services": _services,
 }
 
 

@@ -8,6 +8,7 @@ regex subset that Hyperscan, RE2 and Python ``re`` agree on.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -25,8 +26,9 @@ END = r"(?:[^a-z0-9_.-]|$)"
 
 _FIELDS = {
     "id", "title", "severity", "confidence", "schemes", "protocol_relative", "verify",
-    "keywords", "pattern", "template", "what", "why", "example", "fix", "examples",
+    "keywords", "pattern", "template", "check", "what", "why", "example", "fix", "examples",
 }
+CHECKS = ("services",)
 # Constructs outside the common subset of Hyperscan, RE2 and `re`.
 _FORBIDDEN = [
     (re.compile(r"\(\?[=!]"), "look-ahead"),
@@ -65,6 +67,7 @@ class Rule:
     verify: str | None = None
     source: str = ""  # where the rule came from (file name or config)
     examples: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    check: str | None = None  # a check that is not a byte pattern ("services")
 
 
 def check_pattern(pattern: str, where: str) -> None:
@@ -109,7 +112,10 @@ def _rule_from_mapping(data: Any, source: str) -> Rule | None:
     keywords = data.get("keywords", [])
     if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
         raise RuleError(f"{source}: keywords must be a list of literal strings")
-    if data.get("template"):
+    check = data.get("check")
+    if check is not None and check not in CHECKS:
+        raise RuleError(f"{source}: check must be one of {', '.join(CHECKS)}")
+    if data.get("template") or check:
         pattern = ""
     else:
         if not isinstance(data.get("pattern"), str):
@@ -123,7 +129,7 @@ def _rule_from_mapping(data: Any, source: str) -> Rule | None:
         schemes=schemes, protocol_relative=bool(data.get("protocol_relative", False)),
         pattern=pattern, keywords=tuple(k.lower() for k in keywords), what=data["what"].strip(),
         why=data["why"].strip(), fix=data["fix"].strip(), example=str(data.get("example", "")).strip(),
-        verify=verify, source=source, examples=dict(data.get("examples") or {}),
+        verify=verify, source=source, examples=dict(data.get("examples") or {}), check=check,
     )
 
 
@@ -153,6 +159,11 @@ def builtin_rule_files() -> list[tuple[str, str]]:
 
 
 def load_builtin_rules() -> list[Rule]:
+    return list(_load_builtin_rules())
+
+
+@functools.lru_cache(maxsize=1)
+def _load_builtin_rules() -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: set[str] = set()
     for name, text in builtin_rule_files():
@@ -161,7 +172,7 @@ def load_builtin_rules() -> list[Rule]:
             raise RuleError(f"rules/{name}: duplicate rule id {rule.id}")
         seen.add(rule.id)
         rules.append(rule)
-    return rules
+    return tuple(rules)
 
 
 _TWIN_URL = re.compile(
@@ -221,6 +232,6 @@ def build_ruleset(twin_urls: Iterable[str] = ()) -> list[Rule]:
     for rule in load_builtin_rules():
         if rule.pattern:
             rules.append(rule)
-        else:
+        elif not rule.check:
             rules.extend(org_rules(rule, twin_urls))
     return rules

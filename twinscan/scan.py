@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,9 @@ from .rulepack import Rule
 from .urls import TWIN_PORTS, URL, VERIFY, parse_at
 from .walk import Item
 
+if False:  # typing only
+    from .services import ServiceIndex
+
 SNIPPET = 60  # characters of context on each side of a hit
 PARALLEL_MIN_BYTES = 24 << 20
 PARALLEL_MIN_FILES = 8
@@ -32,6 +36,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     jobs: int = 0  # 0: one per core when the input is large
     options: Options = field(default_factory=Options)
+    services: "ServiceIndex | None" = None  # the key-aware check (None: off)
+    service_rule: Rule | None = None
 
 
 @dataclass
@@ -107,6 +113,9 @@ def _redact(text: str, url: URL) -> str:
     if url.userinfo:
         return text.replace(url.userinfo + "@", "***@")
     return text
+
+
+_USERINFO = re.compile(r"(//)[^/@\s]+@")
 
 
 def _one_line(b: bytes) -> str:
@@ -191,7 +200,7 @@ class FileScanner:
             res.errors.append(FileError(item.display, str(exc), target.production))
         res.bytes_scanned = total
         res.scanned = not res.errors
-        if raws:
+        if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
             self._finish(res, target, opened, raws)
         return res
 
@@ -216,13 +225,45 @@ class FileScanner:
             hit.comment_free = comments.free_at(w.src, w.src_base, url.start)
         return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
 
-    def _value_target(self, target: Target, hit: extract.Hit) -> Target:
-        """The file's target, or the environment of the value holding the hit."""
+    def _value_target(self, target: Target, environment: str | None, reason: str | None) -> Target:
+        """The file's target, or the environment of the value in question."""
         c = self.s.classifier
-        if hit.environment is None or c.environment:  # --environment speaks for the whole run
+        if environment is None or c.environment:  # --environment speaks for the whole run
             return target
-        env = c.normalise(hit.environment)
-        return Target(target.kind, env, c.is_production(env), hit.env_reason or f"environment {env}")
+        env = c.normalise(environment)
+        return Target(target.kind, env, c.is_production(env), reason or f"environment {env}")
+
+    def _check_services(self, res: FileResult, target: Target, data: bytes, values, hits) -> None:
+        """Vendor keys in production whose value names a host the vendor does not use."""
+        from .services import endpoint
+
+        rule = self.s.service_rule
+        for v in values:
+            svc = self.s.services.service_for(v.key)
+            if svc is None or rule is None:
+                continue
+            where = self._value_target(target, v.environment, v.reason)
+            ep = endpoint(v.value)
+            if not where.production or ep is None or svc.allows(ep.host):
+                continue
+            if any(v.start <= h.offset < v.end for h in hits):
+                continue  # a twin rule already reports this value
+            line = data.count(b"\n", 0, v.start) + 1
+            line_start = data.rfind(b"\n", 0, v.start) + 1
+            column = _chars(data[line_start:v.start]) + 1
+            raw = _USERINFO.sub(r"\1***@", _one_line(data[v.start:v.end]))
+            line_end = data.find(b"\n", v.end)
+            snippet = _USERINFO.sub(r"\1***@", _one_line(data[line_start:line_end if line_end >= 0 else len(data)]))[:200]
+            blocking, reason = decide(where, rule, v.context)
+            reason += f"; `{v.key}` configures {svc.name}, whose production hosts are {', '.join(svc.hosts)}"
+            url = _USERINFO.sub(r"\1***@", ep.url)
+            res.findings.append(Finding(
+                rule=rule.id, severity=rule.severity, confidence=rule.confidence, path=res.path, line=line,
+                column=column, end_column=column + len(raw), match=raw, url=url, host=ep.host, port=ep.port,
+                key=v.key, context=v.context, environment=where.environment, production=where.production,
+                blocking=blocking, reason=reason, snippet=snippet, fingerprint=fingerprint(rule.id, url, res.path),
+                title=rule.title, offset=v.start,
+            ))
 
     def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw]) -> None:
         cache: dict[str, bytes | None] = {}
@@ -238,8 +279,11 @@ class FileScanner:
         hits = [r.hit for r in raws]
         note = None
         values = None
+        data = None
         if target.kind in extract.STRUCTURED:
             data = text(extract.MAX_STRUCTURED)
+            if not raws and (data is None or not self.s.services.mentioned_in(data)):
+                return  # no hit and no vendor key: nothing to parse
             try:
                 values = extract.structured_values(target.kind, data, res.path, self.s.options) if data is not None else None
             except ExtractError as exc:
@@ -250,8 +294,10 @@ class FileScanner:
             note = extract.annotate(target.kind, hits, text)
         if note:
             res.skipped.append(Skipped(res.path, note))
+        if values and self.s.services is not None and data is not None:
+            self._check_services(res, target, data, values, hits)
         for r in raws:
-            where = self._value_target(target, r.hit)
+            where = self._value_target(target, r.hit.environment, r.hit.env_reason)
             blocking, reason = decide(where, r.rule, r.hit.context)
             confidence = r.rule.confidence
             if r.url.port in TWIN_PORTS:

@@ -13,6 +13,7 @@ UTF-8 at the end. A value built by substitution (``ENV X=$NAME``) spans the text
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -79,7 +80,7 @@ def _logical_lines(text: str) -> tuple[list[_Line], str]:
             i += 1
             continue
         number, chars, pos = i + 1, [], []
-        while True:
+        while i < len(raw):
             line = raw[i].rstrip("\r")
             body = line.rstrip()
             if chars and (not body.strip() or body.lstrip().startswith("#")):
@@ -91,7 +92,7 @@ def _logical_lines(text: str) -> tuple[list[_Line], str]:
             chars.append(body)
             pos.extend(range(offsets[i], offsets[i] + len(body)))
             i += 1
-            if not cont or i >= len(raw):
+            if not cont:
                 break
         joined = "".join(chars)
         out.append(_Line(number, joined, pos))
@@ -238,9 +239,8 @@ def _file_environment(path: str) -> tuple[str, str] | None:
     m = _FILE_ENV.match(name)
     if not m:
         return None
-    mode = m.group(1) or m.group(2)
-    env = ALIASES.get(mode)
-    return (env, name) if env else None
+    env = ALIASES.get(m.group(1) or m.group(2))
+    return (env, posixpath.basename(path.replace("\\", "/"))) if env else None
 
 
 def values(data: bytes, path: str, options: Options) -> list[Value]:
@@ -295,7 +295,7 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
                         scope[key] = global_args[key]
                         used_globals.setdefault(key, set()).add(stages[-1].index)
                     continue
-                found = [Value(key, _decode(text), _start(line, x, y), _end(line, y), context=context)
+                found = [Value(_decode(key), _decode(text), _start(line, x, y), _end(line, y), context=context)
                          for x, y, text, context in [(a, b, value or "", "value")] + [(*d, "default") for d in defaults]]
                 if not stages:
                     global_args[key] = value or ""
@@ -321,13 +321,16 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
     if not stages:
         raise ExtractError("no FROM instruction")
     envs = _environments(stages, path, options)
+    by_file = _file_environment(path)
     out: list[Value] = []
     for stage in stages:
         env, reason = envs[stage.index]
         out += [Value(v.key, v.value, v.start, v.end, env, reason, v.context) for v in stage.found]
     for v, key in global_found:
         users = sorted(used_globals.get(key, ()), key=lambda i: envs[i][0] not in DEFAULT_PRODUCTION and envs[i][0] != "production")
-        if users:
+        if by_file and by_file[0] != "production":  # the file name decides for every stage
+            env, reason = envs[0]
+        elif users:
             env, reason = envs[users[0]]
             reason = f"global `ARG {key}` is used by stage `{stages[users[0]].label}`: {reason}"
         else:
@@ -354,19 +357,20 @@ def _environments(stages: list[_Stage], path: str, options: Options) -> dict[int
     if by_file and by_file[0] != "production":
         reason = f"file name `{by_file[1]}` names the {by_file[0]} environment"
         return {st.index: (by_file[0], reason) for st in stages}
-    final = stages[-1]
-    role = f"the final stage{f' of `{by_file[1]}`' if by_file else ''}"
+    final, role = stages[-1], "the final stage"
     if options.docker_target:
         named = [st for st in stages if st.name == options.docker_target.lower()]
         if named:
             final, role = named[0], "the --docker-target stage"
-    envs = {final.index: ("production", f"stage `{final.label}` is {role}")}
+    of_file = f" of `{by_file[1]}`" if by_file else ""
+    envs = {final.index: ("production", f"stage `{final.label}` is {role}{of_file}")}
+    role = f"{role} `{final.label}`"
     todo = [final]
     while todo:  # everything the built stage reaches, transitively
         st = todo.pop()
         for dep, how in st.deps.items():
             if dep not in envs:
-                into = f"{role} `{st.label}`" if st is final else f"stage `{st.label}`, part of {role} `{final.label}`"
+                into = role if st is final else f"stage `{st.label}`, part of {role}"
                 envs[dep] = ("production", f"stage `{stages[dep].label}` is {how} {into}")
                 todo.append(stages[dep])
     for st in stages:
@@ -375,7 +379,7 @@ def _environments(stages: list[_Stage], path: str, options: Options) -> dict[int
         named_env = {ALIASES[t] for t in re.split(r"[-_.]", st.name or "") if t in ALIASES}
         if len(named_env) == 1:
             env = named_env.pop()
-            envs[st.index] = (env, f"stage `{st.label}` is named for the {env} environment and is not part of {role} `{final.label}`")
+            envs[st.index] = (env, f"stage `{st.label}` is named for the {env} environment and is not part of {role}")
         else:
-            envs[st.index] = ("build", f"stage `{st.label}` is not part of {role} `{final.label}`")
+            envs[st.index] = ("build", f"stage `{st.label}` is not part of {role}")
     return envs

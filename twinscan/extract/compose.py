@@ -1,0 +1,235 @@
+"""docker compose files: each service's `environment:`, `build.args` and `env_file:` values.
+
+Read with ``yaml.compose()`` on a safe loader: nodes with marks, nothing constructed.
+Merge keys (``<<: *common``) are resolved by hand, within a budget of node visits
+and of expanded document size, so an alias bomb is refused instead of expanded.
+
+Values:
+
+- ``environment:`` in map form (``KEY: value``) and list form (``- KEY=value``), and
+  ``build.args`` in both forms: key is the variable, ``value`` the YAML value with
+  compose interpolation left as written (the variables are unknown here);
+- every ``${VAR:-default}`` / ``${VAR-default}`` default in them: a second Value with
+  the same key and ``context="default"``;
+- ``env_file:`` paths (string, list, or ``{path: …}`` entries): ``key="env_file"`` and
+  ``value`` the path as written, relative to the compose file's directory. This module
+  cannot read them; the scan is expected to scan each referenced file as part of this
+  file's target.
+
+Environment comes from the file name only: ``docker-compose.override.yml`` is
+development, ``compose.staging.yaml`` staging, …; production names and the plain
+``compose.yaml`` leave ``environment`` None so the file's own environment applies.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Iterator
+
+import yaml
+
+from ..classify import ALIASES, DEFAULT_PRODUCTION, base_name
+from .values import ExtractError, Options, Value
+
+MAX_NODES = 100_000  # expanded document size (aliases counted every time they are used)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NAME = re.compile(r"^(?:docker-)?compose((?:\.[a-z0-9_-]+)*)\.ya?ml$")
+_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?-)")
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Offsets:
+    """Character index in the decoded text → byte offset in the file."""
+
+    def __init__(self, data: bytes) -> None:
+        text = data.decode("utf-8", "surrogateescape")
+        self.table: list[int] | None = None
+        if len(text) != len(data):
+            self.table, at = [], 0
+            for ch in text:
+                self.table.append(at)
+                at += 1 if "\udc80" <= ch <= "\udcff" else len(ch.encode("utf-8"))
+            self.table.append(at)
+        # invalid bytes become U+FFFD, one per byte, so indexes still line up
+        self.text = re.sub("[\udc80-\udcff]", "\ufffd", text)
+
+    def __call__(self, index: int) -> int:
+        return index if self.table is None else self.table[index]
+
+
+def _file_environment(path: str) -> tuple[str | None, str | None]:
+    name = base_name(path)
+    m = _NAME.match(name)
+    shown = posixpath.basename(path.replace("\\", "/"))
+    if not m:
+        return None, None
+    parts = [p for p in m.group(1).split(".") if p]
+    if "override" in parts:
+        return "development", f"`{shown}` is merged only on developer machines"
+    for part in parts:
+        env = ALIASES.get(part)
+        if env and env != "production" and part not in DEFAULT_PRODUCTION:
+            return env, f"file name `{shown}` names the {env} environment"
+    return None, None
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Refuse documents whose alias-expanded size exceeds MAX_NODES (or that refer to themselves)."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        children = _children(node)
+        if done:
+            active.discard(id(node))
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            if size[id(node)] > MAX_NODES:
+                raise ExtractError(f"line {node.start_mark.line + 1}: document expands to more than {MAX_NODES} nodes (alias bomb?)")
+            continue
+        if id(node) in active:
+            raise ExtractError(f"line {node.start_mark.line + 1}: recursive alias")
+        active.add(id(node))
+        stack.append((node, True))
+        for child in children:
+            if id(child) in active:
+                raise ExtractError(f"line {child.start_mark.line + 1}: recursive alias")
+            stack.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
+    """(key, value node) of a mapping, `<<` merge keys resolved, explicit keys winning."""
+    seen: set[str] = set()
+    merged: list[yaml.Node] = []
+    for key, value in node.value:
+        if key.tag == _MERGE or (isinstance(key, yaml.ScalarNode) and key.value == "<<" and key.style is None):
+            merged += value.value if isinstance(value, yaml.SequenceNode) else [value]
+        elif isinstance(key, yaml.ScalarNode) and key.value not in seen:
+            seen.add(key.value)
+            yield key.value, value
+    for source in merged:
+        if isinstance(source, yaml.MappingNode):
+            for key_text, value in _items(source):
+                if key_text not in seen:
+                    seen.add(key_text)
+                    yield key_text, value
+
+
+def _get(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in _items(node):
+            if k == key:
+                return v
+    return None
+
+
+class _Reader:
+    """Turns scalar nodes into Values located by byte offset."""
+
+    def __init__(self, data: bytes, env: str | None, reason: str | None) -> None:
+        self.offsets = _Offsets(data)
+        self.env, self.reason = env, reason
+
+    def span(self, node: yaml.ScalarNode) -> tuple[int, int]:
+        """Character span of the scalar's text as written (inside quotes, after a block indicator)."""
+        text = self.offsets.text
+        a, b = node.start_mark.index, node.end_mark.index
+        if node.style in ('"', "'"):
+            return a + 1, b - 1
+        if node.style in ("|", ">"):
+            a = text.index("\n", a, b) + 1 if "\n" in text[a:b] else b
+            while a < b and text[a] in " \t":
+                a += 1
+        while b > a and text[b - 1] in " \t\r\n":
+            b -= 1
+        return a, b
+
+    def value(self, key: str, value: str, a: int, b: int, context: str = "value") -> Value:
+        return Value(key, value, self.offsets(a), self.offsets(b), self.env, self.reason, context)
+
+    def with_defaults(self, key: str, value: str, a: int, b: int) -> list[Value]:
+        """The value and every `${VAR:-default}` / `${VAR-default}` default written in text[a:b]."""
+        text = self.offsets.text
+        found = [self.value(key, value, a, b)]
+        for m in _DEFAULT.finditer(text, a, b):
+            depth, k = 1, m.end()
+            while k < b and depth:
+                depth += {"{": 1, "}": -1}.get(text[k], 0)
+                k += 1
+            if depth == 0:
+                found.append(self.value(key, text[m.end() : k - 1].replace("$$", "$"), m.end(), k - 1, "default"))
+        return found
+
+    def assignments(self, node: yaml.Node, what: str) -> list[Value]:
+        """`environment:` / `build.args` in map or list form."""
+        found: list[Value] = []
+        if isinstance(node, yaml.MappingNode):
+            for key, v in _items(node):
+                if isinstance(v, yaml.ScalarNode) and v.tag != "tag:yaml.org,2002:null":
+                    found += self.with_defaults(key, v.value, *self.span(v))
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                if isinstance(item, yaml.ScalarNode) and "=" in item.value:
+                    key, _, value = item.value.partition("=")
+                    a, b = self.span(item)
+                    if self.offsets.text[a : a + len(key) + 1] == key + "=":
+                        a += len(key) + 1  # else (escapes in a quoted item) the whole item
+                    found += self.with_defaults(key.strip(), value, a, b)
+        elif not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
+            raise ExtractError(f"line {node.start_mark.line + 1}: `{what}` must be a mapping or a list")
+        return found
+
+    def env_files(self, node: yaml.Node) -> list[Value]:
+        entries = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        found = []
+        for entry in entries:
+            if isinstance(entry, yaml.MappingNode):
+                entry = _get(entry, "path")
+            if isinstance(entry, yaml.ScalarNode) and entry.value:
+                found.append(self.value("env_file", entry.value, *self.span(entry)))
+        return found
+
+
+def values(data: bytes, path: str, options: Options) -> list[Value]:
+    """Every environment value, build arg, default and env_file of every service."""
+    env, reason = _file_environment(path)
+    reader = _Reader(data, env, reason)
+    try:
+        docs = list(yaml.compose_all(reader.offsets.text, Loader=_LOADER))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise ExtractError(f"{where}invalid YAML: {e.problem or e.context}") from None
+    except (yaml.YAMLError, RecursionError) as e:
+        raise ExtractError(f"invalid YAML: {e}") from None
+    found: list[Value] = []
+    for doc in docs:
+        if doc is None:
+            continue
+        _check_size(doc)
+        services = _get(doc, "services")
+        if services is None:
+            continue
+        if not isinstance(services, yaml.MappingNode):
+            raise ExtractError(f"line {services.start_mark.line + 1}: `services` must be a mapping")
+        for name, service in _items(services):
+            if not isinstance(service, yaml.MappingNode):
+                continue
+            if (node := _get(service, "environment")) is not None:
+                found += reader.assignments(node, f"services.{name}.environment")
+            if (node := _get(service, "env_file")) is not None:
+                found += reader.env_files(node)
+            build = _get(service, "build")
+            if build is not None and (node := _get(build, "args")) is not None:
+                found += reader.assignments(node, f"services.{name}.build.args")
+    return sorted(set(found), key=lambda v: (v.start, v.end, v.context))
