@@ -41,7 +41,7 @@ def generic(hits: list[Hit]) -> None:
 
 
 #: Artifact kinds whose extractor lists values with their environments (see values.py).
-STRUCTURED = {"dotenv": "dotenv"}
+STRUCTURED = {"dotenv": "dotenv", "dockerfile": "dockerfile", "compose": "compose"}
 MAX_STRUCTURED = 16 << 20  # larger config files are judged by the byte pass alone
 
 

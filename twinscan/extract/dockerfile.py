@@ -211,9 +211,10 @@ def _decode(text: str) -> str:
     return text.encode("latin-1").decode("utf-8", "replace")
 
 
-def _assignments(line: _Line, start: int, scope: dict[str, str], legacy: bool, esc: str) -> list[tuple[str, str, int, int, list]]:
+def _assignments(line: _Line, start: int, scope: dict[str, str], legacy: bool, esc: str) -> list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]]:
     """(key, value, start, end, defaults) of each `KEY=value` (or legacy `KEY value`) after `start`."""
-    s, found = line.text, []
+    s = line.text
+    found: list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]] = []
     words = _split(s, start, esc)
     if legacy and words and "=" not in s[words[0][0] : words[0][1]]:
         key = s[words[0][0] : words[0][1]]
