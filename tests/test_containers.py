@@ -113,3 +113,19 @@ def test_invalid_compose_yaml_is_a_clear_error_and_the_byte_pass_still_judges(tm
     (tmp_path / "compose.yaml").write_text("services:\n  web: [\n    STRIPE_API_BASE: https://api.stripe.com\n")
     code, doc = cli_json([tmp_path])
     assert code == 3 and doc["summary"]["incomplete"]
+
+
+def test_env_files_loaded_by_a_production_compose_file_are_production(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "app.env").write_text("STRIPE_API_BASE=http://localhost:4111\n")
+    (tmp_path / "config" / "dev.env").write_text("STRIPE_API_BASE=http://localhost:4111\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    image: shop/api\n    env_file: [config/app.env]\n")
+    (tmp_path / "docker-compose.override.yml").write_text("services:\n  api:\n    env_file: config/dev.env\n")
+    code, doc = cli_json(["."], cwd=tmp_path)
+    got = {f["path"]: f for f in doc["findings"]}
+    assert code == 1
+    assert got["config/app.env"]["blocking"] and "loaded by `env_file:` in compose.yaml" in got["config/app.env"]["reason"]
+    assert got["config/dev.env"]["environment"] == "development" and not got["config/dev.env"]["blocking"]
+    # named alone, the compose file still brings its env file into the scan
+    code, doc = cli_json(["compose.yaml"], cwd=tmp_path)
+    assert code == 1 and [f["path"] for f in doc["findings"]] == ["config/app.env"]

@@ -79,6 +79,32 @@ def dotenv_environment(name: str) -> tuple[str, str] | None:
     return env, f"file name `{name}` names the {env} environment"
 
 
+class GlobRule:
+    """Path globs (gitignore syntax) → environment; picklable for worker processes."""
+
+    def __init__(self, environments: dict[str, str]):
+        import pathspec
+
+        self.specs = [(pathspec.GitIgnoreSpec.from_lines([g]), g, e) for g, e in environments.items()]
+
+    def __call__(self, path: str, kind: str) -> tuple[str, str] | None:
+        p = path.replace("\\", "/")  # display paths are normalised: no leading ./
+        for spec, glob, env in self.specs:
+            if spec.match_file(p):
+                return ALIASES.get(env.lower(), env.lower()), f"config `environments`: `{glob}` → {env}"
+        return None
+
+
+class PathRule:
+    """Exact paths → (environment, reason), e.g. env files a compose file loads."""
+
+    def __init__(self, paths: dict[str, tuple[str, str]]):
+        self.paths = paths
+
+    def __call__(self, path: str, kind: str) -> tuple[str, str] | None:
+        return self.paths.get(path)
+
+
 @dataclass(frozen=True)
 class Classifier:
     """Decide each file's Target from its path and the run's settings."""
@@ -90,20 +116,7 @@ class Classifier:
     @classmethod
     def from_globs(cls, environments: dict[str, str], **kw) -> "Classifier":
         """`environments:` config: gitignore-style globs → environment name, first match wins."""
-        if not environments:
-            return cls(**kw)
-        import pathspec
-
-        specs = [(pathspec.GitIgnoreSpec.from_lines([glob]), glob, env) for glob, env in environments.items()]
-
-        def by_glob(path: str, kind: str) -> tuple[str, str] | None:
-            p = path.replace("\\", "/")  # display paths are normalised: no leading ./
-            for spec, glob, env in specs:
-                if spec.match_file(p):
-                    return cls.normalise(env), f"config `environments`: `{glob}` → {env}"
-            return None
-
-        return cls(rules=(by_glob,), **kw)
+        return cls(rules=(GlobRule(environments),), **kw) if environments else cls(**kw)
 
     @staticmethod
     def normalise(env: str) -> str:

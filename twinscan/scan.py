@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 from . import extract
-from .classify import Classifier
+from .classify import Classifier, PathRule
 from .decide import decide, fingerprint
 from .engine import PROTOCOL_RELATIVE, Engine, build_expressions, make_engine
 from .model import FileError, FileResult, Finding, Skipped, Target
@@ -328,10 +328,48 @@ def _scan_in_worker(item: Item) -> FileResult:
     return _worker.scan(item)
 
 
+def env_file_targets(items: list[Item], settings: Settings) -> dict[str, tuple[str, str]]:
+    """Files named by `env_file:` in compose files: path -> (environment, reason).
+
+    A compose file decides the environment of the env files it loads, so they
+    are classified as part of its target (compose files are small; a file that
+    cannot be parsed is reported when it is scanned).
+    """
+    import os.path
+
+    from .extract import structured_values
+
+    out: dict[str, tuple[str, str]] = {}
+    for item in items:
+        target = settings.classifier.classify(item.display)
+        if target.kind != "compose" or item.size > (1 << 20):
+            continue
+        try:
+            opened = Opened(item.fs_path, settings.limits, data=item.data)
+            values = structured_values("compose", opened.text() or b"", item.display, settings.options) or []
+        except (ReadError, NotText, ExtractError):
+            continue
+        for v in values:
+            if v.key != "env_file":
+                continue
+            path = os.path.normpath(os.path.join(os.path.dirname(item.display), v.value))
+            env = settings.classifier.normalise(v.environment) if v.environment else target.environment
+            out[path] = (env, f"loaded by `env_file:` in {item.display} ({target.reason if not v.environment else v.reason})")
+    return out
+
+
 def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Scan every item; in parallel across cores when the input is large."""
     t0 = time.perf_counter()
     items = list(items)
+    refs = env_file_targets(items, settings)
+    if refs and not settings.classifier.environment:
+        known = {i.display for i in items}
+        for path in refs:
+            if path not in known and os.path.isfile(path):  # a referenced file outside what was walked
+                items.append(Item(path, path, os.path.getsize(path)))
+        settings = replace(settings, classifier=replace(
+            settings.classifier, rules=(PathRule(refs), *settings.classifier.rules)))
     total = sum(i.size for i in items)
     jobs = settings.jobs or (os.cpu_count() or 1)
     parallel = jobs > 1 and len(items) >= PARALLEL_MIN_FILES and total >= PARALLEL_MIN_BYTES
