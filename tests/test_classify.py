@@ -65,3 +65,17 @@ def test_environment_globs_from_config_come_first():
     assert "`deploy/prod/**` → prod" in t.reason
     assert c.classify("deploy/eu/staging.env").environment == "staging"
     assert c.classify(".env.development").environment == "development"  # no glob: the file name decides
+
+
+def test_classifiers_cross_process_boundaries():
+    """Worker processes receive the classifier by pickling on spawn platforms (macOS, Windows)."""
+    import pickle
+
+    from twinscan.classify import PathRule
+
+    c = Classifier.from_globs({"deploy/prod/**": "production"})
+    c.classify("deploy/prod/a.env")  # compiled state must not travel
+    c = Classifier(rules=(*c.rules, PathRule({"config/app.env": ("production", "loaded by env_file")})))
+    again = pickle.loads(pickle.dumps(c))
+    assert again.classify("deploy/prod/a.env").environment == "production"
+    assert again.classify("config/app.env").reason == "loaded by env_file"

@@ -83,13 +83,19 @@ class GlobRule:
     """Path globs (gitignore syntax) → environment; picklable for worker processes."""
 
     def __init__(self, environments: dict[str, str]):
-        import pathspec
+        self.environments = dict(environments)
+        self._specs: list | None = None  # compiled on first use (pathspec may hold Hyperscan state)
 
-        self.specs = [(pathspec.GitIgnoreSpec.from_lines([g]), g, e) for g, e in environments.items()]
+    def __getstate__(self) -> dict:
+        return {"environments": self.environments, "_specs": None}
 
     def __call__(self, path: str, kind: str) -> tuple[str, str] | None:
+        if self._specs is None:
+            import pathspec
+
+            self._specs = [(pathspec.GitIgnoreSpec.from_lines([g]), g, e) for g, e in self.environments.items()]
         p = path.replace("\\", "/")  # display paths are normalised: no leading ./
-        for spec, glob, env in self.specs:
+        for spec, glob, env in self._specs:
             if spec.match_file(p):
                 return ALIASES.get(env.lower(), env.lower()), f"config `environments`: `{glob}` → {env}"
         return None
