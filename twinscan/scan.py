@@ -238,6 +238,7 @@ class FileScanner:
         from .services import endpoint
 
         rule = self.s.service_rule
+        seen: set[tuple[int, int]] = set()  # one text may be a value of several jobs
         for v in values:
             svc = self.s.services.service_for(v.key)
             if svc is None or rule is None:
@@ -246,8 +247,9 @@ class FileScanner:
             ep = endpoint(v.value)
             if not where.production or ep is None or svc.allows(ep.host):
                 continue
-            if any(v.start <= h.offset < v.end for h in hits):
-                continue  # a twin rule already reports this value
+            if (v.start, v.end) in seen or any(v.start <= h.offset < v.end for h in hits):
+                continue  # reported for another job, or a twin rule already reports this value
+            seen.add((v.start, v.end))
             line = data.count(b"\n", 0, v.start) + 1
             line_start = data.rfind(b"\n", 0, v.start) + 1
             column = _chars(data[line_start:v.start]) + 1
@@ -289,7 +291,7 @@ class FileScanner:
             except ExtractError as exc:
                 res.errors.append(FileError(res.path, f"cannot parse as {target.kind}: {exc}", target.production))
         if values is not None:
-            extract.apply_values(hits, values)
+            extract.apply_values(hits, values, lambda v: self._value_target(target, v.environment, v.reason).production)
         else:
             note = extract.annotate(target.kind, hits, text)
         if note:

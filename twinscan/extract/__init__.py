@@ -41,7 +41,8 @@ def generic(hits: list[Hit]) -> None:
 
 
 #: Artifact kinds whose extractor lists values with their environments (see values.py).
-STRUCTURED = {"dotenv": "dotenv", "dockerfile": "dockerfile", "compose": "compose"}
+STRUCTURED = {"dotenv": "dotenv", "dockerfile": "dockerfile", "compose": "compose",
+              "workflow": "workflows", "yaml": "kubernetes"}
 MAX_STRUCTURED = 16 << 20  # larger config files are judged by the byte pass alone
 
 
@@ -57,8 +58,13 @@ def structured_values(kind: str, data: bytes, path: str, options: Options) -> li
     return module.values(data, path, options)
 
 
-def apply_values(hits: list[Hit], values: list[Value]) -> None:
-    """Give each hit the key, context and environment of the innermost value holding it."""
+def apply_values(hits: list[Hit], values: list[Value], blocks: Callable[[Value], bool]) -> None:
+    """Give each hit the key, context and environment of the innermost value holding it.
+
+    One text can be several values (workflow-level env inherited by every job,
+    a matrix over environments): the hit then takes a value that ``blocks``
+    when there is one, so a URL that reaches any production job blocks.
+    """
     for hit in hits:
         holders = [v for v in values if v.start <= hit.offset < v.end]
         if not holders:
@@ -66,7 +72,9 @@ def apply_values(hits: list[Hit], values: list[Value]) -> None:
             if hit.line_prefix.lstrip().startswith(b"#"):
                 hit.context = "comment"
             continue
-        v = min(holders, key=lambda v: v.end - v.start)
+        width = min(v.end - v.start for v in holders)
+        innermost = [v for v in holders if v.end - v.start == width]
+        v = next((v for v in innermost if blocks(v)), innermost[0])
         hit.key, hit.environment, hit.env_reason = v.key, v.environment, v.reason
         hit.context = v.context
 

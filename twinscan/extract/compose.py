@@ -29,6 +29,7 @@ from typing import Iterator
 import yaml
 
 from ..classify import ALIASES, DEFAULT_PRODUCTION, base_name
+from .yamlnodes import check_depth
 from .values import ExtractError, Options, Value
 
 MAX_NODES = 100_000  # expanded document size (aliases counted every time they are used)
@@ -205,6 +206,7 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
     env, reason = _file_environment(path)
     reader = _Reader(data, env, reason)
     try:
+        check_depth(reader.offsets.text)
         docs = list(yaml.compose_all(reader.offsets.text, Loader=_LOADER))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark

@@ -1,0 +1,127 @@
+"""Kubernetes manifests (multi-document, `helm template` output) and Helm values files.
+
+* Workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, and
+  `List` items): ``env[].value`` of containers, initContainers and
+  ephemeralContainers; key = the env name.
+* ConfigMap ``data`` (and Secret ``stringData``): key = the data key.
+* Helm values files (``values.yaml``, ``values-<env>.yaml``, ``values.<env>.yaml``):
+  every scalar leaf that looks like a URL or host; key = its dotted path
+  (``stripe.baseUrl``, ``ingress.hosts[0].host``).
+
+Environment of a document: its ``metadata.namespace`` (``shop-production`` →
+production, ``*-staging`` → staging, ``dev*`` → development), else the path
+(kustomize ``overlays/<env>/``; Helm ``values-<env>.yaml``), else None: the
+file's environment applies (``base/`` too: a base is production when a production
+overlay uses it, which only the scan of the whole tree can know).
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+import yaml
+
+from ..classify import ALIASES
+from .values import Options, Value
+from .yamlnodes import Tree, YamlText, load, normalise_env, scalars, text_of
+
+_POD_SPEC = {
+    "pod": ("spec",),
+    "deployment": ("spec", "template", "spec"),
+    "statefulset": ("spec", "template", "spec"),
+    "daemonset": ("spec", "template", "spec"),
+    "replicaset": ("spec", "template", "spec"),
+    "replicationcontroller": ("spec", "template", "spec"),
+    "job": ("spec", "template", "spec"),
+    "cronjob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+_CONTAINERS = ("initContainers", "containers", "ephemeralContainers")
+_HELM_VALUES = re.compile(r"^values(?:[-.](?P<env>[a-z0-9_-]+))?\.ya?ml$")
+_OVERLAY = re.compile(r"(?:^|/)overlays/(?P<env>[^/]+)/")
+_URLISH = re.compile(
+    r"^\s*(?:[a-z][a-z0-9+.-]*://\S+|//\S+"
+    r"|(?:localhost|\[[0-9a-f:.]+\]|[a-z0-9-]*[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+|\d{1,3}(?:\.\d{1,3}){3}"
+    r"|[a-z0-9.-]+:\d{1,5})(?::\d{1,5})?(?:/\S*)?)\s*$",
+    re.I,
+)
+
+Env = tuple[str | None, str | None]
+
+
+def values(data: bytes, path: str, options: Options) -> list[Value]:
+    """Every env value, ConfigMap entry and (Helm values) URL-like leaf, with its environment."""
+    doc = load(data)
+    norm = path.replace("\\", "/")
+    name = posixpath.basename(norm).lower()
+    helm = _HELM_VALUES.match(name)
+    file_env = _path_env(norm, name, helm)
+    out: list[Value] = []
+    for root in doc.roots:
+        tree = doc.tree(root)
+        if helm:
+            for key, node in scalars(tree):
+                if _URLISH.match(node.value):
+                    out.append(_value(doc, key, node, file_env))
+        else:
+            out += _manifest(doc, tree, file_env)
+    return out
+
+
+def _path_env(path: str, name: str, helm: re.Match | None) -> Env:
+    """The environment the path names: kustomize overlay or Helm values file suffix."""
+    if helm and helm.group("env"):
+        return normalise_env(helm.group("env")), f"Helm values file `{name}`"
+    m = None
+    for m in _OVERLAY.finditer(path):
+        pass  # the innermost overlay wins
+    if m:
+        return normalise_env(m.group("env")), f"kustomize overlay `overlays/{m.group('env')}`"
+    return None, None
+
+
+def namespace_env(namespace: str) -> str | None:
+    """`production`, `prod`, `*-production`, `*-prod` → production; `*-staging` → staging; `dev*` → development."""
+    n = namespace.strip().lower()
+    if n in ALIASES:
+        return ALIASES[n]
+    last = n.rsplit("-", 1)[-1]
+    if last in ALIASES:
+        return ALIASES[last]
+    if n.startswith("dev"):
+        return "development"
+    return None
+
+
+def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
+    if not isinstance(tree, dict):
+        return []
+    kind = (text_of(tree.get("kind")) or "").lower()
+    if kind.endswith("list") and isinstance(tree.get("items"), list):
+        return [v for item in tree["items"] for v in _manifest(doc, item, file_env)]
+    env = file_env
+    meta = tree.get("metadata")
+    ns = text_of(meta.get("namespace")) if isinstance(meta, dict) else None
+    if ns and namespace_env(ns):
+        env = (namespace_env(ns), f"namespace `{ns}`")
+    out: list[Value] = []
+    if kind in ("configmap", "secret"):
+        data = tree.get("data" if kind == "configmap" else "stringData")
+        for key, node in data.items() if isinstance(data, dict) else ():
+            if isinstance(node, yaml.ScalarNode):
+                out.append(_value(doc, key, node, env))
+    spec: Tree = tree
+    for step in _POD_SPEC.get(kind, ("-",)):
+        spec = spec.get(step) if isinstance(spec, dict) else None
+    for group in _CONTAINERS if isinstance(spec, dict) else ():
+        containers = spec.get(group)
+        for c in containers if isinstance(containers, list) else ():
+            entries = c.get("env") if isinstance(c, dict) else None
+            for e in entries if isinstance(entries, list) else ():
+                if isinstance(e, dict) and isinstance(e.get("value"), yaml.ScalarNode) and text_of(e.get("name")):
+                    out.append(_value(doc, text_of(e["name"]) or "", e["value"], env))
+    return out
+
+
+def _value(doc: YamlText, key: str, node: yaml.ScalarNode, env: Env) -> Value:
+    start, end = doc.span(node)
+    return Value(key, node.value, start, end, env[0], env[1])
