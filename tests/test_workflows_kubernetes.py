@@ -143,3 +143,63 @@ def test_deep_nesting_is_a_clear_error_not_a_crash(tmp_path, name):
     assert p.returncode == 1, p.stderr  # the byte pass still blocks; a crash would be -11
     doc = json.loads(p.stdout)
     assert "nested deeper than 200 levels" in doc["errors"][0]["message"]
+
+
+CIRCLECI = """\
+version: 2.1
+jobs:
+  test:
+    docker:
+      - image: cimg/node:22.0
+        environment:
+          VITE_STRIPE_BASE_URL: http://localhost:4111
+    steps: [checkout, {run: npm test}]
+  deploy:
+    docker: [{image: cimg/node:22.0}]
+    steps:
+      - run:
+          name: build
+          command: |
+            export VITE_POSTHOG_HOST=http://localhost:4112
+            npm run build
+workflows:
+  main:
+    jobs:
+      - test
+      - deploy: {context: [org-global, production], requires: [test]}
+"""
+
+BITBUCKET = """\
+pipelines:
+  branches:
+    main:
+      - step:
+          name: test
+          script: [export VITE_STRIPE_BASE_URL=http://localhost:4111, npm test]
+      - step:
+          name: deploy to staging
+          deployment: staging
+          script:
+            - export VITE_POSTHOG_HOST=https://api.wondertwin.dev/twins/posthog
+      - step:
+          name: deploy to production
+          deployment: production
+          script:
+            - export VITE_POSTHOG_HOST=https://api.wondertwin.dev/twins/posthog
+"""
+
+
+def test_circleci_context_and_bitbucket_deployment(tmp_path):
+    (tmp_path / ".circleci").mkdir()
+    (tmp_path / ".circleci" / "config.yml").write_text(CIRCLECI)
+    (tmp_path / "bitbucket-pipelines.yml").write_text(BITBUCKET)
+    code, doc = cli_json([tmp_path])
+    got = {(f["path"].rsplit("/", 1)[1], f["line"]): (f["environment"], f["blocking"], f["reason"]) for f in doc["findings"]}
+    assert code == 1
+    assert got[("config.yml", 7)][:2] == ("test", False)
+    assert got[("config.yml", 15)][:2] == ("production", True)
+    assert "context `production` in workflow `main`" in got[("config.yml", 15)][2]
+    assert got[("bitbucket-pipelines.yml", 6)][:2] == ("test", False)
+    assert got[("bitbucket-pipelines.yml", 11)][:2] == ("staging", False)
+    assert got[("bitbucket-pipelines.yml", 16)][:2] == ("production", True)
+    assert "`deployment: production`" in got[("bitbucket-pipelines.yml", 16)][2]

@@ -56,7 +56,8 @@ def artifact_kind(path: str) -> str:
         p = "/" + path.replace("\\", "/").lower()
         if name.startswith(("docker-compose", "compose.", "compose-")):
             return "compose"
-        if "/.github/workflows/" in p or name == ".gitlab-ci.yml":
+        if ("/.github/workflows/" in p or name == ".gitlab-ci.yml" or p.endswith("/.circleci/config.yml")
+                or name == "bitbucket-pipelines.yml"):
             return "workflow"
     for exts, kind in _KINDS:
         if name.endswith(exts):

@@ -52,13 +52,19 @@ Env = tuple[str | None, str | None]
 def values(data: bytes, path: str, options: Options) -> list[Value]:
     """Every value the workflow assigns, with the environment of the job that sees it."""
     doc = load(data)
-    gitlab = posixpath.basename(path.replace("\\", "/").lower()).endswith(("gitlab-ci.yml", "gitlab-ci.yaml"))
+    lowered = path.replace("\\", "/").lower()
+    name = posixpath.basename(lowered)
+    gitlab = name.endswith(("gitlab-ci.yml", "gitlab-ci.yaml"))
     out: list[Value] = []
     for root in doc.roots:
         tree = doc.tree(root)
         if not isinstance(tree, dict):
             continue
-        if gitlab or not isinstance(tree.get("jobs"), dict):
+        if "/.circleci/" in "/" + lowered:
+            out += _circleci(doc, tree)
+        elif name.startswith("bitbucket-pipelines"):
+            out += _bitbucket(doc, tree)
+        elif gitlab or not isinstance(tree.get("jobs"), dict):
             out += _gitlab(doc, tree) if gitlab or _looks_gitlab(tree) else []
         else:
             out += _github(doc, tree)
@@ -275,3 +281,77 @@ def _deep_merge(a: dict, b: dict) -> dict:
         out[k] = _deep_merge(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
     return out
 
+
+
+# -- CircleCI ------------------------------------------------------------------------------
+def _circleci(doc: YamlText, top: dict) -> list[Value]:
+    """Job `environment:` maps, `docker[].environment` and `run:` steps; a job is production
+    when a workflow runs it with a production `context:` (CircleCI's deploy credentials)."""
+    jobs = top.get("jobs")
+    if not isinstance(jobs, dict):
+        return []
+    contexts: dict[str, list[Env]] = {}
+    workflows = top.get("workflows")
+    for wf_name, wf in (workflows.items() if isinstance(workflows, dict) else ()):
+        entries = wf.get("jobs") if isinstance(wf, dict) else None
+        for entry in entries if isinstance(entries, list) else ():
+            job, ctx = (text_of(entry), None) if not isinstance(entry, dict) else next(iter(entry.items()), (None, None))
+            if not job:
+                continue
+            names = ctx.get("context") if isinstance(ctx, dict) else None
+            names = [text_of(n) for n in names] if isinstance(names, list) else [text_of(names)] if names else []
+            for c in filter(None, names):
+                contexts.setdefault(job, []).append(
+                    (normalise_env(c), f"job `{job}` runs with context `{c}` in workflow `{wf_name}`"))
+    out: list[Value] = []
+    for name, job in jobs.items():
+        if not isinstance(job, dict):
+            continue
+        envs = contexts.get(name) or [("ci", f"job `{name}` runs without a deployment context")]
+        for env in envs:
+            out += _mapping(doc, job.get("environment"), env)
+            for image in job.get("docker") if isinstance(job.get("docker"), list) else ():
+                if isinstance(image, dict):
+                    out += _mapping(doc, image.get("environment"), env)
+            for step in job.get("steps") if isinstance(job.get("steps"), list) else ():
+                run = step.get("run") if isinstance(step, dict) else None
+                if isinstance(run, dict):
+                    out += _mapping(doc, run.get("environment"), env)
+                    run = run.get("command")
+                out += _script(doc, run, env)
+    return out
+
+
+# -- Bitbucket Pipelines -------------------------------------------------------------------
+def _bitbucket(doc: YamlText, top: dict) -> list[Value]:
+    """Every step's `script:`; a step's environment is its (or its stage's) `deployment:`."""
+    out: list[Value] = []
+
+    def steps(node: Tree, deployment: str | None) -> None:
+        if isinstance(node, list):
+            for item in node:
+                steps(item, deployment)
+        elif isinstance(node, dict):
+            if isinstance(node.get("stage"), dict):
+                stage = node["stage"]
+                steps(stage.get("steps"), text_of(stage.get("deployment")) or deployment)
+            elif "parallel" in node:
+                par = node["parallel"]
+                steps(par.get("steps") if isinstance(par, dict) else par, deployment)
+            elif isinstance(node.get("step"), dict):
+                step = node["step"]
+                dep = text_of(step.get("deployment")) or deployment
+                label = text_of(step.get("name")) or "step"
+                env: Env = ((normalise_env(dep), f"step `{label}` has `deployment: {dep}`") if dep
+                            else ("ci", f"step `{label}` has no `deployment:`"))
+                for k in ("script", "after-script"):
+                    out.extend(_script(doc, step.get(k), env))
+
+    pipelines = top.get("pipelines")
+    for kind, group in (pipelines.items() if isinstance(pipelines, dict) else ()):
+        if kind == "default":
+            steps(group, None)
+        elif isinstance(group, dict):  # branches / tags / pull-requests / custom: name -> steps
+            for sub in group.values():
+                steps(sub, None)
+    return out
