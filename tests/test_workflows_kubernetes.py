@@ -203,3 +203,24 @@ def test_circleci_context_and_bitbucket_deployment(tmp_path):
     assert got[("bitbucket-pipelines.yml", 11)][:2] == ("staging", False)
     assert got[("bitbucket-pipelines.yml", 16)][:2] == ("production", True)
     assert "`deployment: production`" in got[("bitbucket-pipelines.yml", 16)][2]
+
+
+def test_kustomize_base_takes_the_environment_of_its_overlays(tmp_path):
+    base = tmp_path / "k8s" / "base"
+    base.mkdir(parents=True)
+    doc0 = MANIFESTS.split("---")[0].replace("namespace: shop-staging", "labels: {app: web}")
+    (base / "deployment.yaml").write_text(doc0.replace("http://stripe-twin.shop-staging.svc:4111", "http://localhost:4111"))
+    (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    for env in ("staging", "production"):
+        o = tmp_path / "k8s" / "overlays" / env
+        o.mkdir(parents=True)
+        (o / "kustomization.yaml").write_text("resources: [../../base]\n")
+    code, doc = cli_json(["k8s"], cwd=tmp_path)
+    [f] = doc["findings"]
+    assert code == 1 and f["blocking"] and "kustomize base used by the production overlay `k8s/overlays/production`" in f["reason"]
+    import shutil
+
+    shutil.rmtree(tmp_path / "k8s" / "overlays" / "production")
+    code, doc = cli_json(["k8s"], cwd=tmp_path)
+    [f] = doc["findings"]
+    assert (code, f["environment"], f["blocking"]) == (0, "staging", False)

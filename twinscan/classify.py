@@ -112,6 +112,20 @@ class PathRule:
         return self.paths.get(path)
 
 
+class PrefixRule:
+    """Directories → (environment, reason) for every file below them (kustomize bases)."""
+
+    def __init__(self, dirs: dict[str, tuple[str, str]]):
+        self.dirs = dirs
+
+    def __call__(self, path: str, kind: str) -> tuple[str, str] | None:
+        p = path.replace("\\", "/")
+        for d, answer in self.dirs.items():
+            if p.startswith(d.rstrip("/") + "/"):
+                return answer
+        return None
+
+
 @dataclass(frozen=True)
 class Classifier:
     """Decide each file's Target from its path and the run's settings."""

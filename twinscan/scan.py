@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 from . import extract
-from .classify import Classifier, PathRule
+from .classify import Classifier, PathRule, PrefixRule
 from .decide import decide, fingerprint
 from .engine import PROTOCOL_RELATIVE, Engine, build_expressions, make_engine
 from .model import FileError, FileResult, Finding, Skipped, Target
@@ -360,10 +360,53 @@ def env_file_targets(items: list[Item], settings: Settings) -> dict[str, tuple[s
     return out
 
 
+_OVERLAY = re.compile(r"(?:^|/)overlays/([^/]+)/")
+
+
+def kustomize_bases(items: list[Item], settings: Settings) -> dict[str, tuple[str, str]]:
+    """Directories that kustomize overlays build on: dir -> (environment, reason).
+
+    A base is production when any production overlay uses it; otherwise it takes
+    the environment of the overlays that do (a base only staging uses is staging).
+    """
+    import os.path
+
+    import yaml
+
+    from .classify import ALIASES
+
+    users: dict[str, list[tuple[str, str]]] = {}
+    for item in items:
+        name = os.path.basename(item.display)
+        m = _OVERLAY.search(item.display.replace("\\", "/"))
+        if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or not m or item.size > (1 << 20):
+            continue
+        try:
+            doc = yaml.safe_load(Opened(item.fs_path, settings.limits, data=item.data).text() or b"")
+        except Exception:  # unreadable or invalid: the file itself is reported when scanned
+            continue
+        refs = [r for k in ("resources", "bases", "components") for r in (doc or {}).get(k) or [] if isinstance(r, str)]
+        env = ALIASES.get(m.group(1).lower(), m.group(1).lower())
+        for ref in refs:
+            target = os.path.normpath(os.path.join(os.path.dirname(item.display), ref))
+            if "overlays/" not in target.replace("\\", "/") + "/" and "://" not in ref:
+                users.setdefault(target, []).append((env, os.path.dirname(item.display)))
+    out = {}
+    for base, envs in users.items():
+        prod = [(e, o) for e, o in envs if settings.classifier.is_production(e)]
+        env, overlay = (prod or envs)[0]
+        out[base] = (env, f"kustomize base used by the {env} overlay `{overlay}`")
+    return out
+
+
 def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Scan every item; in parallel across cores when the input is large."""
     t0 = time.perf_counter()
     items = list(items)
+    bases = kustomize_bases(items, settings)
+    if bases and not settings.classifier.environment:
+        settings = replace(settings, classifier=replace(
+            settings.classifier, rules=(*settings.classifier.rules, PrefixRule(bases), PathRule(bases))))
     refs = env_file_targets(items, settings)
     if refs and not settings.classifier.environment:
         known = {i.display for i in items}
