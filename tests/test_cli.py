@@ -185,7 +185,7 @@ def test_version_and_help_document_exit_codes():
 def test_rules_command_documents_every_rule():
     out = cli(["rules"]).output
     ids = ("wondertwin-hosted-url", "loopback-url", "unspecified-address-url", "docker-host-url", "org-twin-url",
-           "service-host-url")
+           "service-host-url", "twin-service-url")
     for rid in ids:
         assert rid in out
     assert out.count("Why is this bad?") == len(ids) and out.count("How to fix") == len(ids)

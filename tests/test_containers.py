@@ -101,8 +101,8 @@ def test_compose_production_blocks_and_override_reports(tmp_path):
     dev = got[("docker-compose.override.yml", 8)]
     assert (dev["environment"], dev["blocking"]) == ("development", False)
     assert "merged only on developer machines" in dev["reason"]
-    twin_service = got[("compose.yaml", 7)]  # a compose service named like a twin: no pattern, the key check
-    assert (twin_service["rule"], twin_service["host"], twin_service["blocking"]) == ("service-host-url", "twins", True)
+    twin_service = got[("compose.yaml", 7)]  # a compose service named like a twin
+    assert (twin_service["rule"], twin_service["host"], twin_service["blocking"]) == ("twin-service-url", "twins", True)
 
 
 def test_invalid_compose_yaml_is_a_clear_error_and_the_byte_pass_still_judges(tmp_path):
