@@ -161,11 +161,64 @@ class FileScanner:
     def scan(self, item: Item) -> FileResult:
         target = self.s.classifier.classify(item.display)
         try:
+            if self._is_archive(item):
+                return self._scan_archive(item, target)
             return self._scan(item, target)
         except Exception as exc:  # a bug must cost one file, reported, never the run
             res = FileResult(item.display)
             res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); please report it", target.production))
             return res
+
+    @staticmethod
+    def _is_archive(item: Item) -> bool:
+        """A tar (a `docker save` or OCI image, or any tarball), possibly gzip- or zstd-compressed."""
+        try:
+            if item.data is not None:
+                head = item.data[:1 << 16]
+            else:
+                with open(item.fs_path, "rb") as f:
+                    head = f.read(1 << 16)
+        except OSError:
+            return False  # reported when the file is opened for the scan
+        if head[257:262] == b"ustar":
+            return True
+        from .extract.image import is_image_tar
+
+        return is_image_tar(head, item.display)
+
+    def _scan_archive(self, item: Item, target: Target) -> FileResult:
+        """Scan every file inside the tarball (and its image layers) from memory, never extracting."""
+        import io
+
+        from .extract.image import members
+
+        res = FileResult(item.display)
+        try:
+            f = io.BytesIO(item.data) if item.data is not None else open(item.fs_path, "rb")
+        except OSError as exc:
+            res.errors.append(FileError(item.display, f"cannot read: {exc.strerror or exc}", target.production))
+            return res
+        with f:
+            it = members(f, self.s.limits, item.display)
+            try:
+                for m in it:
+                    sub = Item(m.path, m.path, len(m.data), m.data)
+                    sub_target = self.s.classifier.classify(m.path)
+                    if m.config:  # OCI blobs have no extension: the image config is JSON
+                        sub_target = replace(sub_target, kind="json")
+                    r = self._scan(sub, sub_target)
+                    res.findings += r.findings
+                    res.errors += r.errors
+                    res.skipped += r.skipped
+                    res.bytes_scanned += r.bytes_scanned
+                    if m.note:
+                        res.skipped.append(Skipped(m.path, f"archive entry: {m.note} (read, never extracted)"))
+            except ExtractError as exc:
+                res.errors.append(FileError(item.display, str(exc), target.production))
+            res.errors += [FileError(item.display, e, target.production) for e in it.errors]
+            res.skipped += [Skipped(item.display, s) for s in it.skipped]
+        res.scanned = not res.errors
+        return res
 
     def _scan(self, item: Item, target: Target) -> FileResult:
         res = FileResult(item.display)

@@ -42,7 +42,7 @@ def generic(hits: list[Hit]) -> None:
 
 #: Artifact kinds whose extractor lists values with their environments (see values.py).
 STRUCTURED = {"dotenv": "dotenv", "dockerfile": "dockerfile", "compose": "compose",
-              "workflow": "workflows", "yaml": "kubernetes"}
+              "workflow": "workflows", "yaml": "kubernetes", "json": "image"}
 MAX_STRUCTURED = 16 << 20  # larger config files are judged by the byte pass alone
 
 
