@@ -14,7 +14,7 @@ import multiprocessing
 import sys
 
 from twinscan.engine import make_engine
-from twinscan.reader import Limits, NotText, Opened, ReadError
+from twinscan.reader import IsArchive, Limits, NotText, Opened, ReadError
 from twinscan.rulepack import build_ruleset
 from twinscan.walk import Walker
 
@@ -25,7 +25,7 @@ def _count(path: str) -> int:
     try:
         opened = Opened(path, Limits())
         return sum(len(_engine.candidates(w.buf, w.lo - w.base, w.hi - w.base)) for w in opened.windows())
-    except (NotText, ReadError):
+    except (IsArchive, NotText, ReadError):  # archives are out of the byte-pass comparison
         return 0
 
 

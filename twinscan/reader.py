@@ -31,7 +31,7 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\x00\x00\x01\x00", "ICO image"), (0, b"OggS", "Ogg media"), (0, b"ID3", "MP3 audio"),
     (0, b"\x1aE\xdf\xa3", "WebM/Matroska media"), (4, b"ftyp", "MP4/AVIF/HEIF media"),
     (0, b"BZh", "bzip2 data"), (0, b"\xfd7zXZ\x00", "xz data"), (0, b"7z\xbc\xaf'\x1c", "7-Zip archive"),
-    (0, b"SQLite format 3\x00", "SQLite database"), (257, b"ustar", "tar archive"),
+    (0, b"SQLite format 3\x00", "SQLite database"),
 )
 _GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
 
@@ -42,6 +42,10 @@ class ReadError(Exception):
 
 class NotText(Exception):
     """The file is binary and is skipped (the message says what it is)."""
+
+
+class IsArchive(Exception):
+    """The file is a tarball (possibly gzip/zstd): its members are scanned instead."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,14 @@ class Opened:
 
     def _choose(self, head: bytes) -> str:
         name = self.fs_path.lower()
-        if head.startswith(_GZIP):
-            return "gzip"
-        if head.startswith(_ZSTD):
-            return "zstd"
+        if head[257:262] == b"ustar":
+            raise IsArchive()
+        if head.startswith((_GZIP, _ZSTD)):
+            from .extract.image import is_image_tar
+
+            if is_image_tar(head, name) or name.endswith((".tar.gz", ".tgz", ".tar.zst")):
+                raise IsArchive()
+            return "gzip" if head.startswith(_GZIP) else "zstd"
         if name.endswith(".br"):
             return "brotli"
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):

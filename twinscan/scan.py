@@ -14,7 +14,7 @@ from .decide import decide, fingerprint
 from .engine import PROTOCOL_RELATIVE, Engine, build_expressions, make_engine
 from .model import FileError, FileResult, Finding, Skipped, Target
 from .extract.values import ExtractError, Options
-from .reader import Limits, NotText, Opened, ReadError, Window
+from .reader import IsArchive, Limits, NotText, Opened, ReadError, Window
 from .rulepack import Rule
 from .urls import TWIN_PORTS, URL, VERIFY, parse_at
 from .walk import Item
@@ -161,30 +161,11 @@ class FileScanner:
     def scan(self, item: Item) -> FileResult:
         target = self.s.classifier.classify(item.display)
         try:
-            if self._is_archive(item):
-                return self._scan_archive(item, target)
             return self._scan(item, target)
         except Exception as exc:  # a bug must cost one file, reported, never the run
             res = FileResult(item.display)
             res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); please report it", target.production))
             return res
-
-    @staticmethod
-    def _is_archive(item: Item) -> bool:
-        """A tar (a `docker save` or OCI image, or any tarball), possibly gzip- or zstd-compressed."""
-        try:
-            if item.data is not None:
-                head = item.data[:1 << 16]
-            else:
-                with open(item.fs_path, "rb") as f:
-                    head = f.read(1 << 16)
-        except OSError:
-            return False  # reported when the file is opened for the scan
-        if head[257:262] == b"ustar":
-            return True
-        from .extract.image import is_image_tar
-
-        return is_image_tar(head, item.display)
 
     def _scan_archive(self, item: Item, target: Target) -> FileResult:
         """Scan every file inside the tarball (and its image layers) from memory, never extracting."""
@@ -224,6 +205,11 @@ class FileScanner:
         res = FileResult(item.display)
         try:
             opened = Opened(item.fs_path, self.s.limits, data=item.data)
+        except IsArchive:
+            if "!/" in item.display:  # a tarball inside an image layer: one level deep only
+                res.skipped.append(Skipped(item.display, "nested archive: not opened"))
+                return res
+            return self._scan_archive(item, target)
         except NotText as exc:
             res.skipped.append(Skipped(item.display, f"binary: {exc}"))
             return res
