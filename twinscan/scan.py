@@ -381,10 +381,12 @@ def env_file_targets(items: list[Item], settings: Settings) -> dict[str, tuple[s
     from .extract import structured_values
 
     out: dict[str, tuple[str, str]] = {}
+    from .classify import artifact_kind
+
     for item in items:
-        target = settings.classifier.classify(item.display)
-        if target.kind != "compose" or item.size > (1 << 20):
+        if artifact_kind(item.display) != "compose" or item.size > (1 << 20):
             continue
+        target = settings.classifier.classify(item.display)
         try:
             opened = Opened(item.fs_path, settings.limits, data=item.data)
             values = structured_values("compose", opened.text() or b"", item.display, settings.options) or []
