@@ -81,11 +81,13 @@ def sniff_binary(head: bytes) -> str | None:
 class Opened:
     """A file ready for the byte pass, with its decoded text available on demand."""
 
-    def __init__(self, fs_path: str, limits: Limits, data: bytes | None = None):
+    def __init__(self, fs_path: str, limits: Limits, data: bytes | None = None, text_expected: bool = False):
         self.fs_path = fs_path  # for standard input: the --stdin-name
         self.limits = limits
         self.data = data  # standard input, already in memory
-        self.decoding = ""  # "gzip", "brotli", "zstd", "utf-16" or "" (raw bytes)
+        self.decoding = ""  # "gzip", "brotli", "zstd", "utf-16[-le|-be]" or "" (raw bytes)
+        self.text_expected = text_expected  # the name says text (.js, .env, …): NUL bytes do not make it binary
+        self.note = ""  # something the scan should say about how the file was read
         try:
             with self._open() as f:
                 head = f.read(SNIFF)
@@ -113,14 +115,21 @@ class Opened:
             return "brotli"
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             return "utf-16"
+        bom_less = _utf16_without_bom(head)
+        if bom_less:
+            self.note = f"read as {bom_less.upper()} (no byte-order mark)"
+            return bom_less
         what = sniff_binary(head)
+        if what == "binary data (NUL bytes)" and self.text_expected:
+            self.note = "NUL bytes in a text file: scanned anyway"
+            return ""
         if what:
             raise NotText(what)
         return ""
 
     # -- windows for the byte pass -------------------------------------------
     def windows(self) -> Iterator[Window]:
-        if self.decoding == "utf-16":
+        if self.decoding.startswith("utf-16"):
             yield from _memory_windows(self.text())
         elif self.decoding:
             yield from _stream_windows(self._decoded_stream())
@@ -245,14 +254,14 @@ class Opened:
 
     def text(self, limit: int | None = None) -> bytes | None:
         """The whole decoded content (UTF-8 for UTF-16 files); None past ``limit`` bytes."""
-        if self.decoding == "utf-16":
+        if self.decoding.startswith("utf-16"):
             if limit is not None and self.size > 2 * limit + 2:
                 return None
             data = self._read_all()
             if len(data) > self.limits.max_decoded:
                 raise ReadError("UTF-16 file is larger than the decoding limit")
             try:
-                return data.decode("utf-16").encode("utf-8")
+                return data.decode(self.decoding).encode("utf-8")
             except UnicodeDecodeError as exc:
                 raise ReadError(f"invalid UTF-16: {exc.reason} at byte {exc.start}") from None
         if self.decoding:
@@ -269,6 +278,20 @@ class Opened:
         if limit is not None and self.size > limit:
             return None
         return self._read_all()
+
+
+def _utf16_without_bom(head: bytes) -> str:
+    """"utf-16-le"/"utf-16-be" when text looks like ASCII-range UTF-16 with no BOM, else ""."""
+    n = len(head) // 2 * 2
+    if n < 16:
+        return ""
+    even, odd = head[0:n:2], head[1:n:2]
+    half = n // 2
+    if odd.count(0) > 0.9 * half and even.count(0) < 0.05 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.9 * half and odd.count(0) < 0.05 * half:
+        return "utf-16-be"
+    return ""
 
 
 class _Counting:

@@ -204,7 +204,7 @@ class FileScanner:
     def _scan(self, item: Item, target: Target) -> FileResult:
         res = FileResult(item.display)
         try:
-            opened = Opened(item.fs_path, self.s.limits, data=item.data)
+            opened = Opened(item.fs_path, self.s.limits, data=item.data, text_expected=target.kind != "text")
         except IsArchive:
             if "!/" in item.display:  # a tarball inside an image layer: one level deep only
                 res.skipped.append(Skipped(item.display, "nested archive: not opened"))
@@ -216,6 +216,8 @@ class FileScanner:
         except ReadError as exc:
             res.errors.append(FileError(item.display, str(exc), target.production))
             return res
+        if opened.note:
+            res.skipped.append(Skipped(item.display, opened.note))
         raws: list[_Raw] = []
         lines = _Lines()
         covered = 0

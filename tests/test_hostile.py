@@ -1,0 +1,42 @@
+"""Hostile and broken input: never a network connection, odd encodings, NUL bytes."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from .conftest import ROOT, cli_json
+from .test_extract_image import docker_save
+
+
+def test_a_scan_makes_no_network_connection(tmp_path, monkeypatch):
+    """Every kind, archives included, with sockets that fail loudly if anything tries."""
+    def refuse(*a, **k):
+        raise AssertionError("twinscan tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    (tmp_path / "web.tar").write_bytes(docker_save()[0])
+    (tmp_path / ".env").write_text("POSTHOG_HOST=localhost:4111\nSTRIPE_API_BASE=https://stripe.example.net\n")
+    code, doc = cli_json([tmp_path, ROOT / "fixtures" / "builds", ROOT / "fixtures" / "libraries"])
+    assert code == 1 and doc["findings"] and not [e for e in doc["errors"] if "network" in e["message"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read_as_utf16(tmp_path, encoding):
+    (tmp_path / ".env.production").write_bytes("A=1\nVITE_STRIPE_BASE_URL=http://localhost:4111\n".encode(encoding))
+    code, doc = cli_json([tmp_path])
+    f = doc["findings"][0]
+    assert code == 1 and (f["line"], f["column"], f["key"]) == (2, 22, "VITE_STRIPE_BASE_URL")
+    assert any("no byte-order mark" in s["reason"] for s in doc["skipped"])
+
+
+def test_nul_bytes_in_a_text_file_do_not_hide_it(tmp_path):
+    (tmp_path / "app.js").write_bytes(b'var a="\x00";const d=`http://localhost:4111`;')
+    (tmp_path / "blob").write_bytes(b'\x00\x00\x01 http://localhost:4111')  # no text name: binary
+    code, doc = cli_json([tmp_path])
+    assert code == 1 and [f["path"].rsplit("/", 1)[1] for f in doc["findings"]] == ["app.js"]
+    reasons = {s["path"].rsplit("/", 1)[1]: s["reason"] for s in doc["skipped"]}
+    assert reasons["app.js"] == "NUL bytes in a text file: scanned anyway"
+    assert reasons["blob"] == "binary: binary data (NUL bytes)"
