@@ -40,3 +40,37 @@ def test_nul_bytes_in_a_text_file_do_not_hide_it(tmp_path):
     reasons = {s["path"].rsplit("/", 1)[1]: s["reason"] for s in doc["skipped"]}
     assert reasons["app.js"] == "NUL bytes in a text file: scanned anyway"
     assert reasons["blob"] == "binary: binary data (NUL bytes)"
+
+
+def test_a_file_truncated_mid_scan_is_a_clear_error_not_a_crash(tmp_path, monkeypatch):
+    """With mmap this was SIGBUS; windows are read, so a short read is reported."""
+    from twinscan import reader
+    from twinscan.reader import Limits, Opened, ReadError
+
+    monkeypatch.setattr(reader, "WINDOW", 1 << 16)
+    p = tmp_path / "app.js"
+    p.write_bytes((b"x" * 1000 + b"\n") * 500)
+    windows = Opened(str(p), Limits()).windows()
+    next(windows)
+    import os
+
+    os.truncate(p, 1000)
+    with pytest.raises(ReadError, match="changed during the scan"):
+        for _ in windows:
+            pass
+
+
+def test_a_file_rewritten_mid_scan_is_reported(tmp_path, monkeypatch):
+    from twinscan import reader
+    from twinscan.reader import Limits, Opened, ReadError
+
+    monkeypatch.setattr(reader, "WINDOW", 1 << 16)
+    p = tmp_path / "app.js"
+    p.write_bytes((b"y" * 1000 + b"\n") * 200)
+    windows = Opened(str(p), Limits()).windows()
+    next(windows)
+    with open(p, "ab") as f:
+        f.write(b"appended")
+    with pytest.raises(ReadError, match="changed during the scan"):
+        for _ in windows:
+            pass

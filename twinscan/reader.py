@@ -1,15 +1,14 @@
 """Open a file for the byte pass: sniff its content, decode what servers ship, window it.
 
 Memory stays flat in file size: large files are scanned through a sliding
-``mmap`` window (or a read buffer for decoded streams) with an overlap longer
-than any match, so a 100 MB single-line bundle costs one window.
+window read into one reusable buffer (decoded streams likewise) with an
+overlap longer than any match, so a 100 MB single-line bundle costs one window.
 Nothing here ever writes; files are opened read-only and never followed into
 FIFOs or devices (the walker only hands over regular files).
 """
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import zlib
 from dataclasses import dataclass
@@ -60,7 +59,7 @@ class Window:
     base: int
     lo: int  # report match starts in [lo, hi), absolute offsets
     hi: int
-    src: bytes | mmap.mmap | None = None  # the same bytes as an object with find/rfind (no copy)
+    src: bytes | bytearray | None = None  # the same bytes as an object with find/rfind/count (no copy)
     src_base: int = 0  # absolute offset of src[0]
     last: bool = False  # no window follows
 
@@ -136,7 +135,7 @@ class Opened:
         elif self.size <= SMALL or self.data is not None:
             yield from _memory_windows(self._read_all())
         else:
-            yield from self._mmap_windows()
+            yield from self._file_windows()
 
     def _read_all(self) -> bytes:
         if self.data is not None:
@@ -149,32 +148,43 @@ class Opened:
         except OSError as exc:
             raise ReadError(f"cannot read: {exc.strerror or exc}") from None
 
-    def _mmap_windows(self) -> Iterator[Window]:
-        gran = mmap.ALLOCATIONGRANULARITY
+    def _file_windows(self) -> Iterator[Window]:
+        """Windows read into one reusable buffer.
+
+        Not mmap: a file truncated while mapped raises SIGBUS inside the engine and
+        kills the process, where a short read here is a clear per-file error. The
+        copy costs about 4% of the byte pass.
+        """
         try:
-            f = open(self.fs_path, "rb")
+            f = open(self.fs_path, "rb", buffering=0)
+        except FileNotFoundError:
+            raise ReadError("file vanished during the scan") from None
         except OSError as exc:
             raise ReadError(f"cannot read: {exc.strerror or exc}") from None
         with f:
-            size = os.fstat(f.fileno()).st_size
+            st = os.fstat(f.fileno())
+            size = st.st_size
+            buf = bytearray(WINDOW + OVERLAP + LOOKBEHIND)
             lo = 0
             while lo < size:
                 hi = min(lo + WINDOW, size)
-                start = max(0, lo - LOOKBEHIND) // gran * gran
-                stop = min(size, hi + OVERLAP)
+                start, stop = max(0, lo - LOOKBEHIND), min(size, hi + OVERLAP)
                 try:
-                    mm = mmap.mmap(f.fileno(), stop - start, offset=start, access=mmap.ACCESS_READ)
-                except (OSError, ValueError) as exc:
-                    raise ReadError(f"cannot map: {exc}") from None
+                    f.seek(start)
+                    got = f.readinto(memoryview(buf)[: stop - start])
+                except OSError as exc:
+                    raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+                if got != stop - start:
+                    raise ReadError("file changed during the scan (it is shorter than when it was opened)")
+                view = memoryview(buf)[:got]
                 try:
-                    view = memoryview(mm)
-                    try:
-                        yield Window(view, start, lo, hi, mm, start, hi >= size)
-                    finally:
-                        view.release()
+                    yield Window(view, start, lo, hi, buf, start, hi >= size)
                 finally:
-                    mm.close()
+                    view.release()
                 lo = hi
+            after = os.fstat(f.fileno())
+            if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                raise ReadError("file changed during the scan")
 
     # -- decoded content -----------------------------------------------------
     def _decoded_stream(self) -> Callable[[int], bytes]:

@@ -82,13 +82,8 @@ class _Lines:
 
     def advance(self, w: Window, to: int) -> None:
         src, a, b = w.src, self.pos - w.src_base, to - w.src_base
-        if isinstance(src, bytes):  # in memory: count in place
-            nl = src.count(b"\n", a, b)
-            last = src.rfind(b"\n", a, b) if nl else -1
-        else:  # an mmap has no count(): copy the stretch once
-            src, b, a = bytes(src[a:b]), b - a, 0
-            nl = src.count(b"\n")
-            last = src.rfind(b"\n") if nl else -1
+        nl = src.count(b"\n", a, b)
+        last = src.rfind(b"\n", a, b) if nl else -1
         if nl:
             self.line += nl
             self.col = _chars(src[last + 1:b])
