@@ -48,6 +48,7 @@ def test_a_file_truncated_mid_scan_is_a_clear_error_not_a_crash(tmp_path, monkey
     from twinscan.reader import Limits, Opened, ReadError
 
     monkeypatch.setattr(reader, "WINDOW", 1 << 16)
+    monkeypatch.setattr(reader, "SMALL", 0)  # small files are read whole: a consistent snapshot
     p = tmp_path / "app.js"
     p.write_bytes((b"x" * 1000 + b"\n") * 500)
     windows = Opened(str(p), Limits()).windows()
@@ -65,6 +66,7 @@ def test_a_file_rewritten_mid_scan_is_reported(tmp_path, monkeypatch):
     from twinscan.reader import Limits, Opened, ReadError
 
     monkeypatch.setattr(reader, "WINDOW", 1 << 16)
+    monkeypatch.setattr(reader, "SMALL", 0)  # small files are read whole: a consistent snapshot
     p = tmp_path / "app.js"
     p.write_bytes((b"y" * 1000 + b"\n") * 200)
     windows = Opened(str(p), Limits()).windows()
