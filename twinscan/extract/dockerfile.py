@@ -96,7 +96,8 @@ def _logical_lines(text: str) -> tuple[list[_Line], str]:
                 break
         joined = "".join(chars)
         out.append(_Line(number, joined, pos))
-        heredocs = _HEREDOC.finditer(joined) if joined.split(None, 1)[0].lower() in ("run", "copy", "add") else ()
+        first = joined.split(None, 1)[:1]  # a bare `\` continuation leaves an empty line
+        heredocs = _HEREDOC.finditer(joined) if first and first[0].lower() in ("run", "copy", "add") else ()
         for m in heredocs:  # skip each heredoc body up to its terminator
             while i < len(raw):
                 body = raw[i].rstrip("\r")
@@ -264,7 +265,8 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
     for line in lines:
         s = line.text
         head = re.match(r"\s*(\S+)", s)
-        assert head
+        if head is None:  # a bare `\` continuation joins into an empty line
+            continue
         word = head.group(1).lower()
         if word not in INSTRUCTIONS:
             raise ExtractError(f"line {line.number}: unknown instruction `{head.group(1)}`")

@@ -31,10 +31,16 @@ def _raw_value(original: str, quote: str, start: int) -> int:
     return start + (comment.start() if comment else len(line[start:].rstrip()))
 
 
+def _clean(text: str) -> str:
+    """Invalid bytes as U+FFFD, as everywhere else in the output."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def values(data: bytes, path: str, options: Options | None = None) -> list[Value]:
     from dotenv.parser import parse_stream
 
-    text = data.decode("utf-8", "replace")
+    # surrogateescape: an invalid byte stays one character, so offsets count true bytes
+    text = data.decode("utf-8", "surrogateescape")
     out: list[Value] = []
     byte_pos = 0
     for binding in parse_stream(io.StringIO(text)):
@@ -47,12 +53,12 @@ def values(data: bytes, path: str, options: Options | None = None) -> list[Value
                 end = _raw_value(original, quote, start)
 
                 def to_bytes(i: int) -> int:
-                    return byte_pos + len(original[:i].encode("utf-8"))
+                    return byte_pos + len(original[:i].encode("utf-8", "surrogateescape"))
 
-                out.append(Value(binding.key, binding.value or "", to_bytes(start), to_bytes(end)))
+                out.append(Value(binding.key, _clean(binding.value or ""), to_bytes(start), to_bytes(end)))
                 if quote != "'":  # single quotes turn interpolation off
                     for m in _DEFAULT.finditer(original, start, end):
-                        out.append(Value(binding.key, m.group("default"), to_bytes(m.start("default")),
+                        out.append(Value(binding.key, _clean(m.group("default")), to_bytes(m.start("default")),
                                          to_bytes(m.end("default")), context="default"))
-        byte_pos += len(original.encode("utf-8"))
+        byte_pos += len(original.encode("utf-8", "surrogateescape"))
     return out
