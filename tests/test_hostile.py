@@ -76,3 +76,41 @@ def test_a_file_rewritten_mid_scan_is_reported(tmp_path, monkeypatch):
     with pytest.raises(ReadError, match="changed during the scan"):
         for _ in windows:
             pass
+
+
+def test_a_tarball_of_decompression_bombs_is_bounded(tmp_path):
+    import gzip
+    import io
+    import tarfile
+
+    bomb = gzip.compress(b"\n" * (64 << 20), 9)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        for i in range(3):
+            ti = tarfile.TarInfo(f"site/assets/app{i}.js.gz")
+            ti.size = len(bomb)
+            tf.addfile(ti, io.BytesIO(bomb))
+    (tmp_path / "site.tar").write_bytes(buf.getvalue())
+    code, doc = cli_json([tmp_path])
+    assert code == 3
+    assert len([e for e in doc["errors"] if "decompression bomb" in e["message"]]) == 3
+
+
+def test_json_nested_ten_thousand_levels_is_a_clear_error(tmp_path):
+    deep = "[" * 10_000 + "]" * 10_000
+    (tmp_path / "inspect.json").write_text(
+        '[{"Config": {"Env": ["A=http://localhost:4111"]}, "Deep": ' + deep + "}]")
+    code, doc = cli_json([tmp_path])
+    assert code == 1  # the byte pass still blocks
+    assert "nested too deeply" in doc["errors"][0]["message"] or "JSON" in doc["errors"][0]["message"]
+
+
+def test_device_files_are_never_opened(tmp_path):
+    import os
+    import stat
+
+    os.mknod(tmp_path / "null.js", stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null
+    os.mknod(tmp_path / "zero.js", stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero: endless if read
+    code, doc = cli_json([tmp_path])
+    assert code == 0
+    assert sorted(s["reason"] for s in doc["skipped"]) == ["not a regular file (FIFO, socket or device): not opened"] * 2

@@ -156,3 +156,23 @@ def test_100mb_single_line_costs_flat_memory(tmp_path, engine):
     assert cols == [(1, first, "template"), (1, second, "string")]  # settled without a parse
     assert doc["summary"]["bytes"] == size
     assert out["maxrss_kb"] < 150 * 1024, f"peak RSS {out['maxrss_kb'] // 1024} MB on a {size >> 20} MB file"
+
+
+def test_a_1gb_file_costs_flat_memory(tmp_path):
+    """Sixty-four 16 MiB windows: the peak stays that of one window."""
+    from twinscan.engine import hyperscan_available
+
+    path = tmp_path / "huge.txt"
+    chunk = (b"lorem ipsum dolor sit amet, " * 37 + b"\n") * 1024  # ~1 MB of text
+    with open(path, "wb") as f:
+        for i in range(1024):
+            f.write(chunk)
+            if i in (0, 1023):
+                f.write(b'BASE="http://localhost:4111"\n')
+    engine = "hyperscan" if hyperscan_available() else "re"
+    p = subprocess.run([sys.executable, "-c", HUGE, str(path), engine], capture_output=True, text=True, timeout=600)
+    out = json.loads(p.stdout)
+    doc = json.loads((tmp_path / "huge.txt.json").read_text())
+    assert out["code"] == 1 and doc["summary"]["bytes"] == path.stat().st_size > 1_000_000_000
+    assert [f["line"] for f in doc["findings"]] == [1025, 1025 + 1023 * 1024 + 1]
+    assert out["maxrss_kb"] < 150 * 1024, f"peak RSS {out['maxrss_kb'] // 1024} MB on a 1 GB file"
