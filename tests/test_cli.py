@@ -220,6 +220,18 @@ def test_no_traceback_on_internal_error(repo, monkeypatch):
     assert "internal error while scanning (RuntimeError: simulated bug)" in doc["errors"][0]["message"]
 
 
+def test_access_times_are_left_untouched(repo):
+    """O_NOATIME: reading for a scan does not count as an access where the OS allows it."""
+    import gzip
+
+    (repo / "dist" / "app.js.gz").write_bytes(gzip.compress(b'x="http://localhost:4111"'))
+    files = [p for p in repo.rglob("*") if p.is_file()]
+    for p in files:
+        os.utime(p, ns=(1_000_000_000, p.stat().st_mtime_ns))  # an old atime
+    cli([repo])
+    assert {p: p.stat().st_atime_ns for p in files} == {p: 1_000_000_000 for p in files}
+
+
 def test_scanned_tree_is_left_untouched(repo):
     (repo / ".env").write_text("A=http://localhost:4111\n")
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in repo.rglob("*") if p.is_file()}
