@@ -29,33 +29,13 @@ from typing import Iterator
 import yaml
 
 from ..classify import ALIASES, DEFAULT_PRODUCTION, base_name
-from .yamlnodes import check_depth
+from .yamlnodes import YamlText, load
 from .values import ExtractError, Options, Value
 
 MAX_NODES = 100_000  # expanded document size (aliases counted every time they are used)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NAME = re.compile(r"^(?:docker-)?compose((?:\.[a-z0-9_-]+)*)\.ya?ml$")
 _DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?-)")
 _MERGE = "tag:yaml.org,2002:merge"
-
-
-class _Offsets:
-    """Character index in the decoded text → byte offset in the file."""
-
-    def __init__(self, data: bytes) -> None:
-        text = data.decode("utf-8", "surrogateescape")
-        self.table: list[int] | None = None
-        if len(text) != len(data):
-            self.table, at = [], 0
-            for ch in text:
-                self.table.append(at)
-                at += 1 if "\udc80" <= ch <= "\udcff" else len(ch.encode("utf-8"))
-            self.table.append(at)
-        # invalid bytes become U+FFFD, one per byte, so indexes still line up
-        self.text = re.sub("[\udc80-\udcff]", "\ufffd", text)
-
-    def __call__(self, index: int) -> int:
-        return index if self.table is None else self.table[index]
 
 
 def _file_environment(path: str) -> tuple[str | None, str | None]:
@@ -137,13 +117,13 @@ def _get(node: yaml.Node, key: str) -> yaml.Node | None:
 class _Reader:
     """Turns scalar nodes into Values located by byte offset."""
 
-    def __init__(self, data: bytes, env: str | None, reason: str | None) -> None:
-        self.offsets = _Offsets(data)
+    def __init__(self, doc: YamlText, env: str | None, reason: str | None) -> None:
+        self.doc = doc
         self.env, self.reason = env, reason
 
     def span(self, node: yaml.ScalarNode) -> tuple[int, int]:
         """Character span of the scalar's text as written (inside quotes, after a block indicator)."""
-        text = self.offsets.text
+        text = self.doc.text
         a, b = node.start_mark.index, node.end_mark.index
         if node.style in ('"', "'"):
             return a + 1, b - 1
@@ -156,11 +136,11 @@ class _Reader:
         return a, b
 
     def value(self, key: str, value: str, a: int, b: int, context: str = "value") -> Value:
-        return Value(key, value, self.offsets(a), self.offsets(b), self.env, self.reason, context)
+        return Value(key, value, self.doc.byte(a), self.doc.byte(b), self.env, self.reason, context)
 
     def with_defaults(self, key: str, value: str, a: int, b: int) -> list[Value]:
         """The value and every `${VAR:-default}` / `${VAR-default}` default written in text[a:b]."""
-        text = self.offsets.text
+        text = self.doc.text
         found = [self.value(key, value, a, b)]
         for m in _DEFAULT.finditer(text, a, b):
             depth, k = 1, m.end()
@@ -183,7 +163,7 @@ class _Reader:
                 if isinstance(item, yaml.ScalarNode) and "=" in item.value:
                     key, _, value = item.value.partition("=")
                     a, b = self.span(item)
-                    if self.offsets.text[a : a + len(key) + 1] == key + "=":
+                    if self.doc.text[a : a + len(key) + 1] == key + "=":
                         a += len(key) + 1  # else (escapes in a quoted item) the whole item
                     found += self.with_defaults(key.strip(), value, a, b)
         elif not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
@@ -204,16 +184,8 @@ class _Reader:
 def values(data: bytes, path: str, options: Options) -> list[Value]:
     """Every environment value, build arg, default and env_file of every service."""
     env, reason = _file_environment(path)
-    reader = _Reader(data, env, reason)
-    try:
-        check_depth(reader.offsets.text)
-        docs = list(yaml.compose_all(reader.offsets.text, Loader=_LOADER))
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise ExtractError(f"{where}invalid YAML: {e.problem or e.context}") from None
-    except (yaml.YAMLError, RecursionError) as e:
-        raise ExtractError(f"invalid YAML: {e}") from None
+    reader = _Reader(load(data), env, reason)  # depth, syntax errors with their line, byte offsets
+    docs = reader.doc.roots
     found: list[Value] = []
     for doc in docs:
         if doc is None:

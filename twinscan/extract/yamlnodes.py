@@ -100,11 +100,11 @@ class YamlText:
         if isinstance(e, yaml.MarkedYAMLError):
             mark = e.problem_mark or e.context_mark
             line = f"line {mark.line + 1}: " if mark else ""
-            return ExtractError(f"invalid YAML: {line}{e.problem or e.context}")
+            return ExtractError(f"{line}invalid YAML: {e.problem or e.context}")
         if isinstance(e, yaml.reader.ReaderError):
             line = self.text.count("\n", 0, max(e.position, 0)) + 1
             ch = e.character if isinstance(e.character, int) else 0
-            return ExtractError(f"invalid YAML: line {line}: unacceptable character #x{ch:04x}")
+            return ExtractError(f"line {line}: unacceptable character #x{ch:04x} (invalid YAML)")
         return ExtractError(f"invalid YAML: {e}")
 
     # -- offsets ---------------------------------------------------------------------------
