@@ -58,6 +58,15 @@ def structured_values(kind: str, data: bytes, path: str, options: Options) -> li
     return module.values(data, path, options)
 
 
+def unparsed(hits: list[Hit]) -> None:
+    """Hits in a config file that no value holds: the key from the line, and a line
+    starting with `#` (env, Dockerfile, YAML) is a comment."""
+    generic(hits)
+    for hit in hits:
+        if hit.line_prefix.lstrip().startswith(b"#"):
+            hit.context = "comment"
+
+
 def apply_values(hits: list[Hit], values: list[Value], blocks: Callable[[Value], bool]) -> None:
     """Give each hit the key, context and environment of the innermost value holding it.
 
@@ -68,9 +77,7 @@ def apply_values(hits: list[Hit], values: list[Value], blocks: Callable[[Value],
     for hit in hits:
         holders = [v for v in values if v.start <= hit.offset < v.end]
         if not holders:
-            generic([hit])
-            if hit.line_prefix.lstrip().startswith(b"#"):
-                hit.context = "comment"
+            unparsed([hit])
             continue
         width = min(v.end - v.start for v in holders)
         innermost = [v for v in holders if v.end - v.start == width]
@@ -85,8 +92,8 @@ def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | No
         from . import javascript
 
         return javascript.annotate(hits, text)
-    generic(hits)
-    for hit in hits:
-        if kind in STRUCTURED and hit.line_prefix.lstrip().startswith(b"#"):
-            hit.context = "comment"
+    if kind in STRUCTURED:  # its values could not be read (parse error, too large)
+        unparsed(hits)
+    else:
+        generic(hits)
     return None
