@@ -15,6 +15,27 @@ class Target:
     reason: str  # why: "named on the command line", "file name `.env.staging`", …
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a hit in a built file came from, read from its source map."""
+
+    path: str  # the original source as the map names it: src/config.ts, ../node_modules/axios/lib/…
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    map: str  # the map that says so: a path, or "<inline>" for a data: URI map
+    library: str | None = None  # npm package name when the source is under node_modules/
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is hidden: an `ignore:` entry in config, or the baseline file."""
+
+    kind: str  # "config" or "baseline"
+    reason: str
+    source: str  # the file that holds the entry
+    expires: str | None = None  # ISO date (config entries only)
+
+
 @dataclass
 class Finding:
     rule: str
@@ -38,6 +59,9 @@ class Finding:
     fingerprint: str = ""
     title: str = ""
     offset: int = 0  # byte offset of the match in the (decoded) file
+    origin: Origin | None = None  # original source location, when a source map says
+    encoding: str | None = None  # how the URL was written when decoded: percent, html-entities, base64, …
+    suppression: Suppression | None = None  # set on findings a suppression or the baseline hides
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,6 +17,10 @@ EXIT_CLEAN, EXIT_BLOCKING, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 @dataclass
 class Report:
+    """One run. ``findings`` are the active findings; ``suppressed`` those an `ignore:`
+    entry or the baseline hides (never blocking); ``notes`` are run-level warnings
+    (an expired or unused suppression) that every format should show."""
+
     findings: list[Finding]
     errors: list[FileError]
     skipped: list[Skipped]
@@ -28,6 +32,9 @@ class Report:
     verbose: bool = False
     quiet: bool = False
     extra: dict = field(default_factory=dict)
+    suppressed: list[Finding] = field(default_factory=list)
+    show_suppressed: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[Finding]:

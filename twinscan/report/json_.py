@@ -5,6 +5,7 @@ Additive changes keep ``version: 1``; removing or renaming a field bumps it.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from .. import __version__
 from . import Report
@@ -12,12 +13,20 @@ from . import Report
 FINDING_FIELDS = (
     "rule", "title", "severity", "confidence", "path", "line", "column", "end_column", "offset",
     "match", "url", "host", "port", "key", "context", "environment", "production", "blocking",
-    "reason", "snippet", "fingerprint",
+    "reason", "snippet", "fingerprint", "origin", "encoding", "suppression",
 )
 
 
+def finding_dict(f) -> dict:
+    out = {k: getattr(f, k) for k in FINDING_FIELDS}
+    for k in ("origin", "suppression"):
+        if out[k] is not None:
+            out[k] = asdict(out[k])
+    return out
+
+
 def document(report: Report) -> dict:
-    findings = [{k: getattr(f, k) for k in FINDING_FIELDS} for f in report.findings]
+    findings = [finding_dict(f) for f in report.findings]
     return {
         "version": 1,
         "tool": {"name": "twinscan", "version": __version__, "engine": report.engine},
