@@ -24,6 +24,8 @@ TOKENS = [
     "127", ".", "0", "1", "0.0.0.0", "[::1]", "[", "]", "::", "ffff", "@", "user:pw", "wondertwin.dev", "twins",
     "api.", "yourco.com", "twins.", "staging.", "host.docker.internal", "4111", "2130706433", "0x7f000001",
     "`", '"', "'", " ", "\n", "=", "(", "${", "a", "-", "_", "?", "#", "é", "\x00",
+    # percent-encoded and HTML character-reference forms (query strings, attributes)
+    "%3A", "%2F", "%2f%2f", "&#58;", "&#x2F;", "&#47;", "&sol;", "&colon;", "&amp;", "&", ";", "\u003a",
 ]
 soup = st.lists(st.sampled_from(TOKENS), max_size=60).map(lambda t: "".join(t).encode("utf-8"))
 

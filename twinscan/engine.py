@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from .rulepack import SEP, Rule
+from .rulepack import COLON, SEP, Rule
 from .urls import PR_DELIMITERS
 
 #: Optional userinfo before the host (kept in the URL, redacted in output).
@@ -41,7 +41,7 @@ class Expression:
 
 def _scheme_opener(schemes: Sequence[str]) -> str:
     alts = "|".join(sorted(schemes, key=lambda s: (-len(s), s)))
-    return f"(?:{alts}):{SEP}{SEP}"
+    return f"(?:{alts}){COLON}{SEP}{SEP}"
 
 
 def build_expressions(rules: Sequence[Rule]) -> list[Expression]:
@@ -81,7 +81,7 @@ class ReEngine:
         for prefix, idxs in fams.items():
             idxs = sorted(set(idxs))
             if prefix in ("http", "ws"):
-                head = {"http": "https?", "ws": "wss?"}[prefix] + f":{SEP}{SEP}"
+                head = {"http": "https?", "ws": "wss?"}[prefix] + f"{COLON}{SEP}{SEP}"
             else:
                 head = re.escape(prefix)
             rule_idxs = sorted({self.exprs[i].rule_index for i in idxs})

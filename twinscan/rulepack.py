@@ -19,14 +19,19 @@ CONFIDENCES = ("high", "medium", "low")
 SCHEMES = ("http", "https", "ws", "wss")
 VERIFIERS = ("loopback", "unspecified")
 
-#: A slash as bundlers write it: plain, JSON-escaped, or as a JS escape.
-SEP = r"(?:/|\\/|\\u002f|\\x2f)"
+#: A slash as bundlers write it: plain, JSON-escaped (also JSON in JSON: `\\u002F` in
+#: Next.js RSC rows), as a JS escape, percent-encoded
+#: (`http%3A%2F%2F…` in query strings) or as an HTML character reference.
+SEP = r"(?:/|\\{1,8}/|\\{1,8}u002f|\\{1,8}x2f|%2f|&#0*47;|&#x0*2f;|&sol;)"
+#: The colon after a scheme, in the same forms.
+COLON = r"(?::|\\{1,8}u003a|\\{1,8}x3a|%3a|&#0*58;|&#x0*3a;|&colon;)"
 #: End of a host name or path segment (the next byte is not part of it).
 END = r"(?:[^a-z0-9_.-]|$)"
 
 _FIELDS = {
     "id", "title", "severity", "confidence", "schemes", "protocol_relative", "verify",
     "keywords", "pattern", "template", "check", "what", "why", "example", "fix", "examples",
+    "quiet_in_library_code",
 }
 CHECKS = ("services",)
 # Constructs outside the common subset of Hyperscan, RE2 and `re`.
@@ -68,6 +73,10 @@ class Rule:
     source: str = ""  # where the rule came from (file name or config)
     examples: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     check: str | None = None  # a check that is not a byte pattern ("services")
+    # The URL shape is also a legitimate library internal (loopback: URL-parsing bases,
+    # comparisons, dev defaults), so in JavaScript the AST context, a source map into
+    # node_modules/ and the curated library defaults may make a hit non-blocking.
+    quiet_in_library_code: bool = False
 
 
 def check_pattern(pattern: str, where: str) -> None:
@@ -115,6 +124,9 @@ def _rule_from_mapping(data: Any, source: str) -> Rule | None:
     check = data.get("check")
     if check is not None and check not in CHECKS:
         raise RuleError(f"{source}: check must be one of {', '.join(CHECKS)}")
+    quiet = data.get("quiet_in_library_code", False)
+    if not isinstance(quiet, bool):
+        raise RuleError(f"{source}: quiet_in_library_code must be true or false")
     if data.get("template") or check:
         pattern = ""
     else:
@@ -130,6 +142,7 @@ def _rule_from_mapping(data: Any, source: str) -> Rule | None:
         pattern=pattern, keywords=tuple(k.lower() for k in keywords), what=data["what"].strip(),
         why=data["why"].strip(), fix=data["fix"].strip(), example=str(data.get("example", "")).strip(),
         verify=verify, source=source, examples=dict(data.get("examples") or {}), check=check,
+        quiet_in_library_code=quiet,
     )
 
 

@@ -254,11 +254,14 @@ class FileScanner:
         cut_before = len(_one_line(prefix)) > len(before)
         shown = match if len(match) <= 200 else match[:199] + "…"
         snippet = ("…" if cut_before else "") + before + shown + after + ("…" if len(rest) > len(after) else "")
-        hit = extract.Hit(url.start, url.end, prefix)
+        hit = extract.Hit(url.start, url.end, prefix, after=bytes(w.buf[e:e + 128]).split(b"\n", 1)[0],
+                          quietable=rule.quiet_in_library_code,
+                          port_computed=raw.endswith(b":") and bytes(w.buf[e:e + 2]) == b"${")
         if prefix[-1:] in (b'"', b"'", b"`"):
             hit.quote = prefix[-1:].decode()
         if comments is not None and hit.quote:  # other positions (regex, code) go to the parser
             hit.comment_free = comments.free_at(w.src, w.src_base, url.start)
+            hit.dev_marker = comments.dev_seen
         return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
 
     def _value_target(self, target: Target, environment: str | None, reason: str | None) -> Target:
@@ -303,6 +306,20 @@ class FileScanner:
                 title=rule.title, offset=v.start,
             ))
 
+    def _library_evidence(self, target: Target, r: _Raw) -> str | None:
+        """Why a loopback hit in JavaScript is library internals, or None: a curated known
+        default. Never on a WonderTwin port, never outside JavaScript/HTML."""
+        if target.kind not in ("javascript", "html") or r.url.port in TWIN_PORTS:
+            return None
+        if r.hit.context in extract.INERT_CONTEXTS:
+            return None  # already explained by its context
+        from .libraries import library_default
+
+        d = library_default(r.url.normalized(), r.hit.line_prefix[:-1 if r.hit.quote else None].decode("utf-8", "replace"))
+        if d is not None:
+            return f"known default of {d.library} ({d.reason}; rules/libraries/defaults.yaml `{d.id}`)"
+        return None
+
     def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw]) -> None:
         cache: dict[str, bytes | None] = {}
 
@@ -336,7 +353,8 @@ class FileScanner:
             self._check_services(res, target, data, values, hits)
         for r in raws:
             where = self._value_target(target, r.hit.environment, r.hit.env_reason)
-            blocking, reason = decide(where, r.rule, r.hit.context)
+            library = self._library_evidence(target, r) if r.hit.quietable and where.production else None
+            blocking, reason = decide(where, r.rule, r.hit.context, library=library)
             confidence = r.rule.confidence
             if r.url.port in TWIN_PORTS:
                 confidence = "high"
@@ -348,7 +366,7 @@ class FileScanner:
                 host=r.url.host, port=r.url.port, key=r.hit.key, context=r.hit.context,
                 environment=where.environment, production=where.production, blocking=blocking,
                 reason=reason, snippet=r.snippet, fingerprint=fingerprint(r.rule.id, url, res.path),
-                title=r.rule.title, offset=r.url.start,
+                title=r.rule.title, offset=r.url.start, encoding=r.url.encoding,
             ))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 MAX_URL = 2048
@@ -15,7 +16,15 @@ _ESCAPES = (
     (b"\\u003d", "="), (b"\\x3d", "="), (b"\\u003f", "?"), (b"\\x3f", "?"), (b"\\u0023", "#"),
     (b"\\u003a", ":"), (b"\\x3a", ":"), (b"\\u0025", "%"),
 )
-_SEPS = (b"/", b"\\/", b"\\u002f", b"\\x2f")
+# HTML character references that appear inside URLs in attribute values and text
+# (`&amp;` between query parameters; `&#x2F;` and `&colon;` from escaping helpers).
+_ENTITY = re.compile(rb"&(?:#0*([0-9]{1,7})|#x0*([0-9a-f]{1,6})|([a-z]{2,8}));")
+_NAMED_ENTITIES = {b"amp": "&", b"sol": "/", b"colon": ":", b"equals": "=", b"quest": "?", b"num": "#",
+                   b"percnt": "%", b"period": "."}
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_PERCENT_STOP = frozenset(b"&=+;")
+_AUTH_CHARS = frozenset(chr(c) for c in _AUTH)
+_PATH_CHARS = frozenset(chr(c) for c in _PATH)
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,8 @@ class URL:
     host: str  # lower case
     port: int | None
     path: str  # path, query and fragment, escapes decoded
-    escaped: bool  # the text used JS/JSON escapes
+    escaped: bool  # the text used JS/JSON escapes, HTML character references or percent-encoding
+    encoding: str | None = None  # "percent", "html-entities" or "js-escapes" when decoded
 
     def normalized(self, redact: bool = True) -> str:
         auth = ""
@@ -38,38 +48,94 @@ class URL:
         return f"{head}{auth}{self.host}{port}{self.path}"
 
 
-def _sep(low: bytes, i: int) -> int:
-    for s in _SEPS:
-        if low.startswith(s, i):
-            return i + len(s)
-    return -1
+class _Reader:
+    """Logical characters of a URL as written: JS/JSON escapes, HTML character references
+    and (once the opener was percent-encoded) `%XX` decode to what they stand for."""
+
+    def __init__(self, raw: bytes):
+        self.raw, self.low = raw, raw.lower()
+        self.percent = False
+        self.kinds: set[str] = set()
+
+    def at(self, i: int) -> tuple[str, int, str | None] | None:
+        raw, low = self.raw, self.low
+        if i >= len(raw):
+            return None
+        c = raw[i]
+        if c == 0x5C:  # backslash; JSON inside a JSON string doubles it (`\\\\u002F`, `\\\\/`)
+            j = i
+            while j < len(raw) and raw[j] == 0x5C and j - i < 8:
+                j += 1
+            for esc, ch in _ESCAPES:
+                if low.startswith(esc[1:], j):
+                    return ch, j + len(esc) - 1, "js-escapes"
+            return None
+        if self.percent and c in _PERCENT_STOP:  # a raw delimiter of the text the URL is encoded in
+            return None
+        if c == 0x26:  # &
+            m = _ENTITY.match(low, i)
+            if m:
+                if m.group(3) is not None:
+                    ch = _NAMED_ENTITIES.get(m.group(3))
+                else:
+                    n = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+                    ch = chr(n) if n < 0x110000 else None
+                if ch is not None:
+                    return ch, m.end(), "html-entities"
+                return None  # `&quot;`, `&lt;`, …: the URL ends here
+            return "&", i + 1, None
+        if c == 0x25 and self.percent and raw[i + 1:i + 2] and raw[i + 1] in _HEX and raw[i + 2:i + 3] and raw[i + 2] in _HEX:
+            return chr(int(raw[i + 1:i + 3], 16)), i + 3, "percent"
+        return chr(c), i + 1, None
+
+    def take(self, i: int, want: str) -> int:
+        """Offset past the logical character ``want`` at ``i``, or -1."""
+        got = self.at(i)
+        if got is None or got[0] != want:
+            return -1
+        if got[2]:
+            self.kinds.add(got[2])
+        return got[1]
 
 
 def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> URL | None:
     """Parse the URL beginning at ``start``; None when it is not a URL there."""
     raw = bytes(buf[start:start + MAX_URL])
-    low = raw.lower()
+    r = _Reader(raw)
+    low = r.low
     if protocol_relative:
         if start == 0 or buf[start - 1] not in PR_DELIMITERS:
             return None
         scheme, i = "", 0
     else:
-        colon = low.find(b":", 0, 6)
-        if colon <= 0:
+        n = 0
+        while n < 6 and n < len(low) and 0x61 <= low[n] <= 0x7A:
+            n += 1
+        if n == 0:
             return None
-        scheme, i = low[:colon].decode("ascii", "replace"), colon + 1
-    escaped = False
+        scheme = low[:n].decode("ascii")
+        if low.startswith(b"%3a", n):
+            r.percent = True
+        i = r.take(n, ":")
+        if i < 0:
+            return None
     for _ in range(2):
-        j = _sep(low, i)
-        if j < 0:
+        i = r.take(i, "/")
+        if i < 0:
             return None
-        escaped |= j - i > 1
-        i = j
-    # authority: up to the next separator, '?' or '#', or a byte no URL has
-    a0 = i
-    while i < len(raw) and raw[i] in _AUTH and not (raw[i] == 0x24 and raw[i + 1:i + 2] == b"{"):
-        i += 1
-    authority = raw[a0:i].decode("latin-1")
+    # authority: up to the next separator, '?' or '#', or a character no URL has
+    auth: list[str] = []
+    while True:
+        if raw[i:i + 2] == b"${":
+            break
+        got = r.at(i)
+        if got is None or got[0] not in _AUTH_CHARS:
+            break
+        auth.append(got[0])
+        if got[2]:
+            r.kinds.add(got[2])
+        i = got[1]
+    authority = "".join(auth)
     userinfo = None
     if "@" in authority:
         userinfo, authority = authority.rsplit("@", 1)
@@ -90,29 +156,25 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
         return None
     # path, query and fragment, decoding escapes; stop at `${` (template literal)
     out: list[str] = []
+    ends: list[int] = []
     while i < len(raw):
-        c = raw[i]
-        if c == 0x5C:  # backslash
-            for esc, ch in _ESCAPES:
-                if low.startswith(esc, i):
-                    out.append(ch)
-                    i += len(esc)
-                    escaped = True
-                    break
-            else:
-                break
-            continue
-        if c == 0x24 and raw[i + 1:i + 2] == b"{":
+        if raw[i:i + 2] == b"${":
             break
-        if c not in _PATH:
+        got = r.at(i)
+        if got is None or got[0] not in _PATH_CHARS:
             break
-        out.append(chr(c))
-        i += 1
+        out.append(got[0])
+        if got[2]:
+            r.kinds.add(got[2])
+        ends.append(i)
+        i = got[1]
+    while out and out[-1] in ".,:;!?":
+        out.pop()
+        i = ends.pop()
     path = "".join(out)
-    while path and path[-1] in ".,:;!?":
-        path = path[:-1]
-        i -= 1
-    return URL(start, start + i, scheme, userinfo, host, port, path, escaped)
+    kinds = r.kinds
+    encoding = next((k for k in ("percent", "html-entities", "js-escapes") if k in kinds), None)
+    return URL(start, start + i, scheme, userinfo, host, port, path, bool(kinds), encoding)
 
 
 def _ipv4_value(host: str) -> int | None:

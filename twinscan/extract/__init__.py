@@ -13,7 +13,16 @@ from typing import Callable
 from .values import Options, Value
 
 #: Contexts in which a URL is reported but never blocks.
-INERT_CONTEXTS = {"comment": "the URL is only in a comment", "regex": "the URL is only in a regular expression"}
+INERT_CONTEXTS = {
+    "comment": "the URL is only in a comment", "regex": "the URL is only in a regular expression",
+    # JavaScript places where library code legitimately writes a loopback URL; only hits of
+    # rules with `quiet_in_library_code` are given these contexts (see javascript.py).
+    "comparison": "the URL is a comparison operand (`x === \"http://localhost\"`, `.startsWith(…)`), not configuration",
+    "url-base": "the URL is a base for parsing other URLs or a placeholder for the page location (`new URL(path, base)`, `location.href || …`)",
+    "dev-branch": "the URL is in a development-only branch (`process.env.NODE_ENV !== \"production\"`, `__DEV__`)",
+    "message": "the URL is in a log or error message (`console.*`, `new Error(…)`)",
+    "computed": "the URL's port is computed at run time (`http://localhost:${port}`), not an inlined twin value",
+}
 
 
 @dataclass
@@ -27,6 +36,10 @@ class Hit:
     comment_free: bool = False  # proven not inside a comment (JavaScript), no parse needed
     environment: str | None = None  # set by a structured extractor: the value's own environment
     env_reason: str | None = None
+    after: bytes = b""  # up to 128 bytes after the hit, same line
+    quietable: bool = False  # the rule is `quiet_in_library_code`: library contexts apply
+    dev_marker: bool = False  # NODE_ENV / __DEV__ seen before the hit (a dev branch may hold it)
+    port_computed: bool = False  # `http://localhost:${port}`: the URL text ends at `:` before `${`
 
 
 _KEY = re.compile(rb"""([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$""")

@@ -9,6 +9,7 @@ finding, never hide one.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from . import Hit, generic
@@ -41,10 +42,13 @@ class CommentTracker:
         self.block_from = -1  # absolute offset after a /* that may be open, or -1
         self.line_comment_at = -1  # absolute offset of the last comment-like `//` on this line
         self.broken = False  # a stretch of the file was never seen: nothing is provable
+        self.dev_seen = False  # NODE_ENV or __DEV__ appeared: a dev-only branch may hold a hit
 
     def _walk(self, src, base: int, a: int, b: int) -> None:
         """Advance over absolute [a, b) using ``src`` (which holds absolute offset ``base`` at 0)."""
         lo, hi = max(a - 1 - base, 0), b - base  # one byte back: a `/*` or `//` split at a
+        if not self.dev_seen and (src.find(b"NODE_ENV", max(lo - 8, 0), hi) >= 0 or src.find(b"__DEV__", max(lo - 8, 0), hi) >= 0):
+            self.dev_seen = True
         opener = src.rfind(b"/*", lo, hi)
         while opener >= 0 and _in_literal(src, opener):
             opener = src.rfind(b"/*", lo, opener)
@@ -141,11 +145,139 @@ def _key_for(node) -> str | None:
     return None
 
 
+# -- library code: where a loopback URL is not configuration ------------------
+# Bytes right before a string that may make it a comparison operand, a call or
+# constructor argument, a `||` fallback, an array member or a concatenation.
+# Only such hits (of rules with `quiet_in_library_code`) are parsed; inlined env
+# values (`n="http://localhost:4111"`, `{VITE_X:"…"}`, `;"…"`) are not. Object
+# values are left out on purpose: they are how bundlers inline env objects, and
+# the library placeholders written that way are known defaults. Dev-only
+# branches are parsed when the file mentions NODE_ENV or __DEV__ before the hit.
+_MAYBE_INERT_BEFORE = (b"==", b"!=", b"||", b"??", b"&&", b",", b"(", b"[", b"?", b"+")
+_MAYBE_INERT_AFTER = (b"==", b"!=", b"+")
+_COMPARE_OPS = frozenset({"==", "===", "!=", "!=="})
+_COMPARE_METHODS = frozenset({
+    b"startsWith", b"endsWith", b"includes", b"indexOf", b"lastIndexOf", b"test", b"match",
+    b"search", b"replace", b"replaceAll", b"split", b"localeCompare", b"some", b"find",
+})
+_MESSAGE_CALLEE = re.compile(rb"(?:console|logger|log)\.\w+|\w*Error|warn(?:ing)?|invariant|assert")
+_WS = re.compile(rb"\s+")
+_DEV_COND = re.compile(
+    rb"__DEV__|import\.meta\.env\.DEV|(?:process\.env\.)?NODE_ENV!==?[\"'`]production[\"'`]"
+    rb"|[\"'`]production[\"'`]!==?(?:process\.env\.)?NODE_ENV"
+    rb"|(?:process\.env\.)?NODE_ENV===?[\"'`]development[\"'`]|[\"'`]development[\"'`]===?(?:process\.env\.)?NODE_ENV"
+)
+_PROD_COND = re.compile(
+    rb"!__DEV__|import\.meta\.env\.PROD|(?:process\.env\.)?NODE_ENV===?[\"'`]production[\"'`]"
+    rb"|[\"'`]production[\"'`]===?(?:process\.env\.)?NODE_ENV"
+)
+
+
+def _needs_parse(hit: Hit) -> bool:
+    """Could this quoted hit sit where library code writes loopback URLs? (cheap, bytes only)"""
+    if not hit.quietable:
+        return False
+    if hit.dev_marker:
+        return True
+    before = (hit.line_prefix[:-1] if hit.quote else hit.line_prefix).rstrip()
+    if before.endswith(_MAYBE_INERT_BEFORE):
+        return True
+    close = hit.after.find(hit.quote.encode()) if hit.quote else -1
+    return close >= 0 and hit.after[close + 1:].lstrip().startswith(_MAYBE_INERT_AFTER)
+
+
+def _condition(node) -> str | None:
+    """'dev' when a branch condition holds only in development, 'prod' only in production."""
+    if node is None or node.end_byte - node.start_byte > 200:
+        return None
+    t = _WS.sub(b"", node.text).strip(b"()")
+    if _PROD_COND.fullmatch(t):
+        return "prod"
+    if _DEV_COND.fullmatch(t):
+        return "dev"
+    return None
+
+
+def _same(a, b) -> bool:
+    return b is not None and a.start_byte == b.start_byte and a.end_byte == b.end_byte and a.type == b.type
+
+
+def _library_context(literal) -> str | None:
+    """A library context for a string or template holding a loopback URL, or None (configuration)."""
+    node, p = literal, literal.parent
+    for _ in range(12):
+        if p is None:
+            break
+        t = p.type
+        if t == "binary_expression":
+            op = p.child_by_field_name("operator")
+            op = op.type if op is not None else ""
+            left, right = p.child_by_field_name("left"), p.child_by_field_name("right")
+            if op in _COMPARE_OPS:
+                return "comparison"
+            if op in ("||", "??") and _same(node, right) and left is not None and b"location" in left.text:
+                return "url-base"
+            if op == "&&" and _same(node, right) and _condition(left) == "dev":
+                return "dev-branch"
+            if op not in ("+", "||", "??"):
+                break
+        elif t == "arguments":
+            call = p.parent
+            if call is None:
+                break
+            fn = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+            name = fn.text if fn is not None and fn.end_byte - fn.start_byte <= 80 else b""
+            index = next((i for i, c in enumerate(p.named_children) if _same(c, node)), -1)
+            if call.type == "new_expression" and name in (b"URL", b"globalThis.URL", b"window.URL") and index == 1:
+                return "url-base"
+            if fn is not None and fn.type == "member_expression":
+                prop = fn.child_by_field_name("property")
+                if prop is not None and prop.text in _COMPARE_METHODS:
+                    return "comparison"
+                if prop is not None and prop.text == b"canParse" and index == 1:
+                    return "url-base"
+            if name and _MESSAGE_CALLEE.fullmatch(name):
+                return "message"
+            break  # any other call (fetch, io, new WebSocket, an SDK): the URL is configuration
+        elif t == "member_expression":
+            prop = p.child_by_field_name("property")
+            if _same(node, p.child_by_field_name("object")) and prop is not None and prop.text in _COMPARE_METHODS:
+                return "comparison"
+            break
+        elif t == "ternary_expression":
+            cond = _condition(p.child_by_field_name("condition"))
+            if (cond == "dev" and _same(node, p.child_by_field_name("consequence"))) or (
+                    cond == "prod" and _same(node, p.child_by_field_name("alternative"))):
+                return "dev-branch"
+        elif t == "throw_statement":
+            return "message"
+        elif t not in ("parenthesized_expression", "array", "pair", "object", "template_substitution",
+                       "template_string", "sequence_expression"):
+            break
+        node, p = p, p.parent
+    return _dev_statement(literal)
+
+
+def _dev_statement(node) -> str | None:
+    """Inside `if (process.env.NODE_ENV !== "production") { … }` (or the else of a production test)."""
+    child, p = node, node.parent
+    while p is not None:
+        if p.type == "if_statement":
+            cond = _condition(p.child_by_field_name("condition"))
+            cons, alt = p.child_by_field_name("consequence"), p.child_by_field_name("alternative")
+            if (cond == "dev" and _same(child, cons)) or (cond == "prod" and _same(child, alt)):
+                return "dev-branch"
+        child, p = p, p.parent
+    return None
+
+
 def annotate(hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str | None:
     generic(hits)
     pending = []
     for hit in hits:
-        if hit.comment_free:
+        if hit.comment_free and hit.quietable and hit.quote == "`" and hit.port_computed:
+            hit.context = "computed"
+        elif hit.comment_free and not _needs_parse(hit):
             hit.context = _QUOTE_CONTEXT.get(hit.quote, "code")
         else:
             pending.append(hit)
@@ -169,6 +301,11 @@ def annotate(hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str
         hit.context = context
         if literal is not None and context in ("string", "template"):
             hit.key = _key_for(literal) or hit.key
+            if hit.quietable:
+                if context == "template" and hit.port_computed:
+                    hit.context = "computed"
+                else:
+                    hit.context = _library_context(literal) or context
         elif context in ("comment", "regex"):
             hit.key = None
     return None
