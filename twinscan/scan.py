@@ -23,6 +23,7 @@ if False:  # typing only
     from .services import ServiceIndex
 
 SNIPPET = 60  # characters of context on each side of a hit
+MAX_MAPPED = 64 << 20  # bundles and maps larger than this get no source-map origin
 PARALLEL_MIN_BYTES = 24 << 20
 PARALLEL_MIN_FILES = 8
 _CONT = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes (not characters)
@@ -237,7 +238,7 @@ class FileScanner:
         res.bytes_scanned = total
         res.scanned = not res.errors
         if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
-            self._finish(res, target, opened, raws)
+            self._finish(res, target, opened, raws, item)
         return res
 
     def _raw(self, w: Window, lines: _Lines, rule: Rule, url: URL, comments) -> _Raw:
@@ -306,13 +307,36 @@ class FileScanner:
                 title=rule.title, offset=v.start,
             ))
 
-    def _library_evidence(self, target: Target, r: _Raw) -> str | None:
-        """Why a loopback hit in JavaScript is library internals, or None: a curated known
-        default. Never on a WonderTwin port, never outside JavaScript/HTML."""
+    def _in_map(self, res: FileResult, data: bytes | None, raws: list[_Raw]) -> dict:
+        """Hits inside a source map: the original source, line and column they sit at."""
+        from .extract import sourcemap
+        from .model import Origin
+
+        out = {}
+        if data is None:
+            return out
+        for r in raws:
+            r.hit.context = "source-map"
+            try:
+                loc = sourcemap.locate_in_map(data, r.hit.offset)
+            except sourcemap.SourceMapError:
+                continue
+            if loc is not None and loc.source and loc.line:
+                out[id(r)] = Origin(loc.source, loc.line, loc.column or 1, os.path.basename(res.path),
+                                    sourcemap.library_of(loc.source))
+        return out
+
+    def _library_evidence(self, target: Target, r: _Raw, origin=None) -> str | None:
+        """Why a loopback hit in JavaScript is library internals, or None: its source map
+        says it comes from node_modules/, or it is a curated known default. Never on a
+        WonderTwin port, never outside JavaScript/HTML."""
         if target.kind not in ("javascript", "html") or r.url.port in TWIN_PORTS:
             return None
         if r.hit.context in extract.INERT_CONTEXTS:
             return None  # already explained by its context
+        if origin is not None and origin.library:
+            return (f"the source map ({origin.map}) maps it to {origin.path}:{origin.line}, "
+                    f"part of the npm package {origin.library}")
         from .libraries import library_default
 
         d = library_default(r.url.normalized(), r.hit.line_prefix[:-1 if r.hit.quote else None].decode("utf-8", "replace"))
@@ -320,7 +344,40 @@ class FileScanner:
             return f"known default of {d.library} ({d.reason}; rules/libraries/defaults.yaml `{d.id}`)"
         return None
 
-    def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw]) -> None:
+    def _origins(self, res: FileResult, item: Item, data: bytes | None, raws: list[_Raw]) -> dict[int, "Origin"]:
+        """Original source locations of hits in a bundle, from its source map (id(raw) -> Origin)."""
+        from .extract import sourcemap
+
+        if data is None:
+            return {}
+        in_archive = item.data is not None
+
+        def read(path: str) -> bytes | None:
+            if in_archive or not os.path.isfile(path):
+                return None
+            try:
+                return Opened(path, self.s.limits).text(sourcemap.DEFAULT_LIMIT)
+            except (ReadError, NotText, IsArchive) as exc:
+                raise ValueError(str(exc)) from None
+
+        notes: list[str] = []
+        out = {}
+        try:
+            ref = sourcemap.find_map(item.fs_path, data[-8192:], lambda p: data if p == item.fs_path else read(p), notes=notes)
+            if ref is None:
+                return {}
+            smap = ref.load()
+            label = ref.where if ref.kind == "inline" else os.path.relpath(ref.where, os.path.dirname(item.fs_path))
+            for r in raws:
+                line_start = data.rfind(b"\n", 0, r.hit.offset) + 1
+                m = smap.original(r.line, r.column, data[line_start:r.hit.offset], max_distance=2)
+                if m is not None and m.source:
+                    out[id(r)] = m.origin(label)
+        except sourcemap.SourceMapError as exc:
+            res.errors.append(FileError(res.path, f"source map not used: {exc}", False))
+        return out
+
+    def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw], item: Item) -> None:
         cache: dict[str, bytes | None] = {}
 
         def text(limit: int | None = None) -> bytes | None:
@@ -351,9 +408,15 @@ class FileScanner:
             res.skipped.append(Skipped(res.path, note))
         if values and self.s.services is not None and data is not None:
             self._check_services(res, target, data, values, hits)
+        origins: dict = {}
+        if target.kind == "javascript" and raws:
+            origins = self._origins(res, item, text(MAX_MAPPED), raws)
+        elif target.kind == "sourcemap" and raws:
+            origins = self._in_map(res, text(MAX_MAPPED), raws)
         for r in raws:
             where = self._value_target(target, r.hit.environment, r.hit.env_reason)
-            library = self._library_evidence(target, r) if r.hit.quietable and where.production else None
+            origin = origins.get(id(r))
+            library = self._library_evidence(target, r, origin) if r.hit.quietable and where.production else None
             blocking, reason = decide(where, r.rule, r.hit.context, library=library)
             confidence = r.rule.confidence
             if r.url.port in TWIN_PORTS:
@@ -366,7 +429,7 @@ class FileScanner:
                 host=r.url.host, port=r.url.port, key=r.hit.key, context=r.hit.context,
                 environment=where.environment, production=where.production, blocking=blocking,
                 reason=reason, snippet=r.snippet, fingerprint=fingerprint(r.rule.id, url, res.path),
-                title=r.rule.title, offset=r.url.start, encoding=r.url.encoding,
+                title=r.rule.title, offset=r.url.start, encoding=r.url.encoding, origin=origin,
             ))
 
 

@@ -22,6 +22,9 @@ INERT_CONTEXTS = {
     "dev-branch": "the URL is in a development-only branch (`process.env.NODE_ENV !== \"production\"`, `__DEV__`)",
     "message": "the URL is in a log or error message (`console.*`, `new Error(…)`)",
     "computed": "the URL's port is computed at run time (`http://localhost:${port}`), not an inlined twin value",
+    # any rule: a shipped source map publishes the original source, but it never runs
+    "source-map": "the URL is in a source map (its embedded original source), which is shipped but never runs; "
+                  "shipping source maps to production publishes your source",
 }
 
 
