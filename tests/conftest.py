@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -19,10 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ["re"] + (["hyperscan"] if hyperscan_available() else [])
 
 
+@functools.lru_cache(maxsize=16)
+def _scanner(engine: str, twin_urls: tuple, environment) -> FileScanner:
+    """One compiled scanner per configuration (a Hyperscan database takes ~0.1 s to build)."""
+    settings = Settings(rules=build_ruleset(twin_urls), classifier=Classifier(environment=environment), engine=engine)
+    return FileScanner(settings)
+
+
 def scan_bytes(data: bytes, name: str = "dist/app.js", engine: str = "re", twin_urls=(), environment=None):
     """Scan one in-memory file; returns its FileResult."""
-    settings = Settings(rules=build_ruleset(twin_urls), classifier=Classifier(environment=environment), engine=engine)
-    return FileScanner(settings).scan(Item(name, name, len(data), data))
+    return _scanner(engine, tuple(twin_urls), environment).scan(Item(name, name, len(data), data))
 
 
 def urls(data: bytes, engine: str = "re", twin_urls=(), name: str = "dist/app.js") -> list[tuple[str, str]]:
