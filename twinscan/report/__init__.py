@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from ..model import FileError, Finding, Skipped
 
 #: format name -> module (relative to this package)
-FORMATS = {"text": ".text", "json": ".json_"}
+FORMATS = {"text": ".text", "json": ".json_", "sarif": ".sarif", "github": ".github", "gitlab": ".gitlab",
+           "junit": ".junit", "markdown": ".markdown"}
 
 EXIT_CLEAN, EXIT_BLOCKING, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 

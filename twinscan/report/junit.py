@@ -1,0 +1,105 @@
+"""JUnit XML for CI test-report views (GitLab ``artifacts:reports:junit``, Jenkins, …).
+
+One test case per file with findings or read errors: a ``<failure>`` listing its blocking
+findings, an ``<error>`` when a production file could not be read; non-blocking findings and
+unreadable files outside production targets go to ``<system-out>``. A run with no such file
+has one passing case, ``twinscan``.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import OrderedDict
+
+from . import Report
+from .locations import display_path
+
+# Characters XML 1.0 forbids (C0 controls other than tab, LF, CR; surrogates; U+FFFE, U+FFFF).
+_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean(text: object) -> str:
+    return _FORBIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+
+
+def _line(f) -> str:
+    verdict = "BLOCKING" if f.blocking else "suppressed" if f.suppression else "reported"
+    text = f"{f.line}:{f.column} {verdict} {f.rule} {f.url} ({f.environment}{f', key ' + f.key if f.key else ''})"
+    text += f"\n    why: {f.reason}"
+    if f.origin is not None:
+        text += f"\n    original source: {f.origin.path}:{f.origin.line}:{f.origin.column}"
+    if f.suppression is not None:
+        text += f"\n    suppressed by {f.suppression.kind} ({f.suppression.source}): {f.suppression.reason}"
+    text += f"\n    {f.snippet}"
+    return text
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = clean(text)
+    return el
+
+
+def document(report: Report) -> ET.Element:
+    files: OrderedDict[str, dict] = OrderedDict()
+
+    def entry(path: str) -> dict:
+        return files.setdefault(display_path(path), {"findings": [], "errors": [], "suppressed": []})
+
+    for f in report.findings:
+        entry(f.path)["findings"].append(f)
+    for e in report.errors:
+        entry(e.path)["errors"].append(e)
+    if report.show_suppressed:
+        for f in report.suppressed:
+            entry(f.path)["suppressed"].append(f)
+
+    suites = ET.Element("testsuites", name="twinscan")
+    suite = _sub(suites, "testsuite", name="twinscan", hostname="twinscan")
+    failures = errors = skipped = 0
+    for path, got in files.items():
+        case = _sub(suite, "testcase", classname="twinscan", name=path, file=path, time="0")
+        blocking = [f for f in got["findings"] if f.blocking]
+        fatal = [e for e in got["errors"] if e.production]
+        if blocking:
+            failures += 1
+            n = len(blocking)
+            _sub(case, "failure", "\n".join(_line(f) for f in blocking),
+                 message=f"{n} twin URL{'s' if n != 1 else ''} in production: "
+                         + ", ".join(sorted({f.url for f in blocking})),
+                 type="twinscan.blocking")
+        if fatal:
+            errors += 1
+            _sub(case, "error", "\n".join(e.message for e in fatal),
+                 message=f"could not be read (the scan is incomplete): {fatal[0].message}", type="twinscan.unreadable")
+        if not blocking and not fatal and not got["findings"] and not got["errors"]:
+            skipped += 1
+            n = len(got["suppressed"])
+            _sub(case, "skipped", message=f"{n} suppressed finding{'s' if n != 1 else ''}")
+        out = [_line(f) for f in got["findings"] if not f.blocking]
+        out += [f"warning: could not be read: {e.message}" for e in got["errors"] if not e.production]
+        out += [_line(f) for f in got["suppressed"]]
+        if out:
+            _sub(case, "system-out", "\n".join(out))
+    if not files:
+        case = _sub(suite, "testcase", classname="twinscan", name="twinscan", time=f"{report.seconds:.3f}")
+        _sub(case, "system-out", f"no twin URL in {report.files_scanned} files")
+    from .text import summary_line
+
+    tests = max(1, len(files))
+    for el in (suites, suite):
+        el.set("tests", str(tests))
+        el.set("failures", str(failures))
+        el.set("errors", str(errors))
+        el.set("time", f"{report.seconds:.3f}")
+    suite.set("skipped", str(skipped))
+    lines = [summary_line(report, color=False)] + [f"note: {n}" for n in report.notes]
+    _sub(suite, "system-out", "\n".join(lines))
+    return suites
+
+
+def render(report: Report, color: bool = False) -> str:
+    root = document(report)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
