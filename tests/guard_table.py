@@ -1,0 +1,75 @@
+"""The URL table the runtime guards (Python and the emitted TypeScript) are checked against.
+
+Each row: (url, the twin rule that must block it under a key that configures no vendor, or None).
+Under a vendor key (VITE_STRIPE_BASE_URL) the services check applies too; the scanner decides.
+"""
+
+ORG_TWIN_URLS = ["twins.*.yourco.com", "*.yourco.com/twins/"]
+SERVICE_KEY = "VITE_STRIPE_BASE_URL"
+PLAIN_KEY = "APP_CALLBACK_URL"
+
+TABLE = [
+    # loopback, in every notation the rule covers
+    ("http://localhost:4111", "loopback-url"),
+    ("http://LOCALHOST:4111/v1/charges", "loopback-url"),
+    ("https://app.localhost/", "loopback-url"),
+    ("http://localhost.localdomain:8080", "loopback-url"),
+    ("http://localhost.:4111", "loopback-url"),
+    ("http://127.0.0.1:4112", "loopback-url"),
+    ("http://127.1:4112", "loopback-url"),
+    ("http://2130706433/", "loopback-url"),
+    ("http://0x7f000001:4111", "loopback-url"),
+    ("http://[::1]:4114/x", "loopback-url"),
+    ("http://[0:0:0:0:0:0:0:1]:4114", "loopback-url"),
+    ("http://[::ffff:127.0.0.1]:4114", "loopback-url"),
+    ("http://[::ffff:7f00:1]:4114", "loopback-url"),
+    ("http://[::1%25eth0]:4111", None),  # a zone id: outside the rule's candidates
+    ("ws://localhost:4113/socket", "loopback-url"),
+    ("wss://127.0.0.1", "loopback-url"),
+    ("http://user:secret@localhost:4111", "loopback-url"),
+    ("//localhost:4111/v1", "loopback-url"),
+    ("http:\\/\\/localhost:4111\\/v1", "loopback-url"),
+    ("http://127.0.0.1@0x7f.1/", "loopback-url"),
+    # unspecified address, Docker host gateway
+    ("http://0.0.0.0:4115", "unspecified-address-url"),
+    ("http://[::]:4111/", "unspecified-address-url"),
+    ("http://host.docker.internal:4111", "docker-host-url"),
+    # WonderTwin hosted and the organisation's own twins (--twin-url)
+    ("https://api.wondertwin.dev/twins/stripe", "wondertwin-hosted-url"),
+    ("https://wondertwin.dev/twins", "wondertwin-hosted-url"),
+    ("wss://eu.api.wondertwin.dev:8443/twins/posthog", "wondertwin-hosted-url"),
+    ("https://twins.staging.yourco.com/stripe", "org-twin-url"),
+    ("https://api.yourco.com/twins/stripe", "org-twin-url"),
+    # twin service names (compose, Kubernetes)
+    ("http://twins:4111/stripe", "twin-service-url"),
+    ("http://stripe-twin:4111", "twin-service-url"),
+    # real vendors
+    ("https://api.stripe.com/v1", None),
+    ("https://js.stripe.com/v3", None),
+    ("https://eu.i.posthog.com", None),
+    ("https://img.logo.dev/acme.com", None),
+    # look-alikes and near misses
+    ("https://localhost.example.com/", None),
+    ("http://localhostx:4111", None),
+    ("http://mylocalhost/", None),
+    ("http://128.0.0.1/", None),
+    ("http://2150000000/", None),
+    ("http://[2001:db8::1]/", None),
+    ("http://[::127.0.0.1]/", None),
+    ("http://[::ffff:127.0.0.01]/", None),
+    ("http://[1::2::3]/", None),
+    ("http://127.0.0.1@example.com/", None),
+    ("http://0.0.0.0.example.com/", None),
+    ("http://host.docker.internal.example.com/", None),
+    ("https://wondertwin.dev/docs/twins", None),
+    ("https://notwondertwin.dev/twins/stripe", None),
+    ("https://twins.yourco.com/stripe", None),
+    ("https://twins.staging.yourco.com.evil.io/", None),
+    ("https://api.yourco.com/billing", None),
+    ("http://twinkle:4111", None),
+    ("http://twins.staging.example.org/", None),
+    ("ftp://localhost/", None),
+    ("localhost:4111", None),  # no scheme: no twin rule, but a vendor key's services check sees it
+    ("stripe-sim.internal.example.net", None),
+    ("", None),
+]

@@ -1,0 +1,157 @@
+"""`twinscan services`: every service × every environment, and agreement with a scan of the same repository."""
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from .conftest import cli, cli_json
+
+FILES = {
+    ".git/HEAD": "ref: refs/heads/main\n",
+    "twinscan.yaml": "services:\n  billing: {keys: [BILLING_API_URL], hosts: [billing.acme.com]}\n",
+    ".env": "VITE_STRIPE_BASE_URL=\n",
+    ".env.development": "VITE_STRIPE_BASE_URL=http://localhost:4111\nVITE_POSTHOG_HOST=http://localhost:4115\n",
+    ".env.production": "VITE_POSTHOG_HOST=https://eu.i.posthog.com\n",
+    ".env.example": "VITE_STRIPE_BASE_URL=http://localhost:4111\n",
+    "docker-compose.yml": (
+        "services:\n  web:\n    image: shop/web\n    environment:\n"
+        "      STRIPE_API_BASE: https://api.stripe.com\n      SENTRY_DSN: ${SENTRY_DSN}\n"
+        "      BILLING_API_URL: https://billing.acme.com/v2\n"
+    ),
+    "docker-compose.override.yml": (
+        "services:\n  web:\n    environment:\n      STRIPE_API_BASE: http://twins:4111\n"
+        "  twins:\n    image: wondertwin/twins\n"
+    ),
+    "deploy/overlays/staging/deployment.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: staging}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: web\n          image: shop/web\n          env:\n"
+        "            - name: STRIPE_API_BASE\n              value: https://api.wondertwin.dev/twins/stripe\n"
+    ),
+    "deploy/overlays/production/deployment.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: production}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: web\n          image: shop/web\n          env:\n"
+        "            - name: POSTHOG_HOST\n              value: http://twins:4115\n"
+        "            - name: BILLING_API_URL\n              value: https://billing-sandbox.acme.dev\n"
+    ),
+    ".github/workflows/deploy.yml": (
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    env:\n      STRIPE_API_BASE: http://localhost:4111\n"
+        "    steps: [{run: npm test}]\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n"
+        "    env:\n      STRIPE_API_BASE: https://api.stripe.com\n    steps: [{run: ./deploy.sh}]\n"
+    ),
+    "src/app.ts": "export const x = 1;\n",
+}
+
+
+@pytest.fixture
+def repo(tmp_path):
+    for name, text in FILES.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return tmp_path
+
+
+def _table(repo, *args):
+    r = cli(["services", "--format", "json", *args], cwd=repo)
+    return r.exit_code, json.loads(r.output)
+
+
+def test_every_service_in_every_environment(repo):
+    code, t = _table(repo)
+    assert code == 1
+    envs = {e["name"]: e["production"] for e in t["environments"]}
+    assert envs == {"production": True, "development": False, "staging": False, "test": False}
+    assert list(envs)[0] == "production"  # production first
+    assert t["services"][:2] == ["stripe", "posthog"] and "billing" in t["services"] and "twilio" in t["services"]
+    cell = {(c["service"], c["environment"]): c for c in t["cells"]}
+    assert len(cell) == len(t["services"]) * len(envs)
+    want = {
+        ("stripe", "production"): ("vendor", "https://api.stripe.com"),
+        ("stripe", "development"): ("twin", "http://localhost:4111"),  # .env.development and the compose override
+        ("stripe", "staging"): ("twin", "https://api.wondertwin.dev/twins/stripe"),
+        ("stripe", "test"): ("twin", "http://localhost:4111"),  # the workflow's test job
+        ("posthog", "production"): ("twin", "http://twins:4115"),  # the overlay, although .env.production is fine
+        ("posthog", "staging"): ("unset", None),
+        ("sentry", "production"): ("deferred", None),
+        ("billing", "production"): ("other-host", "https://billing-sandbox.acme.dev"),
+        ("twilio", "production"): ("unset", None),
+    }
+    for k, (status, url) in want.items():
+        assert (cell[k]["status"], cell[k]["url"]) == (status, url), (k, cell[k])
+    assert {c["status"] for c in t["cells"]} <= {"twin", "other-host", "deferred", "vendor", "unset"}
+    blocking = sorted((c["service"], c["environment"]) for c in t["cells"] if c["blocking"])
+    assert blocking == [("billing", "production"), ("posthog", "production")]
+    dev = cell[("stripe", "development")]["settings"]
+    assert sorted((s["path"], s["key"], s["rule"]) for s in dev) == [
+        (".env.development", "VITE_STRIPE_BASE_URL", "loopback-url"),
+        ("docker-compose.override.yml", "STRIPE_API_BASE", "twin-service-url")]
+    assert not any(s["path"] == ".env.example" for c in t["cells"] for s in c["settings"])
+    assert t["summary"] == {"blocking": 2, "files": t["summary"]["files"], "exit_code": 1}
+
+
+def test_table_agrees_with_a_scan_of_the_same_repository(repo):
+    """Every production cell that blocks is a blocking scan finding at the same place, and back."""
+    _, t = _table(repo)
+    code, scan = cli_json([repo / name for name in FILES if not name.startswith((".git/", "src/"))], cwd=repo)
+    assert code == 1
+    root = str(repo) + "/"
+    found = {(f["path"].replace(root, ""), f["line"], f["rule"]) for f in scan["findings"]
+             if f["blocking"] and f["key"] in {"VITE_STRIPE_BASE_URL", "VITE_POSTHOG_HOST", "STRIPE_API_BASE",
+                                                "POSTHOG_HOST", "SENTRY_DSN", "BILLING_API_URL"}}
+    table = {(s["path"], s["line"], s["rule"]) for c in t["cells"] if c["production"] for s in c["settings"]
+             if s["status"] in ("twin", "other-host")}
+    assert table == found and table
+
+
+def test_used_markdown_html_and_text(repo):
+    r = cli(["services", "--used", "--format", "markdown"], cwd=repo)
+    assert r.exit_code == 1
+    md = r.output
+    assert md.startswith("## twinscan: services per environment")
+    assert "| service | **production** | development | staging | test |" in md
+    assert "| **twilio** |" not in md and "| **billing** |" in md
+    assert "❌ TWIN `http://twins:4115` (twin-service-url)" in md and "**2 blocking**" in md
+    out = repo / "services.html"
+    r = cli(["services", "--format", "html", "--output", out], cwd=repo)
+    assert r.exit_code == 1 and r.output == ""
+    page = out.read_text()
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.classes = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "td":
+                self.classes.append(dict(attrs).get("class"))
+
+    p = Cells()
+    p.feed(page)
+    assert page.startswith("<!doctype html>") and len(p.classes) == 8 * 4
+    assert p.classes.count("twin") == 5 and "<code>http://twins:4115</code>" in page
+    text = cli(["services"], cwd=repo).output
+    assert "  production   TWIN http://twins:4115 [twin-service-url]" in text and "BLOCKING" in text
+    assert text.rstrip().endswith("2 blocking")
+
+
+def test_clean_repository_and_usage_errors(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".env.production").write_text("VITE_STRIPE_BASE_URL=https://api.stripe.com\n")
+    (tmp_path / ".env.development").write_text("VITE_STRIPE_BASE_URL=http://localhost:4111\n")
+    code, t = _table(tmp_path, "--used")
+    assert code == 0 and t["services"] == ["stripe"]
+    assert [c["status"] for c in t["cells"]] == ["vendor", "twin"]
+    assert cli(["services", "missing-dir"], cwd=tmp_path).exit_code == 2
+    (tmp_path / "twinscan.yaml").write_text("services: {stripe: {hosts: ['not a host']}}\n")
+    r = cli(["services"], cwd=tmp_path)
+    assert r.exit_code == 2 and "services.stripe.hosts" in r.output
+
+
+def test_unparsable_file_makes_the_table_incomplete(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".env.production").write_text("STRIPE_API_BASE=https://api.stripe.com\n")
+    (tmp_path / "docker-compose.yml").write_text("services: [unclosed\n")
+    code, t = _table(tmp_path)
+    assert code == 3 and t["errors"][0]["path"] == "docker-compose.yml"

@@ -1,0 +1,307 @@
+"""`twinscan services`: every configured vendor × every environment a repository deploys to.
+
+What an app's admin "services" debug page shows at run time, before deploy:
+for each service (rules/services/defaults.yaml plus `services:` in config) and
+each environment found in env files, compose files, Kubernetes overlays and
+Helm values, and CI workflow jobs, the URL the service's settings resolve to
+and whether that is a twin, another host, the real vendor, or unset (the SDK
+falls back to the vendor).
+
+Values come from the scanner's own extractors (extract/*.py), environments
+from classify.py (plus kustomize bases and compose `env_file:` as in a scan),
+and each value's verdict from twinscan.guard (the scanner's rules, verified
+equal on a table of URLs), so the table and a scan cannot disagree.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass, field, replace
+
+#: Cell statuses, worst first.
+STATUSES = ("twin", "other-host", "deferred", "vendor", "unset")
+LABEL = {"twin": "TWIN", "other-host": "OTHER HOST", "deferred": "set at deploy", "vendor": "vendor", "unset": "unset"}
+MARK = {"twin": "❌", "other-host": "⚠️", "deferred": "❔", "vendor": "✅", "unset": "⚪"}
+SKIPPED_ENVIRONMENTS = ("example",)  # .env.example and friends are documentation, not deployed
+_PRECEDENCE_LOCAL = (".local",)
+
+
+@dataclass
+class Setting:
+    service: str
+    environment: str
+    key: str
+    value: str
+    url: str | None  # the endpoint, userinfo redacted; None when unset or interpolated
+    status: str
+    rule: str | None  # the rule that blocks it, for twin and other-host
+    path: str
+    line: int
+    reason: str  # why this environment
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Cell:
+    service: str
+    environment: str
+    production: bool
+    settings: list[Setting] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if not self.settings:
+            return "unset"
+        return min((s.status for s in self.settings), key=STATUSES.index)
+
+    @property
+    def resolved(self) -> Setting | None:
+        """The setting that wins: env-file precedence (`.env.production.local` > `.env.production` >
+        `.env.local` > `.env`), deploy manifests as mode-specific; the worst verdict on a tie."""
+        if not self.settings:
+            return None
+        return min(self.settings, key=lambda s: (_precedence(s.path), STATUSES.index(s.status), s.path, s.line))
+
+    @property
+    def blocking(self) -> bool:
+        return self.production and self.status in ("twin", "other-host")
+
+
+def _precedence(path: str) -> int:
+    name = os.path.basename(path).lower()
+    if name == ".env":
+        return 3
+    if name == ".env.local":
+        return 2
+    return 0 if name.endswith(".local") else 1
+
+
+@dataclass
+class Table:
+    services: list[str]
+    environments: list[str]
+    cells: dict[tuple[str, str], Cell]
+    errors: list[tuple[str, str]]  # (path, message): files that could not be read or parsed
+    files: int
+
+    @property
+    def blocking(self) -> list[Cell]:
+        return [c for c in self.cells.values() if c.blocking]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.blocking else (3 if self.errors else 0)
+
+
+def _endpoint_url(value: str) -> str | None:
+    import re
+
+    from .services import endpoint
+
+    ep = endpoint(value)
+    return re.sub(r"(//)[^/@\s]+@", r"\1***@", ep.url) if ep else None
+
+
+def verdict(checker, key: str, value: str) -> tuple[str, str | None, str | None]:
+    """(status, rule, url) of one vendor setting, by the scanner's rules."""
+    violations = checker.check(value, key=key)
+    url = _endpoint_url(value)
+    if violations:
+        v = violations[0]
+        return ("other-host" if v.rule == "service-host-url" else "twin"), v.rule, v.url
+    if not value.strip():
+        return "unset", None, None
+    if url is None:
+        return "deferred", None, None  # `${VAR}`, `{{ … }}`: known only at deploy time
+    return "vendor", None, url
+
+
+def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
+    """Walk ``paths`` and tabulate every service's setting in every environment found."""
+    from . import extract
+    from .classify import Classifier, PathRule, PrefixRule
+    from .extract.values import ExtractError, Options
+    from .guard import checker as guard_checker
+    from .reader import Limits, NotText, Opened, ReadError
+    from .scan import Settings, env_file_targets, kustomize_bases
+    from .services import ServiceIndex, load_services
+    from .walk import Walker
+
+    services = load_services(cfg.services)
+    index = ServiceIndex(services.values())
+    check = guard_checker([*cfg.twin_urls, *twin_urls], cfg.services)
+    classifier = Classifier.from_globs(cfg.environments, production_environments=cfg.production_environments)
+    walker = Walker(excludes=cfg.exclude, ignore_files=cfg.ignore_files, respect_gitignore=cfg.respect_gitignore,
+                    follow_symlinks=cfg.follow_symlinks)
+    items = list(walker.walk(list(paths)))
+    settings = Settings(rules=[], classifier=classifier)
+    bases = kustomize_bases(items, settings)  # as scan.run: overlays decide their bases, compose its env files
+    if bases:
+        classifier = replace(classifier, rules=(*classifier.rules, PrefixRule(bases)))
+    refs = env_file_targets(items, replace(settings, classifier=classifier))
+    if refs:
+        classifier = replace(classifier, rules=(PathRule(refs), *classifier.rules))
+
+    found: list[Setting] = []
+    environments: dict[str, bool] = {}
+    errors = [(n.path, n.reason) for n in walker.notes if n.error]
+    files = 0
+    for item in items:
+        target = classifier.classify(item.display)
+        if target.kind not in extract.STRUCTURED:
+            continue
+        try:
+            data = Opened(item.fs_path, Limits(), data=item.data).text(extract.MAX_STRUCTURED)
+            values = extract.structured_values(target.kind, data or b"", item.display, Options()) or []
+        except (ReadError, ExtractError) as exc:
+            errors.append((item.display, str(exc)))
+            continue
+        except NotText:
+            continue
+        if not values and target.kind != "dotenv":
+            continue  # a YAML or JSON file that deploys nothing
+        files += 1
+        if target.kind == "dotenv" and target.environment not in SKIPPED_ENVIRONMENTS:
+            environments.setdefault(target.environment, target.production)
+        for v in values:
+            env = classifier.normalise(v.environment) if v.environment else target.environment
+            if env in SKIPPED_ENVIRONMENTS:
+                continue
+            environments.setdefault(env, classifier.is_production(env))
+            svc = index.service_for(v.key)
+            if svc is None or v.context == "default" and v.value == "":
+                continue
+            status, rule, url = verdict(check, v.key, v.value)
+            line = data.count(b"\n", 0, v.start) + 1 if data else 1
+            reason = v.reason if v.environment else target.reason
+            found.append(Setting(svc.name, env, v.key, v.value, url, status, rule, item.display, line, reason))
+
+    used = {s.service for s in found}
+    names = [n for n in services if all_services or n in used]
+    envs = sorted(environments, key=lambda e: (not environments[e], e))  # production environments first
+    cells = {(n, e): Cell(n, e, environments[e]) for n in names for e in envs}
+    for s in found:
+        if (s.service, s.environment) in cells:
+            cells[(s.service, s.environment)].settings.append(s)
+    return Table(names, envs, cells, errors, files)
+
+
+# -- rendering -------------------------------------------------------------------
+
+def _cell_text(c: Cell) -> str:
+    r = c.resolved
+    if r is None:
+        return "unset (vendor default)"
+    text = f"{LABEL[c.status]} {r.url or r.value or ''}".rstrip()
+    if r.rule:
+        text += f" [{r.rule}]"
+    return text
+
+
+def render_text(t: Table) -> str:
+    out = []
+    width = max([len(e) for e in t.environments] + [11])
+    for name in t.services:
+        out.append(name)
+        for env in t.environments:
+            c = t.cells[(name, env)]
+            r = c.resolved
+            where = f"  ({r.key} in {r.path}:{r.line}" + (f", +{len(c.settings) - 1} more" if len(c.settings) > 1 else "") + ")" if r else ""
+            flag = "  BLOCKING" if c.blocking else ""
+            out.append(f"  {env:<{width}}  {_cell_text(c)}{where}{flag}")
+    for path, msg in t.errors:
+        out.append(f"error: {path}: {msg}")
+    n = len(t.blocking)
+    out.append(f"{len(t.services)} services · {len(t.environments)} environments · {t.files} files · "
+               f"{n} blocking" + (f" · {len(t.errors)} unreadable" if t.errors else ""))
+    return "\n".join(out) + "\n"
+
+
+def render_json(t: Table) -> str:
+    return json.dumps({
+        "version": 1,
+        "services": t.services,
+        "environments": [{"name": e, "production": t.cells[(t.services[0], e)].production if t.services else False}
+                         for e in t.environments],
+        "cells": [{"service": c.service, "environment": c.environment, "production": c.production,
+                   "status": c.status, "blocking": c.blocking,
+                   "url": (c.resolved.url if c.resolved else None),
+                   "settings": [s.as_dict() for s in c.settings]} for c in t.cells.values()],
+        "errors": [{"path": p, "message": m} for p, m in t.errors],
+        "summary": {"blocking": len(t.blocking), "files": t.files, "exit_code": t.exit_code},
+    }, indent=2) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(t: Table) -> str:
+    out = ["## twinscan: services per environment", "", "Production environments in bold. Unset: the SDK falls back to the vendor.", ""]
+    if not t.environments:
+        return "\n".join(out + ["No environment found (no env file, compose file, manifest or workflow job).", ""])
+    out.append("| service | " + " | ".join(f"**{_md(e)}**" if t.cells[(t.services[0], e)].production else _md(e)
+                                           for e in t.environments) + " |")
+    out.append("|---" * (len(t.environments) + 1) + "|")
+    for name in t.services:
+        cells = []
+        for env in t.environments:
+            c = t.cells[(name, env)]
+            r = c.resolved
+            if r is None:
+                cells.append(f"{MARK['unset']} unset")
+                continue
+            cell = f"{MARK[c.status]} {LABEL[c.status]}"
+            if r.url:
+                cell += f" `{_md(r.url)}`"
+            if r.rule:
+                cell += f" ({r.rule})"
+            cell += f"<br><sub>{_md(r.key)} · {_md(r.path)}:{r.line}</sub>"
+            cells.append(cell)
+        out.append(f"| **{_md(name)}** | " + " | ".join(cells) + " |")
+    out.append("")
+    n = len(t.blocking)
+    out.append(f"**{n} blocking** (a production environment resolves a service to a twin or a host the vendor does not use)."
+               if n else "No production environment resolves a service to a twin.")
+    for path, msg in t.errors:
+        out.append(f"- could not read `{_md(path)}`: {_md(msg)}")
+    return "\n".join(out) + "\n"
+
+
+_CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1f2328}table{border-collapse:collapse}
+th,td{border:1px solid #d0d7de;padding:.4em .6em;vertical-align:top;text-align:left}th{background:#f6f8fa}
+.twin,.other-host{background:#ffebe9}.vendor{background:#dafbe1}.unset{color:#57606a}.deferred{background:#fff8c5}
+code{font-size:12px}small{color:#57606a;display:block}"""
+
+
+def render_html(t: Table) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(env)}{'<small>production</small>' if t.cells[(t.services[0], env)].production else ''}</th>"
+                   for env in t.environments) if t.services else ""
+    rows = []
+    for name in t.services:
+        tds = []
+        for env in t.environments:
+            c = t.cells[(name, env)]
+            r = c.resolved
+            if r is None:
+                tds.append('<td class="unset">unset<small>vendor default</small></td>')
+                continue
+            body = f"<b>{e(LABEL[c.status])}</b>" + (f" <code>{e(r.url)}</code>" if r.url else "")
+            body += f"<small>{e(r.rule + ' · ') if r.rule else ''}{e(r.key)} · {e(r.path)}:{r.line}</small>"
+            for other in c.settings:
+                if other is not r:
+                    body += f"<small>also {e(other.key)}={e(other.url or other.value)} in {e(other.path)}:{other.line}</small>"
+            tds.append(f'<td class="{c.status}" title="{e(r.reason)}">{body}</td>')
+        rows.append(f"<tr><th>{e(name)}</th>{''.join(tds)}</tr>")
+    errors = "".join(f"<li>{e(p)}: {e(m)}</li>" for p, m in t.errors)
+    return (f"<!doctype html>\n<html lang=en><meta charset=utf-8><title>twinscan: services</title><style>{_CSS}</style>\n"
+            f"<h1>Services per environment</h1><p>{len(t.blocking)} blocking · {t.files} files</p>\n"
+            f"<table><tr><th>service</th>{head}</tr>\n" + "\n".join(rows) + "</table>\n"
+            + (f"<ul>{errors}</ul>" if errors else "") + "\n</html>\n")
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown, "html": render_html}
