@@ -28,6 +28,10 @@ class Config:
     ignore_files: list[tuple[str, list[str]]] = field(default_factory=list)
     environments: dict[str, str] = field(default_factory=dict)  # glob -> environment
     services: dict = field(default_factory=dict)  # name -> services.Service (added to the defaults)
+    ignore: list = field(default_factory=list)  # suppress.IgnoreEntry, in file order
+    baseline: str | None = None  # baseline file, resolved against the config file's directory
+    fail_on: str | None = None  # "error" or "warning": the lowest rule severity that blocks
+    artifacts: list[str] = field(default_factory=list)  # build output for `--artifacts`, relative to the config file
 
 
 def _str_list(value: Any, key: str, where: str) -> list[str]:
@@ -65,10 +69,32 @@ def _services(value: Any, key: str, where: str) -> dict:
         raise ConfigError(str(exc)) from None
 
 
+def _ignore(value: Any, key: str, where: str) -> list:
+    from .suppress import parse_ignore
+
+    return parse_ignore(value, where)
+
+
+def _baseline(value: Any, key: str, where: str) -> str:
+    return os.path.join(os.path.dirname(where), _str(value, key, where))
+
+
+def _fail_on(value: Any, key: str, where: str) -> str:
+    if value not in ("error", "warning"):
+        raise ConfigError(f"{where}: `{key}` must be `error` or `warning`")
+    return value
+
+
+def _artifacts(value: Any, key: str, where: str) -> list[str]:
+    base = os.path.dirname(where)
+    return [os.path.normpath(os.path.join(base, p)) for p in _str_list(value, key, where)]
+
+
 _KEYS = {
     "twin_urls": _str_list, "exclude": _str_list, "respect_gitignore": _bool,
     "follow_symlinks": _bool, "environment": _str, "production_environments": _str_list,
-    "environments": _env_map, "services": _services,
+    "environments": _env_map, "services": _services, "ignore": _ignore, "baseline": _baseline,
+    "fail_on": _fail_on, "artifacts": _artifacts,
 }
 
 
@@ -118,7 +144,7 @@ def load_file(path: str) -> Config:
 
     try:
         data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2027-02-30
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     return from_mapping(data, path)
 

@@ -33,9 +33,12 @@ def document(report: Report) -> dict:
         "findings": findings,
         "errors": [{"path": e.path, "message": e.message, "production": e.production} for e in report.errors],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        "suppressed": [finding_dict(f) for f in report.suppressed] if report.show_suppressed else [],
+        "notes": list(report.notes),
         "summary": {
             "blocking": len(report.blocking),
             "reported": len(report.findings),
+            "suppressed": len(report.suppressed),
             "errors": len(report.errors),
             "files": report.files_scanned,
             "bytes": report.bytes_scanned,

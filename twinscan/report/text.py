@@ -28,6 +28,7 @@ def summary_line(report: Report, color: bool = False) -> str:
     parts = [
         s(f"{nb} blocking", fg="red", bold=True) if nb else s("0 blocking", fg="green"),
         f"{nr - nb} reported",
+        *([f"{len(report.suppressed)} suppressed"] if report.suppressed else []),
         f"{report.files_scanned} files",
         human_bytes(report.bytes_scanned),
         f"{report.seconds:.2f} s",
@@ -57,14 +58,28 @@ def render(report: Report, color: bool = False) -> str:
             out.append(s(f"      why: {f.reason}", dim=True))
             out.append(f"      {f.snippet}")
         out.append("")
+    if report.show_suppressed and report.suppressed and not report.quiet:
+        out.append(s(f"suppressed ({len(report.suppressed)})", bold=True))
+        for path, group in groupby(report.suppressed, key=lambda f: f.path):
+            out.append(f"  {path}")
+            for f in group:
+                out.append(f"    {f.line}:{f.column}  {s('suppressed', dim=True)}  {s(f.rule, fg='cyan')}  {f.url}")
+                sup = f.suppression
+                if sup is not None:
+                    until = f" (expires {sup.expires})" if sup.expires else ""
+                    out.append(s(f"        by {sup.kind} {sup.source}: {sup.reason}{until}", dim=True))
+        out.append("")
     for e in report.errors:
         label = s("error", fg="red", bold=True) if e.production else s("warning", fg="yellow")
         out.append(f"{label}: {e.path}: {e.message}")
+    if not report.quiet:
+        for note in report.notes:
+            out.append(f"{s('note', fg='yellow')}: {note}")
     if report.verbose:
         for sk in report.skipped:
             out.append(s(f"skipped: {sk.path}: {sk.reason}", dim=True))
         out.append(s(f"engine: {report.engine}; config: {report.config_path or 'none (defaults)'}", dim=True))
-    if report.errors or (report.verbose and report.skipped):
+    if report.errors or (report.verbose and report.skipped) or (report.notes and not report.quiet):
         out.append("")
     if not report.quiet or report.exit_code:
         out.append(summary_line(report, color))
