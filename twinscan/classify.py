@@ -80,6 +80,28 @@ def dotenv_environment(name: str) -> tuple[str, str] | None:
     return env, f"file name `{name}` names the {env} environment"
 
 
+_NAMED_ENV_KINDS = ("json", "javascript", "yaml", "html", "text")
+_CONFIG_EXT = re.compile(r"\.(?:json|jsonc|json5|ya?ml|m?js|cjs|ts|html?|toml|ini|conf|txt)$")
+
+
+def config_environment(name: str, kind: str) -> tuple[str, str] | None:
+    """(environment, reason) from a per-environment config file name: `config.staging.json`,
+    `env.production.js`, `appsettings.Development.json`, `settings.dev.yaml`, and for JSON
+    and YAML a file named after the environment alone (`config/staging.json`)."""
+    if kind not in _NAMED_ENV_KINDS:
+        return None
+    m = _CONFIG_EXT.search(name)
+    if not m:
+        return None
+    stem = name[:m.start()].lower()
+    parts = stem.split(".")
+    token = parts[-1] if len(parts) > 1 else (stem if kind in ("json", "yaml") else "")
+    env = ALIASES.get(token)
+    if env is None or token == "dist":
+        return None
+    return env, f"file name `{name}` names the {env} environment"
+
+
 class GlobRule:
     """Path globs (gitignore syntax) → environment; picklable for worker processes."""
 
@@ -160,4 +182,7 @@ class Classifier:
             answer = dotenv_environment(base_name(path))
             if answer:
                 return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
+        answer = config_environment(base_name(path), kind)
+        if answer:
+            return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
         return Target(kind, "production", True, "every path named is a production target")

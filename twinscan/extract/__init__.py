@@ -108,6 +108,10 @@ def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | No
         from . import javascript
 
         return javascript.annotate(hits, text)
+    if kind == "html":
+        from . import html
+
+        return html.annotate(hits, text)
     if kind in STRUCTURED:  # its values could not be read (parse error, too large)
         unparsed(hits)
     else:
