@@ -26,17 +26,23 @@ PR_OPENERS = ("//", r"\/\/")
 _NAMED = {9: r"\t", 10: r"\n", 13: r"\r", 32: " "}
 PR_DELIMITER = "[" + "".join(_NAMED.get(c) or re.escape(chr(c)) for c in sorted(PR_DELIMITERS)) + "]"
 
-SCHEME, PROTOCOL_RELATIVE = "scheme", "protocol-relative"
+SCHEME, PROTOCOL_RELATIVE, SPLIT = "scheme", "protocol-relative", "split"
+#: A scheme opener, maybe part of a host, then the string closes and another is
+#: concatenated: `"http://" + "localhost:4111"`, `"https://api.wonder"+"twin.dev"`,
+#: `"http://localhost:" + 4111`.
+#: Not a finding by itself: JavaScript hits of it are folded with tree-sitter.
+SPLIT_BODY = "[a-z0-9.:-]*[\"'`][ \t]*\\+[ \t\r\n]*[\"'`0-9(]"
 
 
 @dataclass(frozen=True)
 class Expression:
     """One searchable regex: a rule behind one kind of opener."""
 
-    rule_index: int
-    kind: str  # SCHEME or PROTOCOL_RELATIVE
+    rule_index: int  # -1 for SPLIT
+    kind: str  # SCHEME, PROTOCOL_RELATIVE or SPLIT
     regex: str  # lower-case; matched caseless
     lead: int = 0  # bytes matched before the URL starts (the protocol-relative delimiter)
+    body: str = ""  # the part after the opener (and userinfo)
 
 
 def _scheme_opener(schemes: Sequence[str]) -> str:
@@ -44,13 +50,18 @@ def _scheme_opener(schemes: Sequence[str]) -> str:
     return f"(?:{alts}){COLON}{SEP}{SEP}"
 
 
-def build_expressions(rules: Sequence[Rule]) -> list[Expression]:
+def build_expressions(rules: Sequence[Rule], split: bool = False) -> list[Expression]:
+    """One expression per rule and opener; ``split`` adds the SPLIT expression (scanner only)."""
     exprs = []
     for i, rule in enumerate(rules):
-        exprs.append(Expression(i, SCHEME, _scheme_opener(rule.schemes) + USERINFO + f"(?:{rule.pattern})"))
+        exprs.append(Expression(i, SCHEME, _scheme_opener(rule.schemes) + USERINFO + f"(?:{rule.pattern})",
+                                body=rule.pattern))
         if rule.protocol_relative:
             pr = "(?:" + "|".join(re.escape(o) for o in PR_OPENERS) + ")"
-            exprs.append(Expression(i, PROTOCOL_RELATIVE, PR_DELIMITER + pr + USERINFO + f"(?:{rule.pattern})", lead=1))
+            exprs.append(Expression(i, PROTOCOL_RELATIVE, PR_DELIMITER + pr + USERINFO + f"(?:{rule.pattern})",
+                                    lead=1, body=rule.pattern))
+    if split and rules:
+        exprs.append(Expression(-1, SPLIT, _scheme_opener(("http", "https", "ws", "wss")) + SPLIT_BODY, body=SPLIT_BODY))
     return exprs
 
 
@@ -71,8 +82,9 @@ class ReEngine:
         self.compiled = [re.compile(e.regex.encode()) for e in self.exprs]
         fams: dict[str, list[int]] = {}
         for idx, e in enumerate(self.exprs):
-            if e.kind == SCHEME:
-                for scheme in rules[e.rule_index].schemes:
+            if e.kind in (SCHEME, SPLIT):
+                schemes = rules[e.rule_index].schemes if e.kind == SCHEME else ("http", "ws")
+                for scheme in schemes:
                     fams.setdefault("http" if scheme.startswith("http") else "ws", []).append(idx)
             else:
                 for opener in PR_OPENERS:
@@ -84,8 +96,8 @@ class ReEngine:
                 head = {"http": "https?", "ws": "wss?"}[prefix] + f"{COLON}{SEP}{SEP}"
             else:
                 head = re.escape(prefix)
-            rule_idxs = sorted({self.exprs[i].rule_index for i in idxs})
-            bodies = "|".join(f"(?:{rules[r].pattern})" for r in rule_idxs)
+            bodies = "|".join(dict.fromkeys(f"(?:{self.exprs[i].body})" for i in idxs))
+            # SPLIT takes no userinfo; an empty USERINFO match keeps the family one regex
             family = re.compile(f"{head}{USERINFO}(?:{bodies})".encode())
             self.families.append((family, idxs))
 
@@ -145,9 +157,9 @@ def hyperscan_available() -> bool:
     return True
 
 
-def make_engine(name: str, rules: Sequence[Rule]) -> Engine:
+def make_engine(name: str, rules: Sequence[Rule], split: bool = False) -> Engine:
     """``auto`` picks Hyperscan when it imports, else ``re``."""
-    exprs = build_expressions(rules)
+    exprs = build_expressions(rules, split)
     if name == "auto":
         name = "hyperscan" if hyperscan_available() else "re"
     if name == "hyperscan":

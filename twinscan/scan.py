@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Sequence
 from . import extract
 from .classify import Classifier, PathRule, PrefixRule
 from .decide import decide, fingerprint
-from .engine import PROTOCOL_RELATIVE, Engine, build_expressions, make_engine
+from .engine import PROTOCOL_RELATIVE, SPLIT, Engine, build_expressions, make_engine
 from .model import FileError, FileResult, Finding, Skipped, Target
 from .extract.values import ExtractError, Options
 from .reader import IsArchive, Limits, NotText, Opened, ReadError, Window
@@ -103,6 +103,7 @@ class _Raw:
     match: str
     snippet: str
     hit: extract.Hit
+    folded: bool = False  # found by folding a concatenation (context already settled)
 
 
 def _redact(text: str, url: URL) -> str:
@@ -119,13 +120,40 @@ def _one_line(b: bytes) -> str:
     return s if s.isprintable() else "".join(ch if ch.isprintable() else " " for ch in s)
 
 
+#: Kinds whose text may hold base64 `data:` URIs worth decoding (scripts, pages, inline maps).
+DATA_URI_KINDS = ("javascript", "html", "json", "text", "sourcemap")
+_DATA_URI = re.compile(rb"data:([a-z0-9.+/-]*)(?:;[a-z0-9=._-]+)*;base64,", re.I)
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]+=*")
+_DATA_URI_KINDS = (
+    (("javascript", "ecmascript", "jsx", "typescript"), "javascript"),
+    (("html",), "html"),
+    (("json",), "json"),
+    (("svg", "xml", "css", "text/", "yaml"), "text"),
+)
+
+
+def _data_uri_kind(mime: str, before: bytes) -> str | None:
+    """The artifact kind a data: URI's content is scanned as; None for images, fonts, binaries."""
+    if not mime:
+        return "text"
+    for needles, kind in _DATA_URI_KINDS:
+        if any(n in mime for n in needles):
+            if kind == "json" and b"sourceMappingURL=" in before:
+                return "sourcemap"
+            return kind
+    return None
+
+
 class FileScanner:
     """Scans one file at a time with a compiled engine (one per process)."""
 
+    _depth = 0  # data: URIs inside data: URIs are followed this deep
+
     def __init__(self, settings: Settings, engine: Engine | None = None):
         self.s = settings
-        self.engine = engine or make_engine(settings.engine, settings.rules)
-        self.exprs = build_expressions(settings.rules)
+        self.engine = engine or make_engine(settings.engine, settings.rules, split=True)
+        self.exprs = build_expressions(settings.rules, split=True)
+        self._splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in the current file
 
     def _confirm(self, w: Window, covered: int) -> tuple[list[tuple[Rule, URL]], int]:
         out = []
@@ -142,6 +170,9 @@ class FileScanner:
             seen_rules = set()
             for ei in group:
                 e = self.exprs[ei]
+                if e.kind == SPLIT:
+                    self._splits.append(w.base + start)
+                    continue
                 if e.rule_index in seen_rules:
                     continue
                 rule = self.s.rules[e.rule_index]
@@ -223,11 +254,15 @@ class FileScanner:
             from .extract.javascript import CommentTracker
 
             comments = CommentTracker()
+        data_uris = False
+        self._splits = []
         try:
             for w in opened.windows():
                 found, covered = self._confirm(w, covered)
                 for rule, url in found:
                     raws.append(self._raw(w, lines, rule, url, comments))
+                if not data_uris and target.kind in DATA_URI_KINDS:
+                    data_uris = w.src.find(b";base64,", w.lo - w.src_base, w.hi - w.src_base + 8) >= 0
                 if not w.last:  # keep line numbers and the comment walk continuous across windows
                     if comments is not None and raws and not comments.broken:
                         comments.free_at(w.src, w.src_base, w.hi)
@@ -237,9 +272,103 @@ class FileScanner:
             res.errors.append(FileError(item.display, str(exc), target.production))
         res.bytes_scanned = total
         res.scanned = not res.errors
+        if self._splits and target.kind == "javascript":
+            raws += self._folded(opened, raws, comments)
         if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
             self._finish(res, target, opened, raws, item)
+        if data_uris and self._depth < 2:
+            self._data_uris(res, item, target, opened)
         return res
+
+    def _folded(self, opened: Opened, raws: list[_Raw], comments) -> list[_Raw]:
+        """Twin URLs split across constant string concatenations, folded with tree-sitter:
+        `"http://" + "localhost:4111"`, `"https://api.wonder" + "twin.dev/twins/" + "stripe"`.
+        Each is reported at the start of the expression, with the folded URL."""
+        from .extract import javascript
+
+        splits, self._splits = sorted(set(self._splits)), []
+        try:
+            data = opened.text(javascript.MAX_PARSE)
+        except ReadError:
+            return []
+        if data is None:
+            return []
+        out: list[_Raw] = []
+        done: set[int] = set()
+        for expr in javascript.folded_strings(data, splits):
+            if expr.start in done:
+                continue
+            done.add(expr.start)
+            buf = expr.value.encode("utf-8", "surrogatepass")
+            found, _ = self._confirm(Window(buf, 0, 0, len(buf), last=True), 0)
+            self._splits = []
+            for rule, url in found:
+                if any(expr.start <= r.hit.offset < expr.end and r.rule.id == rule.id and r.url.host == url.host
+                       and r.url.port == url.port for r in raws):
+                    continue  # the byte pass saw this twin in one literal (the fold only adds a path)
+                line_start = data.rfind(b"\n", 0, expr.start) + 1
+                line = data.count(b"\n", 0, expr.start) + 1
+                col = _chars(data[line_start:expr.start]) + 1
+                src = _one_line(data[expr.start:expr.end])
+                shown = src if len(src) <= 200 else src[:199] + "…"
+                hit = extract.Hit(expr.start, expr.end, data[max(line_start, expr.start - 256):expr.start],
+                                  quietable=rule.quiet_in_library_code)
+                hit.context, hit.key, hit.comment_free = expr.context, expr.key, True
+                if rule.quiet_in_library_code and expr.library_context:
+                    hit.context = expr.library_context
+                u = URL(**{**url.__dict__, "start": expr.start, "end": expr.end, "encoding": "concatenation"})
+                out.append(_Raw(rule, u, line, col, col + _chars(data[expr.start:expr.end].split(b"\n")[0]),
+                                _redact(shown, url), _redact(shown, url), hit, folded=True))
+        return out
+
+    def _data_uris(self, res: FileResult, item: Item, target: Target, opened: Opened) -> None:
+        """Scan what base64 `data:` URIs of a text type hold (inline scripts, pages, JSON,
+        inline source maps); report each hit at the base64 characters that encode it."""
+        import base64
+        import binascii
+
+        try:
+            data = opened.text(MAX_MAPPED)
+        except ReadError:
+            return
+        if data is None:
+            res.skipped.append(Skipped(res.path, f"base64 data: URIs not decoded (file larger than {MAX_MAPPED >> 20} MiB)"))
+            return
+        for m in _DATA_URI.finditer(data):
+            mime = m.group(1).decode("ascii", "replace").lower()
+            kind = _data_uri_kind(mime, data[max(0, m.start() - 24):m.start()])
+            run = _B64_RUN.match(data, m.end())
+            if kind is None or run is None or run.end() - run.start() < 24:
+                continue
+            b64 = run.group(0)
+            if len(b64) // 4 * 3 > self.s.limits.max_decoded:
+                res.errors.append(FileError(res.path, f"a base64 data: URI ({mime or 'no type'}) decodes to more than "
+                                            f"{self.s.limits.max_decoded >> 20} MiB; not scanned", target.production))
+                continue
+            try:
+                decoded = base64.b64decode(b64 + b"=" * (-len(b64) % 4), altchars=b"-_" if b"-" in b64 or b"_" in b64 else None)
+            except (binascii.Error, ValueError):
+                continue
+            inner = f"{res.path}#data:{mime or 'text/plain'}"
+            self._depth += 1
+            try:
+                r = self._scan(Item(inner, inner, len(decoded), decoded), replace(target, kind=kind))
+            finally:
+                self._depth -= 1
+            res.errors += [FileError(res.path, f"in a base64 data: URI: {e.message}", e.production) for e in r.errors]
+            for f in r.findings:
+                at = run.start() + f.offset // 3 * 4
+                line = data.count(b"\n", 0, at) + 1
+                col = _chars(data[data.rfind(b"\n", 0, at) + 1:at]) + 1
+                origin = f.origin
+                if origin is not None and kind == "sourcemap":
+                    origin = replace(origin, map="<inline>")
+                res.findings.append(replace(
+                    f, path=res.path, line=line, column=col, end_column=col + -(-len(f.match.encode()) * 4 // 3),
+                    offset=at, encoding="base64", origin=origin,
+                    reason=f"{f.reason}; decoded from a base64 data: URI ({mime or 'no type'}) at {line}:{col}",
+                    fingerprint=fingerprint(f.rule, f.url, res.path),
+                ))
 
     def _raw(self, w: Window, lines: _Lines, rule: Rule, url: URL, comments) -> _Raw:
         lines.advance(w, url.start)
@@ -388,7 +517,7 @@ class FileScanner:
                     cache["t"] = None
             return cache["t"]
 
-        hits = [r.hit for r in raws]
+        hits = [r.hit for r in raws if not r.folded]
         note = None
         values = None
         data = None

@@ -309,3 +309,94 @@ def annotate(hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str
         elif context in ("comment", "regex"):
             hit.key = None
     return None
+
+
+# -- constant concatenations --------------------------------------------------
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0", "\n": "", "\r\n": ""}
+
+
+def _unescape(text: str) -> str:
+    def one(m: re.Match) -> str:
+        e = m.group(1)
+        if e[0] == "u" and len(e) > 1:
+            code = int(e[2:-1] if e[1] == "{" else e[1:], 16)
+            return chr(code) if code < 0x110000 else ""
+        if e[0] == "x" and len(e) == 3:
+            return chr(int(e[1:], 16))
+        return _SIMPLE.get(e, e)
+
+    return _JS_ESCAPE.sub(one, text)
+
+
+def _constant(node) -> str | None:
+    """The value of a constant operand: a string, a template without substitutions, a number."""
+    t = node.type
+    if t == "string":
+        return _unescape(node.text.decode("utf-8", "surrogateescape")[1:-1])
+    if t == "template_string":
+        if any(c.type == "template_substitution" for c in node.children):
+            return None
+        return _unescape(node.text.decode("utf-8", "surrogateescape")[1:-1])
+    if t == "number" and node.end_byte - node.start_byte <= 8:
+        return node.text.decode("ascii", "replace")
+    if t == "parenthesized_expression" and node.named_child_count == 1:
+        return _constant(node.named_children[0])
+    return None
+
+
+def _operands(node) -> list:
+    """The operands of a `+` chain, left to right (parentheses looked through)."""
+    if node.type == "parenthesized_expression" and node.named_child_count == 1:
+        return _operands(node.named_children[0])
+    if node.type == "binary_expression":
+        op = node.child_by_field_name("operator")
+        if op is not None and op.type == "+":
+            return _operands(node.child_by_field_name("left")) + _operands(node.child_by_field_name("right"))
+    return [node]
+
+
+class Folded:
+    """A run of constant operands of a `+` chain, starting with the literal that opens a URL."""
+
+    __slots__ = ("start", "end", "value", "context", "key", "library_context")
+
+    def __init__(self, start, end, value, context, key, library_context):
+        self.start, self.end, self.value = start, end, value
+        self.context, self.key, self.library_context = context, key, library_context
+
+
+def folded_strings(data: bytes, offsets: list[int]):
+    """For each offset of a URL opener followed by a closing quote and `+`: the folded value of
+    the constant operands from that literal on (stopping at the first non-constant operand)."""
+    root = _get_parser().parse(data).root_node
+    for off in offsets:
+        n = root.descendant_for_byte_range(off, off + 1)
+        while n is not None and n.type not in ("string", "template_string"):
+            if n.type in ("comment", "regex", "regex_pattern"):
+                n = None
+                break
+            n = n.parent
+        if n is None:
+            continue
+        top = n
+        while top.parent is not None and (top.parent.type == "parenthesized_expression" or (
+                top.parent.type == "binary_expression" and top.parent.child_by_field_name("operator") is not None
+                and top.parent.child_by_field_name("operator").type == "+")):
+            top = top.parent
+        parts = _operands(top)
+        at = next((i for i, p in enumerate(parts) if p.start_byte <= n.start_byte < p.end_byte), None)
+        if at is None:
+            continue
+        values, last = [], None
+        for p in parts[at:]:
+            c = _constant(p)
+            if c is None or sum(map(len, values)) > 4096:
+                break
+            values.append(c)
+            last = p
+        if last is None or last is parts[at]:
+            continue  # nothing was concatenated to the literal
+        context = _QUOTE_CONTEXT.get(n.text[:1].decode("latin-1"), "string")
+        yield Folded(parts[at].start_byte, last.end_byte, "".join(values), context,
+                     _key_for(top) if top is not n else _key_for(n), _library_context(top))
