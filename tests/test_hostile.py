@@ -114,3 +114,21 @@ def test_device_files_are_never_opened(tmp_path):
     code, doc = cli_json([tmp_path])
     assert code == 0
     assert sorted(s["reason"] for s in doc["skipped"]) == ["not a regular file (FIFO, socket or device): not opened"] * 2
+
+
+def test_a_file_that_takes_too_long_is_reported_not_scanned_forever(tmp_path, monkeypatch):
+    """--file-timeout bounds the wall-clock time of one file; what was found stays reported,
+    and the file counts as not fully scanned (exit 3 without a blocking finding)."""
+    import twinscan.reader as reader
+
+    monkeypatch.setattr(reader, "WINDOW", 1 << 16)
+    (tmp_path / "app.js").write_bytes(b"var a=1;\n" * 200_000 + b'u="http://localhost:3000";')
+    code, doc = cli_json(["--file-timeout", "0.000001", tmp_path / "app.js"])
+    assert code == 3 and doc["findings"] == []
+    assert "stopped after 1e-06 s (--file-timeout) while reading (at byte 65536)" in doc["errors"][0]["message"]
+    assert doc["errors"][0]["production"]
+    code, doc = cli_json(["--file-timeout", "30", tmp_path / "app.js"])
+    assert code == 1 and doc["errors"] == []
+    from .conftest import cli
+
+    assert cli(["--file-timeout", "0", tmp_path]).exit_code == 2

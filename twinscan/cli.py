@@ -112,6 +112,7 @@ def _scan_options(f):
         click.option("--jobs", "-j", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core, used for large inputs)."),
         click.option("--max-decoded-size", type=click.IntRange(1), default=256, show_default=True, metavar="MiB", help="Largest decompressed or transcoded file."),
         click.option("--max-ratio", type=click.IntRange(2), default=200, show_default=True, help="Largest decompression ratio before data counts as a bomb."),
+        click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
         click.option("--quiet", "-q", is_flag=True, help="Print only blocking findings and errors."),
         click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
         click.option("--no-color", is_flag=True, help="Never colour output (also NO_COLOR=1)."),
@@ -199,7 +200,7 @@ def _execute(o: dict, paths, cfg, rules, progress: bool):
     service_rule = next((r for r in load_builtin_rules() if r.check == "services"), None)
     settings = Settings(rules=rules, classifier=classifier, engine=o["engine"],
                         services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
-                        limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"]), jobs=o["jobs"],
+                        limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
                         options=Options(docker_target=o["docker_target"]))
     tick, clear = _progress(progress and not o["quiet"] and sys.stderr.isatty())
     result = run(items, settings, progress=tick)

@@ -148,6 +148,7 @@ class FileScanner:
     """Scans one file at a time with a compiled engine (one per process)."""
 
     _depth = 0  # data: URIs inside data: URIs are followed this deep
+    _deadline = float("inf")  # time.monotonic() past which the current file stops (set by scan())
 
     def __init__(self, settings: Settings, engine: Engine | None = None):
         self.s = settings
@@ -185,8 +186,18 @@ class FileScanner:
                 covered = max(covered, max(u.end for _, u in out[-len(seen_rules):]))
         return out, covered
 
+    def _late(self, res: FileResult, target: Target, step: str) -> bool:
+        """True (and the file reported as not fully scanned) once the per-file time is up."""
+        if time.monotonic() <= self._deadline:
+            return False
+        if not any(e.message.startswith("stopped after") for e in res.errors):
+            res.errors.append(FileError(res.path, f"stopped after {self.s.limits.file_timeout:g} s (--file-timeout) "
+                                        f"while {step}; the rest was not scanned", target.production))
+        return True
+
     def scan(self, item: Item) -> FileResult:
         target = self.s.classifier.classify(item.display)
+        self._deadline = time.monotonic() + self.s.limits.file_timeout
         try:
             return self._scan(item, target)
         except Exception as exc:  # a bug must cost one file, reported, never the run
@@ -210,6 +221,8 @@ class FileScanner:
             it = members(f, self.s.limits, item.display)
             try:
                 for m in it:
+                    if self._late(res, target, f"reading the archive (at {m.path})"):
+                        break
                     sub = Item(m.path, m.path, len(m.data), m.data)
                     sub_target = self.s.classifier.classify(m.path)
                     if m.config:  # OCI blobs have no extension: the image config is JSON
@@ -263,6 +276,8 @@ class FileScanner:
                     raws.append(self._raw(w, lines, rule, url, comments))
                 if not data_uris and target.kind in DATA_URI_KINDS:
                     data_uris = w.src.find(b";base64,", w.lo - w.src_base, w.hi - w.src_base + 8) >= 0
+                if not w.last and self._late(res, target, f"reading (at byte {w.hi})"):
+                    break
                 if not w.last:  # keep line numbers and the comment walk continuous across windows
                     if comments is not None and raws and not comments.broken:
                         comments.free_at(w.src, w.src_base, w.hi)
@@ -272,11 +287,11 @@ class FileScanner:
             res.errors.append(FileError(item.display, str(exc), target.production))
         res.bytes_scanned = total
         res.scanned = not res.errors
-        if self._splits and target.kind == "javascript":
+        if self._splits and target.kind == "javascript" and not self._late(res, target, "folding concatenations"):
             raws += self._folded(opened, raws, comments)
         if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
             self._finish(res, target, opened, raws, item)
-        if data_uris and self._depth < 2:
+        if data_uris and self._depth < 2 and not self._late(res, target, "decoding data: URIs"):
             self._data_uris(res, item, target, opened)
         return res
 
@@ -538,7 +553,7 @@ class FileScanner:
         if values and self.s.services is not None and data is not None:
             self._check_services(res, target, data, values, hits)
         origins: dict = {}
-        if target.kind == "javascript" and raws:
+        if target.kind == "javascript" and raws and not self._late(res, target, "reading the source map"):
             origins = self._origins(res, item, text(MAX_MAPPED), raws)
         elif target.kind == "sourcemap" and raws:
             origins = self._in_map(res, text(MAX_MAPPED), raws)

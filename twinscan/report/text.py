@@ -56,6 +56,9 @@ def render(report: Report, color: bool = False) -> str:
             detail.append(f"confidence {f.confidence}")
             out.append(s("      " + " · ".join(detail), dim=True))
             out.append(s(f"      why: {f.reason}", dim=True))
+            if f.origin is not None:
+                lib = f" (npm package {f.origin.library})" if f.origin.library else ""
+                out.append(s(f"      source: {f.origin.path}:{f.origin.line}:{f.origin.column}{lib} via {f.origin.map}", dim=True))
             out.append(f"      {f.snippet}")
         out.append("")
     if report.show_suppressed and report.suppressed and not report.quiet:
