@@ -79,7 +79,9 @@ class ReEngine:
 
     def __init__(self, exprs: Sequence[Expression], rules: Sequence[Rule]):
         self.exprs = list(exprs)
-        self.compiled = [re.compile(e.regex.encode()) for e in self.exprs]
+        # compiled on first use: at a family hit only (a pre-commit run on a few small
+        # files would otherwise spend most of its time compiling expressions it never tries)
+        self.compiled: list[re.Pattern[bytes] | None] = [None] * len(self.exprs)
         fams: dict[str, list[int]] = {}
         for idx, e in enumerate(self.exprs):
             if e.kind in (SCHEME, SPLIT):
@@ -111,7 +113,10 @@ class ReEngine:
                 s = m.start()
                 for i in idxs:
                     lead = self.exprs[i].lead
-                    if s >= lead and self.compiled[i].match(data, s - lead):
+                    rx = self.compiled[i]
+                    if rx is None:
+                        rx = self.compiled[i] = re.compile(self.exprs[i].regex.encode())
+                    if s >= lead and rx.match(data, s - lead):
                         out.add((s, i))
                 m = search(data, s + 1)
         return sorted(out)

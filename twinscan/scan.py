@@ -122,20 +122,38 @@ def _one_line(b: bytes) -> str:
 
 #: Kinds whose text may hold base64 `data:` URIs worth decoding (scripts, pages, inline maps).
 DATA_URI_KINDS = ("javascript", "html", "json", "text", "sourcemap")
-_DATA_URI = re.compile(rb"data:([a-z0-9.+/-]*)(?:;[a-z0-9=._-]+)*;base64,", re.I)
+_DATA_URI_HEAD = re.compile(rb"data:([a-z0-9.+/-]*)(?:;[a-z0-9=._-]+)*;base64,\Z", re.I)
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]+=*")
 _DATA_URI_KINDS = (
     (("javascript", "ecmascript", "jsx", "typescript"), "javascript"),
     (("html",), "html"),
     (("json",), "json"),
-    (("svg", "xml", "css", "text/", "yaml"), "text"),
+    (("xml", "css", "text/", "yaml"), "text"),
 )
+
+
+#: A hit this close after NODE_ENV / __DEV__ may sit in a dev-only branch: it is parsed.
+DEV_REACH = 2048
+
+
+def _has_text_data_uri(w: Window) -> bool:
+    """Whether the window holds a base64 data: URI of a type worth decoding (not images, fonts)."""
+    src, a, b = w.src, w.lo - w.src_base, w.hi - w.src_base + 8
+    i = src.find(b";base64,", a, b)
+    while i >= 0:
+        m = _DATA_URI_HEAD.search(src, max(0, i - 96), i + 8)
+        if m and _data_uri_kind(m.group(1).decode("ascii", "replace").lower(), b"") is not None:
+            return True
+        i = src.find(b";base64,", i + 8, b)
+    return False
 
 
 def _data_uri_kind(mime: str, before: bytes) -> str | None:
     """The artifact kind a data: URI's content is scanned as; None for images, fonts, binaries."""
     if not mime:
         return "text"
+    if mime.startswith(("image/", "font/", "audio/", "video/")) or "woff" in mime or "octet" in mime:
+        return None  # SVG images included: pictures, not configuration
     for needles, kind in _DATA_URI_KINDS:
         if any(n in mime for n in needles):
             if kind == "json" and b"sourceMappingURL=" in before:
@@ -275,7 +293,7 @@ class FileScanner:
                 for rule, url in found:
                     raws.append(self._raw(w, lines, rule, url, comments))
                 if not data_uris and target.kind in DATA_URI_KINDS:
-                    data_uris = w.src.find(b";base64,", w.lo - w.src_base, w.hi - w.src_base + 8) >= 0
+                    data_uris = _has_text_data_uri(w)
                 if not w.last and self._late(res, target, f"reading (at byte {w.hi})"):
                     break
                 if not w.last:  # keep line numbers and the comment walk continuous across windows
@@ -349,7 +367,13 @@ class FileScanner:
         if data is None:
             res.skipped.append(Skipped(res.path, f"base64 data: URIs not decoded (file larger than {MAX_MAPPED >> 20} MiB)"))
             return
-        for m in _DATA_URI.finditer(data):
+        at = data.find(b";base64,")
+        while at >= 0:
+            here, at = at, data.find(b";base64,", at + 8)
+            head = max(0, here - 96)
+            m = _DATA_URI_HEAD.search(data, head, here + 8)
+            if m is None:
+                continue
             mime = m.group(1).decode("ascii", "replace").lower()
             kind = _data_uri_kind(mime, data[max(0, m.start() - 24):m.start()])
             run = _B64_RUN.match(data, m.end())
@@ -406,7 +430,8 @@ class FileScanner:
             hit.quote = prefix[-1:].decode()
         if comments is not None and hit.quote:  # other positions (regex, code) go to the parser
             hit.comment_free = comments.free_at(w.src, w.src_base, url.start)
-            hit.dev_marker = comments.dev_seen
+            near = bytes(w.buf[max(0, s - DEV_REACH):s])
+            hit.dev_marker = b"NODE_ENV" in near or b"__DEV__" in near or b"env.DEV" in near
         return _Raw(rule, url, lines.line, lines.col + 1, lines.col + 1 + _chars(raw), match, _redact(snippet, url), hit)
 
     def _value_target(self, target: Target, environment: str | None, reason: str | None) -> Target:

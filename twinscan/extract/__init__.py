@@ -41,7 +41,7 @@ class Hit:
     env_reason: str | None = None
     after: bytes = b""  # up to 128 bytes after the hit, same line
     quietable: bool = False  # the rule is `quiet_in_library_code`: library contexts apply
-    dev_marker: bool = False  # NODE_ENV / __DEV__ seen before the hit (a dev branch may hold it)
+    dev_marker: bool = False  # NODE_ENV / __DEV__ shortly before the hit (a dev branch may hold it)
     port_computed: bool = False  # `http://localhost:${port}`: the URL text ends at `:` before `${`
 
 

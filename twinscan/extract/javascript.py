@@ -42,13 +42,10 @@ class CommentTracker:
         self.block_from = -1  # absolute offset after a /* that may be open, or -1
         self.line_comment_at = -1  # absolute offset of the last comment-like `//` on this line
         self.broken = False  # a stretch of the file was never seen: nothing is provable
-        self.dev_seen = False  # NODE_ENV or __DEV__ appeared: a dev-only branch may hold a hit
 
     def _walk(self, src, base: int, a: int, b: int) -> None:
         """Advance over absolute [a, b) using ``src`` (which holds absolute offset ``base`` at 0)."""
         lo, hi = max(a - 1 - base, 0), b - base  # one byte back: a `/*` or `//` split at a
-        if not self.dev_seen and (src.find(b"NODE_ENV", max(lo - 8, 0), hi) >= 0 or src.find(b"__DEV__", max(lo - 8, 0), hi) >= 0):
-            self.dev_seen = True
         opener = src.rfind(b"/*", lo, hi)
         while opener >= 0 and _in_literal(src, opener):
             opener = src.rfind(b"/*", lo, opener)
@@ -152,7 +149,7 @@ def _key_for(node) -> str | None:
 # values (`n="http://localhost:4111"`, `{VITE_X:"…"}`, `;"…"`) are not. Object
 # values are left out on purpose: they are how bundlers inline env objects, and
 # the library placeholders written that way are known defaults. Dev-only
-# branches are parsed when the file mentions NODE_ENV or __DEV__ before the hit.
+# branches are parsed when NODE_ENV or __DEV__ appears shortly before the hit.
 _MAYBE_INERT_BEFORE = (b"==", b"!=", b"||", b"??", b"&&", b",", b"(", b"[", b"?", b"+")
 _MAYBE_INERT_AFTER = (b"==", b"!=", b"+")
 _COMPARE_OPS = frozenset({"==", "===", "!=", "!=="})
