@@ -260,7 +260,7 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
         ref = ref.lower()
         if ref in by_name:
             return by_name[ref]
-        return int(ref) if ref.isdigit() and int(ref) < len(stages) else None
+        return int(ref) if ref.isascii() and ref.isdecimal() and int(ref) < len(stages) else None
 
     for line in lines:
         s = line.text

@@ -338,19 +338,28 @@ def _constant(node) -> str | None:
     if t == "number" and node.end_byte - node.start_byte <= 8:
         return node.text.decode("ascii", "replace")
     if t == "parenthesized_expression" and node.named_child_count == 1:
-        return _constant(node.named_children[0])
+        while node.type == "parenthesized_expression" and node.named_child_count == 1:
+            node = node.named_children[0]  # iteratively: thousands of parentheses must not recurse
+        return None if node.type == "parenthesized_expression" else _constant(node)
     return None
 
 
 def _operands(node) -> list:
-    """The operands of a `+` chain, left to right (parentheses looked through)."""
-    if node.type == "parenthesized_expression" and node.named_child_count == 1:
-        return _operands(node.named_children[0])
-    if node.type == "binary_expression":
-        op = node.child_by_field_name("operator")
-        if op is not None and op.type == "+":
-            return _operands(node.child_by_field_name("left")) + _operands(node.child_by_field_name("right"))
-    return [node]
+    """The operands of a `+` chain, left to right (parentheses looked through). Iterative:
+    a chain of thousands of operands must not exhaust the stack."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        while n.type == "parenthesized_expression" and n.named_child_count == 1:
+            n = n.named_children[0]
+        if n.type == "binary_expression":
+            op = n.child_by_field_name("operator")
+            if op is not None and op.type == "+":
+                stack.append(n.child_by_field_name("right"))
+                stack.append(n.child_by_field_name("left"))
+                continue
+        out.append(n)
+    return out
 
 
 class Folded:
