@@ -214,7 +214,7 @@ def test_no_traceback_on_internal_error(repo, monkeypatch):
         raise RuntimeError("simulated bug")
 
     (repo / ".env").write_text("A=http://localhost:4111\n")
-    monkeypatch.setattr("twinscan.scan.parse_at", boom)
+    monkeypatch.setattr("twinscan.urls.parse_at", boom)
     code, doc = cli_json([repo])
     assert code == 3
     assert "internal error while scanning (RuntimeError: simulated bug)" in doc["errors"][0]["message"]

@@ -9,6 +9,7 @@ import json
 import shutil
 
 from .conftest import ROOT, cli_json
+from .test_sourcemap import vlq
 
 BUILDS = ROOT / "fixtures" / "builds"
 MANIFEST = json.loads((BUILDS / "MANIFEST.json").read_text())
@@ -71,22 +72,11 @@ def test_an_inline_base64_map_gives_the_same_origins(tmp_path, engine):
     assert all(f["origin"]["map"] == "<inline>" for f in doc["findings"] if f["origin"] and f["path"] == str(out))
 
 
-def _vlq(n: int) -> str:
-    chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    v = (-n << 1) | 1 if n < 0 else n << 1
-    out = ""
-    while True:
-        digit, v = v & 31, v >> 5
-        out += chars[digit | (32 if v else 0)]
-        if not v:
-            return out
-
-
 def _bundle_with_map(tmp_path, code: str, sources: list[str], at: list[tuple[int, int]]):
     """A one-line bundle whose segments at the given columns map to sources[i] line 10."""
     segs, prev_col, prev_src, prev_line = [], 0, 0, 0
     for col, src in at:
-        segs.append(_vlq(col - prev_col) + _vlq(src - prev_src) + _vlq(9 - prev_line) + _vlq(0))
+        segs.append(vlq(col - prev_col) + vlq(src - prev_src) + vlq(9 - prev_line) + vlq(0))
         prev_col, prev_src, prev_line = col, src, 9
     (tmp_path / "vendor.js").write_text(code + "\n//# sourceMappingURL=vendor.js.map\n")
     (tmp_path / "vendor.js.map").write_text(json.dumps(

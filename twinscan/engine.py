@@ -154,6 +154,45 @@ class HyperscanEngine:
         return sorted(out)
 
 
+def confirm(engine: "Engine", exprs: Sequence[Expression], rules: Sequence[Rule], buf, lo: int, hi: int,
+            covered: int = 0, splits: list[int] | None = None) -> tuple[list, int]:
+    """The URLs behind the engine's candidates in ``buf[lo:hi]``: ``[(rule, urls.URL)]`` with
+    offsets in ``buf``, and how far they reach. At one offset each rule counts once; a match
+    starting inside an earlier URL (before ``covered``) is part of it. SPLIT candidates are
+    appended to ``splits`` (when given) instead."""
+    from .urls import VERIFY, parse_at
+
+    out: list = []
+    cands = engine.candidates(buf, lo, hi)
+    i = 0
+    while i < len(cands):
+        start, group = cands[i][0], []
+        while i < len(cands) and cands[i][0] == start:
+            group.append(cands[i][1])
+            i += 1
+        if start < covered:
+            continue
+        found, seen = [], set()
+        for ei in group:
+            e = exprs[ei]
+            if e.kind == SPLIT:
+                if splits is not None:
+                    splits.append(start)
+                continue
+            if e.rule_index in seen:
+                continue
+            rule = rules[e.rule_index]
+            url = parse_at(buf, start, e.kind == PROTOCOL_RELATIVE)
+            if url is None or (rule.verify and not VERIFY[rule.verify](url.host)):
+                continue
+            seen.add(e.rule_index)
+            found.append((rule, url))
+        if found:
+            covered = max(covered, max(u.end for _, u in found))
+            out += found
+    return out, covered
+
+
 def hyperscan_available() -> bool:
     try:
         import hyperscan  # noqa: F401

@@ -137,15 +137,9 @@ def builtin_rules() -> list:
 
 def ruleset(twin_urls=()) -> list:
     """The rules a scan runs (rulepack.build_ruleset), built from the compiled file."""
-    from .rulepack import org_rules
+    from .rulepack import build_ruleset
 
-    rules = []
-    for rule in builtin_rules():
-        if rule.pattern:
-            rules.append(rule)
-        elif not rule.check:
-            rules.extend(org_rules(rule, twin_urls))
-    return rules
+    return build_ruleset(twin_urls, builtin_rules())
 
 
 def services(extra=None) -> dict:
@@ -186,35 +180,11 @@ class Checker:
     def twins(self, value: str) -> list:
         """(rule, urls.URL) for every twin URL in ``value``, as the scanner's byte pass finds them in
         ``KEY=value`` (the ``=`` lets a protocol-relative ``//localhost`` count, as in an env file)."""
-        from .engine import PROTOCOL_RELATIVE
-        from .urls import VERIFY, parse_at
+        from .engine import confirm
 
         buf = b"=" + value.encode("utf-8", "surrogateescape")
-        cands = self.engine.candidates(buf, 0, len(buf))
-        out: list = []
-        covered, i = 0, 0
-        while i < len(cands):  # as scan.FileScanner._confirm
-            start, group = cands[i][0], []
-            while i < len(cands) and cands[i][0] == start:
-                group.append(cands[i][1])
-                i += 1
-            if start < covered:
-                continue
-            found, seen = [], set()
-            for ei in group:
-                e = self.exprs[ei]
-                if e.rule_index in seen:
-                    continue
-                rule = self.rules[e.rule_index]
-                url = parse_at(buf, start, e.kind == PROTOCOL_RELATIVE)
-                if url is None or (rule.verify and not VERIFY[rule.verify](url.host)):
-                    continue
-                seen.add(e.rule_index)
-                found.append((rule, url))
-            if found:
-                covered = max(covered, max(u.end for _, u in found))
-                out += found
-        return out
+        found, _ = confirm(self.engine, self.exprs, self.rules, buf, 0, len(buf))
+        return found
 
     def service(self, name: str | None = None, key: str | None = None):
         """The vendor a service name (``stripe``) or a setting key (``VITE_STRIPE_BASE_URL``) configures."""

@@ -239,10 +239,11 @@ def org_rules(template: Rule, specs: Iterable[str]) -> list[Rule]:
     return out
 
 
-def build_ruleset(twin_urls: Iterable[str] = ()) -> list[Rule]:
-    """The rules to run: built-in rules, with the template expanded per twin URL."""
+def build_ruleset(twin_urls: Iterable[str] = (), builtin: Iterable[Rule] | None = None) -> list[Rule]:
+    """The rules to run: built-in rules (``builtin``, default: the YAML files), with the
+    template expanded per twin URL."""
     rules: list[Rule] = []
-    for rule in load_builtin_rules():
+    for rule in load_builtin_rules() if builtin is None else builtin:
         if rule.pattern:
             rules.append(rule)
         elif not rule.check:

@@ -11,12 +11,12 @@ from typing import Callable, Iterable, Sequence
 from . import extract
 from .classify import Classifier, PathRule, PrefixRule
 from .decide import decide, fingerprint
-from .engine import PROTOCOL_RELATIVE, SPLIT, Engine, build_expressions, make_engine
+from .engine import Engine, build_expressions, confirm, make_engine
 from .model import FileError, FileResult, Finding, Skipped, Target
 from .extract.values import ExtractError, Options
 from .reader import IsArchive, Limits, NotText, Opened, ReadError, Window
 from .rulepack import Rule
-from .urls import TWIN_PORTS, URL, VERIFY, parse_at
+from .urls import TWIN_PORTS, URL
 from .walk import Item
 
 if False:  # typing only
@@ -91,6 +91,32 @@ class _Lines:
         else:
             self.col += _chars(src[a:b])
         self.pos = to
+
+
+class _Text:
+    """The decoded text of one file, read at most once whatever limit each step asks for."""
+
+    def __init__(self, opened: Opened):
+        self.opened = opened
+        self.data: bytes | None = None
+        self.over = -1  # the largest limit the text was found to exceed
+        self.failed = False  # reading it failed (the byte pass has reported why)
+
+    def __call__(self, limit: int | None = None) -> bytes | None:
+        if self.data is not None:
+            return self.data if limit is None or len(self.data) <= limit else None
+        if self.failed or (limit is not None and limit <= self.over):
+            return None
+        try:
+            data = self.opened.text(limit)
+        except ReadError:
+            self.failed = True
+            return None
+        if data is None:
+            self.over = max(self.over, limit if limit is not None else -1)
+            return None
+        self.data = data
+        return data
 
 
 @dataclass
@@ -175,34 +201,12 @@ class FileScanner:
         self._splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in the current file
 
     def _confirm(self, w: Window, covered: int) -> tuple[list[tuple[Rule, URL]], int]:
-        out = []
-        cands = self.engine.candidates(w.buf, w.lo - w.base, w.hi - w.base)
-        i = 0
-        while i < len(cands):
-            start = cands[i][0]
-            group = []
-            while i < len(cands) and cands[i][0] == start:
-                group.append(cands[i][1])
-                i += 1
-            if w.base + start < covered:
-                continue
-            seen_rules = set()
-            for ei in group:
-                e = self.exprs[ei]
-                if e.kind == SPLIT:
-                    self._splits.append(w.base + start)
-                    continue
-                if e.rule_index in seen_rules:
-                    continue
-                rule = self.s.rules[e.rule_index]
-                url = parse_at(w.buf, start, e.kind == PROTOCOL_RELATIVE)
-                if url is None or (rule.verify and not VERIFY[rule.verify](url.host)):
-                    continue
-                seen_rules.add(e.rule_index)
-                out.append((rule, URL(**{**url.__dict__, "start": w.base + url.start, "end": w.base + url.end})))
-            if seen_rules:
-                covered = max(covered, max(u.end for _, u in out[-len(seen_rules):]))
-        return out, covered
+        """URLs starting in the window's [lo, hi), with absolute offsets; SPLIT hits go to _splits."""
+        splits: list[int] = []
+        found, covered = confirm(self.engine, self.exprs, self.s.rules, w.buf, w.lo - w.base, w.hi - w.base,
+                                 covered - w.base, splits)
+        self._splits += [w.base + s for s in splits]
+        return [(rule, replace(url, start=w.base + url.start, end=w.base + url.end)) for rule, url in found], covered + w.base
 
     def _late(self, res: FileResult, target: Target, step: str) -> bool:
         """True (and the file reported as not fully scanned) once the per-file time is up."""
@@ -305,25 +309,23 @@ class FileScanner:
             res.errors.append(FileError(item.display, str(exc), target.production))
         res.bytes_scanned = total
         res.scanned = not res.errors
+        text = _Text(opened)  # read again at most once, by whichever step needs the whole text
         if self._splits and target.kind == "javascript" and not self._late(res, target, "folding concatenations"):
-            raws += self._folded(opened, raws, comments)
+            raws += self._folded(text, raws)
         if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
-            self._finish(res, target, opened, raws, item)
+            self._finish(res, target, text, raws, item)
         if data_uris and self._depth < 2 and not self._late(res, target, "decoding data: URIs"):
-            self._data_uris(res, item, target, opened)
+            self._data_uris(res, item, target, text)
         return res
 
-    def _folded(self, opened: Opened, raws: list[_Raw], comments) -> list[_Raw]:
+    def _folded(self, text: "_Text", raws: list[_Raw]) -> list[_Raw]:
         """Twin URLs split across constant string concatenations, folded with tree-sitter:
         `"http://" + "localhost:4111"`, `"https://api.wonder" + "twin.dev/twins/" + "stripe"`.
         Each is reported at the start of the expression, with the folded URL."""
         from .extract import javascript
 
         splits, self._splits = sorted(set(self._splits)), []
-        try:
-            data = opened.text(javascript.MAX_PARSE)
-        except ReadError:
-            return []
+        data = text(javascript.MAX_PARSE)
         if data is None:
             return []
         out: list[_Raw] = []
@@ -354,17 +356,16 @@ class FileScanner:
                                 _redact(shown, url), _redact(shown, url), hit, folded=True))
         return out
 
-    def _data_uris(self, res: FileResult, item: Item, target: Target, opened: Opened) -> None:
+    def _data_uris(self, res: FileResult, item: Item, target: Target, text: "_Text") -> None:
         """Scan what base64 `data:` URIs of a text type hold (inline scripts, pages, JSON,
         inline source maps); report each hit at the base64 characters that encode it."""
         import base64
         import binascii
 
-        try:
-            data = opened.text(MAX_MAPPED)
-        except ReadError:
-            return
+        data = text(MAX_MAPPED)
         if data is None:
+            if text.failed:
+                return
             res.skipped.append(Skipped(res.path, f"base64 data: URIs not decoded (file larger than {MAX_MAPPED >> 20} MiB)"))
             return
         at = data.find(b";base64,")
@@ -546,17 +547,7 @@ class FileScanner:
             res.errors.append(FileError(res.path, f"source map not used: {exc}", False))
         return out
 
-    def _finish(self, res: FileResult, target: Target, opened: Opened, raws: list[_Raw], item: Item) -> None:
-        cache: dict[str, bytes | None] = {}
-
-        def text(limit: int | None = None) -> bytes | None:
-            if "t" not in cache:
-                try:
-                    cache["t"] = opened.text(limit)
-                except ReadError:
-                    cache["t"] = None
-            return cache["t"]
-
+    def _finish(self, res: FileResult, target: Target, text: "_Text", raws: list[_Raw], item: Item) -> None:
         hits = [r.hit for r in raws if not r.folded]
         note = None
         values = None

@@ -88,6 +88,23 @@ class _Reader:
             return chr(int(raw[i + 1:i + 3], 16)), i + 3, "percent"
         return chr(c), i + 1, None
 
+    def run(self, i: int, allowed: frozenset[str]) -> tuple[list[str], int, list[int]]:
+        """Logical characters from ``i`` while they are in ``allowed`` (stopping at a
+        template literal's `${`): the characters, the offset past them, and where each began."""
+        raw = self.raw
+        chars: list[str] = []
+        starts: list[int] = []
+        while i < len(raw) and raw[i:i + 2] != b"${":
+            got = self.at(i)
+            if got is None or got[0] not in allowed:
+                break
+            chars.append(got[0])
+            starts.append(i)
+            if got[2]:
+                self.kinds.add(got[2])
+            i = got[1]
+        return chars, i, starts
+
     def take(self, i: int, want: str) -> int:
         """Offset past the logical character ``want`` at ``i``, or -1."""
         got = self.at(i)
@@ -124,17 +141,7 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
         if i < 0:
             return None
     # authority: up to the next separator, '?' or '#', or a character no URL has
-    auth: list[str] = []
-    while True:
-        if raw[i:i + 2] == b"${":
-            break
-        got = r.at(i)
-        if got is None or got[0] not in _AUTH_CHARS:
-            break
-        auth.append(got[0])
-        if got[2]:
-            r.kinds.add(got[2])
-        i = got[1]
+    auth, i, _ = r.run(i, _AUTH_CHARS)
     authority = "".join(auth)
     userinfo = None
     if "@" in authority:
@@ -155,19 +162,7 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
     if not host:
         return None
     # path, query and fragment, decoding escapes; stop at `${` (template literal)
-    out: list[str] = []
-    ends: list[int] = []
-    while i < len(raw):
-        if raw[i:i + 2] == b"${":
-            break
-        got = r.at(i)
-        if got is None or got[0] not in _PATH_CHARS:
-            break
-        out.append(got[0])
-        if got[2]:
-            r.kinds.add(got[2])
-        ends.append(i)
-        i = got[1]
+    out, i, ends = r.run(i, _PATH_CHARS)
     while out and out[-1] in ".,:;!?":
         out.pop()
         i = ends.pop()
