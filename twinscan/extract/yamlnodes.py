@@ -61,18 +61,38 @@ def _decode(data: bytes) -> tuple[str, list[int], list[int]]:
     return "".join(parts), idx, cum
 
 
-def check_depth(text: str) -> None:
-    """Refuse deep nesting before composing: libyaml's composer recurses on the C stack
-    and takes the whole process down (a segmentation fault) near 100k levels.
-    Raises ExtractError, or yaml.YAMLError for text that does not parse."""
+def _count_depth(text: str, loader: type) -> None:
     depth = 0
-    for ev in yaml.parse(text, Loader=Loader):
+    for ev in yaml.parse(text, Loader=loader):
         if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
                 raise ExtractError(f"YAML nested deeper than {MAX_DEPTH} levels at line {ev.start_mark.line + 1}")
         elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
+
+
+def check_depth(text: str) -> None:
+    """Refuse deep nesting before composing: libyaml's composer recurses on the C stack
+    and takes the whole process down (a segmentation fault) near 100k levels.
+    Raises ExtractError, or yaml.YAMLError for text that does not parse.
+
+    Newer libyaml refuses deep nesting itself, in its scanner, before this count reaches
+    MAX_DEPTH, with its own wording. When the fast parser fails, the pure-Python parser
+    (which has no such limit, and stops here after MAX_DEPTH levels) says whether the
+    text is too deep: the message is then this project's whichever layer refused first."""
+    try:
+        _count_depth(text, Loader)
+    except yaml.YAMLError as fast_error:
+        if Loader is yaml.SafeLoader:
+            raise
+        try:
+            _count_depth(text, yaml.SafeLoader)
+        except yaml.YAMLError:
+            pass
+        except RecursionError:
+            pass
+        raise fast_error
 
 
 class YamlText:
