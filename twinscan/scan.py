@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 from . import extract
-from .classify import Classifier, PathRule, PrefixRule
+from . import prepass
+from .classify import Classifier
 from .decide import decide, fingerprint
 from .engine import Engine, build_expressions, confirm, make_engine
 from .model import FileError, FileResult, Finding, Skipped, Target
@@ -607,93 +608,11 @@ def _scan_in_worker(item: Item) -> FileResult:
     return _worker.scan(item)
 
 
-def env_file_targets(items: list[Item], settings: Settings) -> dict[str, tuple[str, str]]:
-    """Files named by `env_file:` in compose files: path -> (environment, reason).
-
-    A compose file decides the environment of the env files it loads, so they
-    are classified as part of its target (compose files are small; a file that
-    cannot be parsed is reported when it is scanned).
-    """
-    import os.path
-
-    from .extract import structured_values
-
-    out: dict[str, tuple[str, str]] = {}
-    from .classify import artifact_kind
-
-    for item in items:
-        if artifact_kind(item.display) != "compose" or item.size > (1 << 20):
-            continue
-        target = settings.classifier.classify(item.display)
-        try:
-            opened = Opened(item.fs_path, settings.limits, data=item.data)
-            values = structured_values("compose", opened.text() or b"", item.display, settings.options) or []
-        except (ReadError, NotText, ExtractError):
-            continue
-        for v in values:
-            if v.key != "env_file":
-                continue
-            path = os.path.normpath(os.path.join(os.path.dirname(item.display), v.value))
-            env = settings.classifier.normalise(v.environment) if v.environment else target.environment
-            out[path] = (env, f"loaded by `env_file:` in {item.display} ({target.reason if not v.environment else v.reason})")
-    return out
-
-
-_OVERLAY = re.compile(r"(?:^|/)overlays/([^/]+)/")
-
-
-def kustomize_bases(items: list[Item], settings: Settings) -> dict[str, tuple[str, str]]:
-    """Directories that kustomize overlays build on: dir -> (environment, reason).
-
-    A base is production when any production overlay uses it; otherwise it takes
-    the environment of the overlays that do (a base only staging uses is staging).
-    """
-    import os.path
-
-    import yaml
-
-    from .classify import ALIASES
-
-    users: dict[str, list[tuple[str, str]]] = {}
-    for item in items:
-        name = os.path.basename(item.display)
-        m = _OVERLAY.search(item.display.replace("\\", "/"))
-        if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or not m or item.size > (1 << 20):
-            continue
-        try:
-            doc = yaml.safe_load(Opened(item.fs_path, settings.limits, data=item.data).text() or b"")
-        except Exception:  # unreadable or invalid: the file itself is reported when scanned
-            continue
-        refs = [r for k in ("resources", "bases", "components") for r in (doc or {}).get(k) or [] if isinstance(r, str)]
-        env = ALIASES.get(m.group(1).lower(), m.group(1).lower())
-        for ref in refs:
-            target = os.path.normpath(os.path.join(os.path.dirname(item.display), ref))
-            if "overlays/" not in target.replace("\\", "/") + "/" and "://" not in ref:
-                users.setdefault(target, []).append((env, os.path.dirname(item.display)))
-    out = {}
-    for base, envs in users.items():
-        prod = [(e, o) for e, o in envs if settings.classifier.is_production(e)]
-        env, overlay = (prod or envs)[0]
-        out[base] = (env, f"kustomize base used by the {env} overlay `{overlay}`")
-    return out
-
-
 def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Scan every item; in parallel across cores when the input is large."""
     t0 = time.perf_counter()
-    items = list(items)
-    bases = kustomize_bases(items, settings)
-    if bases and not settings.classifier.environment:
-        settings = replace(settings, classifier=replace(
-            settings.classifier, rules=(*settings.classifier.rules, PrefixRule(bases), PathRule(bases))))
-    refs = env_file_targets(items, settings)
-    if refs and not settings.classifier.environment:
-        known = {i.display for i in items}
-        for path in refs:
-            if path not in known and os.path.isfile(path):  # a referenced file outside what was walked
-                items.append(Item(path, path, os.path.getsize(path)))
-        settings = replace(settings, classifier=replace(
-            settings.classifier, rules=(PathRule(refs), *settings.classifier.rules)))
+    items, classifier = prepass.apply(list(items), settings.classifier, settings.limits, settings.options)
+    settings = replace(settings, classifier=classifier)
     total = sum(i.size for i in items)
     jobs = settings.jobs or (os.cpu_count() or 1)
     parallel = jobs > 1 and len(items) >= PARALLEL_MIN_FILES and total >= PARALLEL_MIN_BYTES

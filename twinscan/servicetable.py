@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 #: Cell statuses, worst first.
 STATUSES = ("twin", "other-host", "deferred", "vendor", "unset")
@@ -122,11 +122,11 @@ def verdict(checker, key: str, value: str) -> tuple[str, str | None, str | None]
 def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     """Walk ``paths`` and tabulate every service's setting in every environment found."""
     from . import extract
-    from .classify import Classifier, PathRule, PrefixRule
+    from .classify import Classifier
     from .extract.values import ExtractError, Options
     from .guard import checker as guard_checker
     from .reader import Limits, NotText, Opened, ReadError
-    from .scan import Settings, env_file_targets, kustomize_bases
+    from . import prepass
     from .services import ServiceIndex, load_services
     from .walk import Walker
 
@@ -137,13 +137,7 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     walker = Walker(excludes=cfg.exclude, ignore_files=cfg.ignore_files, respect_gitignore=cfg.respect_gitignore,
                     follow_symlinks=cfg.follow_symlinks)
     items = list(walker.walk(list(paths)))
-    settings = Settings(rules=[], classifier=classifier)
-    bases = kustomize_bases(items, settings)  # as scan.run: overlays decide their bases, compose its env files
-    if bases:
-        classifier = replace(classifier, rules=(*classifier.rules, PrefixRule(bases)))
-    refs = env_file_targets(items, replace(settings, classifier=classifier))
-    if refs:
-        classifier = replace(classifier, rules=(PathRule(refs), *classifier.rules))
+    items, classifier = prepass.apply(items, classifier, Limits(), Options())  # as scan.run
 
     found: list[Setting] = []
     environments: dict[str, bool] = {}

@@ -24,7 +24,7 @@ def clean(text: object) -> str:
 
 def _line(f) -> str:
     verdict = "BLOCKING" if f.blocking else "suppressed" if f.suppression else "reported"
-    text = f"{f.line}:{f.column} {verdict} {f.rule} {f.url} ({f.environment}{f', key ' + f.key if f.key else ''})"
+    text = f"{f.line}:{f.column} {verdict} {f.rule} {f.url} ({f.environment}{', key ' + f.key if f.key else ''})"
     text += f"\n    why: {f.reason}"
     if f.origin is not None:
         text += f"\n    original source: {f.origin.path}:{f.origin.line}:{f.origin.column}"
