@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from twinscan.envcheck import environ_document
+from twinscan.runtime.envcheck import environ_document
 from twinscan.extract.image import config_values
 
 from .conftest import cli, run_process

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from twinscan import guard, tsguard
+from twinscan import guard
+from twinscan.runtime import tsguard
 
 from .conftest import ROOT, cli
 from .guard_table import ORG_TWIN_URLS, PLAIN_KEY, SERVICE_KEY, TABLE

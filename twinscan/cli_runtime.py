@@ -73,7 +73,7 @@ def env_cmd(paths, prefixes, environment, twin_urls, config_path, fmt, output, q
     run it as the CI step right before deploy, or as `docker inspect IMAGE |
     twinscan env -`.
     """
-    from . import envcheck
+    from .runtime import envcheck
     from .report import FORMATS, render
     from .rulepack import RuleError
 
@@ -117,7 +117,7 @@ def services_cmd(paths, twin_urls, config_path, fmt, output, used) -> None:
     values and CI workflow jobs. Exits 1 when a production environment resolves a
     service to a twin or to a host the vendor does not use.
     """
-    from . import servicetable
+    from .runtime import servicetable
 
     paths = list(paths) or ["."]
     missing = [p for p in paths if not os.path.lexists(p)]
@@ -143,7 +143,7 @@ def guard_cmd(emit, twin_urls, config_path, output) -> None:
     is a twin, loading the module throws. It also exports `checkServices()`.
     Python apps need no file: `from twinscan.guard import check_services`.
     """
-    from . import tsguard
+    from .runtime import tsguard
 
     cfg = _config([], config_path, twin_urls)
     data = tsguard.guard_data([*cfg.twin_urls, *twin_urls], cfg.services)

@@ -38,7 +38,7 @@ def environ_document(environ: Mapping[str, str], prefixes: Sequence[str] = ()) -
 
 def sniff_kind(name: str, head: bytes) -> str:
     """How to read a source: by its name when it says env file or JSON, else by content."""
-    from .classify import artifact_kind
+    from ..classify import artifact_kind
 
     kind = artifact_kind(name)
     if kind in ("dotenv", "json"):
@@ -85,9 +85,9 @@ def sources(paths: Sequence[str], stdin: bytes | None, environ: Mapping[str, str
 
 def check(srcs: Sequence[Source], settings) -> tuple[list, float]:
     """Scan each source as the run's environment; returns (FileResults, seconds)."""
-    from .model import FileError, FileResult
-    from .scan import FileScanner
-    from .walk import Item
+    from ..model import FileError, FileResult
+    from ..scan import FileScanner
+    from ..walk import Item
 
     t0 = time.perf_counter()
     scanner = FileScanner(settings)
@@ -113,9 +113,9 @@ def check(srcs: Sequence[Source], settings) -> tuple[list, float]:
 
 def _json_problem(s: Source) -> str | None:
     """Why a JSON source holds no environment to check (the scan parses it only when it has hits)."""
-    from .extract.image import config_values, is_image_config
-    from .extract.values import ExtractError
-    from .reader import IsArchive, Limits, NotText, Opened, ReadError
+    from ..extract.image import config_values, is_image_config
+    from ..extract.values import ExtractError
+    from ..reader import IsArchive, Limits, NotText, Opened, ReadError
 
     try:
         data = Opened(s.fs_path, Limits(), data=s.data).text() or b""
@@ -132,10 +132,10 @@ def _json_problem(s: Source) -> str | None:
 
 def settings_for(cfg, twin_urls: Sequence[str], environment: str | None):
     """Scanner settings for `twinscan env`: the config's rules and services, one forced environment."""
-    from .classify import Classifier
-    from .rulepack import build_ruleset, load_builtin_rules
-    from .scan import Settings
-    from .services import ServiceIndex, load_services
+    from ..classify import Classifier
+    from ..rulepack import build_ruleset, load_builtin_rules
+    from ..scan import Settings
+    from ..services import ServiceIndex, load_services
 
     classifier = Classifier.from_globs({}, environment=environment or cfg.environment or "production",
                                        production_environments=cfg.production_environments)
@@ -145,7 +145,7 @@ def settings_for(cfg, twin_urls: Sequence[str], environment: str | None):
 
 
 def report(results: list, seconds: float, cfg, verbose: bool = False, quiet: bool = False):
-    from .report import Report
+    from ..report import Report
 
     return Report(
         findings=[f for r in results for f in r.findings], errors=[e for r in results for e in r.errors],

@@ -99,7 +99,7 @@ class Table:
 def _endpoint_url(value: str) -> str | None:
     import re
 
-    from .services import endpoint
+    from ..services import endpoint
 
     ep = endpoint(value)
     return re.sub(r"(//)[^/@\s]+@", r"\1***@", ep.url) if ep else None
@@ -121,14 +121,13 @@ def verdict(checker, key: str, value: str) -> tuple[str, str | None, str | None]
 
 def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     """Walk ``paths`` and tabulate every service's setting in every environment found."""
-    from . import extract
-    from .classify import Classifier
-    from .extract.values import ExtractError, Options
+    from .. import extract, prepass
+    from ..classify import Classifier
+    from ..extract.values import ExtractError, Options
+    from ..reader import Limits, NotText, Opened, ReadError
+    from ..services import ServiceIndex, load_services
+    from ..walk import Walker
     from .guard import checker as guard_checker
-    from .reader import Limits, NotText, Opened, ReadError
-    from . import prepass
-    from .services import ServiceIndex, load_services
-    from .walk import Walker
 
     services = load_services(cfg.services)
     index = ServiceIndex(services.values())

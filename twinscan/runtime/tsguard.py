@@ -44,9 +44,9 @@ def js_regex(py: str) -> str:
 
 def guard_data(twin_urls=(), service_config=None) -> dict:
     """Everything the emitted guard needs, from twinscan.guard's compiled rules."""
-    from .engine import PROTOCOL_RELATIVE, build_expressions
+    from ..engine import PROTOCOL_RELATIVE, build_expressions
+    from ..urls import PR_DELIMITERS
     from .guard import checker
-    from .urls import PR_DELIMITERS
 
     c = checker(twin_urls, service_config)
     rules = [{"id": r.id, "title": r.title, "verify": r.verify, "fix": r.fix.split("\n\n")[0].replace("\n", " ")}
@@ -439,7 +439,7 @@ if (META_ENV && META_ENV.PROD === true) checkServices(META_ENV);
 
 
 def emit_ts(data: dict) -> str:
-    from . import __version__
+    from .. import __version__
 
     blob = json.dumps({k: data[k] for k in ("rules", "expressions", "service_rule", "services", "pr_delimiters")}, indent=2)
     return _TS.replace("__TWINSCAN_VERSION__", __version__).replace("__DATA__", blob)
