@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import twinscan.scan as scan_mod
-from twinscan import cli as cli_mod
+from twinscan.commands import _common as cli_mod
 
 from .conftest import ROOT, cli_json
 
@@ -28,7 +28,7 @@ def test_progress_appears_after_a_second_and_is_cleared(monkeypatch):
     monkeypatch.setattr(cli_mod.time, "monotonic", lambda: next(clock))
     err = io.StringIO()
     monkeypatch.setattr(cli_mod.sys, "stderr", err)
-    tick, clear = cli_mod._progress(True)
+    tick, clear = cli_mod.progress(True)
     tick(1, 1_000_000)  # 0.5 s: too early
     tick(2, 2_000_000)  # 1.2 s: shown
     tick(3, 3_000_000)  # 1.25 s: throttled
@@ -39,5 +39,5 @@ def test_progress_appears_after_a_second_and_is_cleared(monkeypatch):
 
 
 def test_no_progress_when_not_a_tty():
-    tick, clear = cli_mod._progress(False)
+    tick, clear = cli_mod.progress(False)
     assert tick is None

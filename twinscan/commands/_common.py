@@ -1,0 +1,219 @@
+"""What the subcommands share: exit-code text, the usage-error exit, the scan options, and a
+scan run (config, rules, walk, scan) that `twinscan scan` and `twinscan baseline` both make.
+
+Only click is imported here at module level: `twinscan --version` and `--help` load every
+command module, and a pre-commit run pays every import.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+EXIT_CODES = """\b
+Exit codes:
+  0  clean: no blocking finding, every production file read
+  1  at least one blocking finding (a twin URL in a production target)
+  2  usage or configuration error
+  3  the scan was incomplete: a file in a production target could not be
+     read or decoded, and nothing blocking was found
+"""
+
+RUNTIME_EXIT_CODES = """\b
+Exit codes:
+  0  clean
+  1  blocking: a twin URL (or a non-vendor host for a vendor setting) in production
+  2  usage or configuration error
+  3  incomplete: a source could not be read or parsed, and nothing blocking was found
+"""
+
+
+def fail(message: str) -> "NoReturn":  # noqa: F821
+    """A usage or configuration error: the project's one-line message, exit 2."""
+    click.echo(f"twinscan: error: {message}", err=True)
+    sys.exit(2)
+
+
+def format_names() -> list[str]:
+    """Every report format, from the one registry (twinscan.report.FORMATS)."""
+    from ..report import FORMATS
+
+    return list(FORMATS)
+
+
+# -- output ------------------------------------------------------------------------------
+
+def use_color(no_color: bool, output: str | None) -> bool:
+    return not no_color and not os.environ.get("NO_COLOR") and output is None and sys.stdout.isatty()
+
+
+def write_output(text: str, output: str | None) -> None:
+    """The rendered result to --output FILE, else standard output."""
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            fail(f"--output {output}: {exc.strerror or exc}")
+    elif text:
+        click.echo(text, nl=False)
+
+
+def progress(enabled: bool):
+    """(tick, clear) for a progress line on stderr after a second of scanning; (None, no-op) when off."""
+    if not enabled:
+        return None, lambda: None
+    t0 = time.monotonic()
+    state = {"last": 0.0, "shown": False}
+
+    def tick(files: int, done: int) -> None:
+        now = time.monotonic()
+        if now - t0 < 1.0 or now - state["last"] < 0.1:
+            return
+        state["last"], state["shown"] = now, True
+        sys.stderr.write(f"\rtwinscan: {files} files, {done / 1e6:.1f} MB scanned…")
+        sys.stderr.flush()
+
+    def clear() -> None:
+        if state["shown"]:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+    return tick, clear
+
+
+# -- config ----------------------------------------------------------------------------
+
+def config_for(paths, config_path, twin_urls):
+    """The config for a runtime command (the scanner's discovery) and a check that the twin URLs compile."""
+    from ..config import ConfigError, discover
+    from ..rulepack import RuleError, twin_url_pattern
+
+    try:
+        cfg = discover([p for p in paths if p != "-"] or ["."], config_path)
+        for spec in twin_urls:
+            twin_url_pattern(spec)
+    except (ConfigError, RuleError) as exc:
+        fail(str(exc))
+    return cfg
+
+
+# -- a scan run (scan, baseline) -----------------------------------------------------
+
+def scan_options(f):
+    """The options `twinscan scan` and `twinscan baseline` share (a baseline is written from
+    exactly the scan a later `twinscan --baseline FILE` run repeats)."""
+    options = [
+        click.argument("paths", nargs=-1, type=str),
+        click.option("--environment", metavar="NAME", help="What the whole run is (e.g. staging); by default every path named is a production target."),
+        click.option("--twin-url", "twin_urls", multiple=True, metavar="PATTERN", help="Your hosted twins: host glob with optional path prefix, e.g. 'twins.*.yourco.com' or '*.yourco.com/twins/'. Repeatable."),
+        click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest twinscan.yaml, .twinscan.yaml or [tool.twinscan] in pyproject.toml)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax, relative to the path named). Repeatable."),
+        click.option("--respect-gitignore", is_flag=True, default=None, help="Also skip what .gitignore files ignore (off by default: dist/ and .env.production are usually git-ignored)."),
+        click.option("--follow-symlinks", is_flag=True, default=None, help="Follow symbolic links inside walked directories (loops are detected)."),
+        click.option("--no-default-excludes", is_flag=True, help="Also walk .git/, node_modules/, .next/cache/, .venv/ and similar directories."),
+        click.option("--docker-target", metavar="STAGE", help="The Dockerfile stage `docker build --target` builds: it and the stages it copies from are production."),
+        click.option("--stdin-name", metavar="NAME", help="With '-': the file name that decides the kind and environment of standard input."),
+        click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto", show_default=True, help="Matching engine; both give identical results."),
+        click.option("--jobs", "-j", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core, used for large inputs)."),
+        click.option("--max-decoded-size", type=click.IntRange(1), default=256, show_default=True, metavar="MiB", help="Largest decompressed or transcoded file."),
+        click.option("--max-ratio", type=click.IntRange(2), default=200, show_default=True, help="Largest decompression ratio before data counts as a bomb."),
+        click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
+        click.option("--quiet", "-q", is_flag=True, help="Print only blocking findings and errors."),
+        click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
+        click.option("--no-color", is_flag=True, help="Never colour output (also NO_COLOR=1)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def scan_targets(o: dict) -> tuple[list[str], list[str]]:
+    """The PATHs a scan reads, checked before anything is scanned: (every target, the filesystem ones).
+
+    The one place that says what a PATH argument may be ('-' for standard input, else a file or
+    directory); `items` below turns each into scanner items. New kinds of target hook in here.
+    """
+    paths = list(o["paths"]) or ["."]
+    if paths.count("-") > 1:
+        fail("'-' (standard input) can be named only once")
+    fs_paths = [p for p in paths if p != "-"]
+    missing = [p for p in fs_paths if not os.path.lexists(p)]
+    if missing and not o.get("artifacts"):  # --artifacts: a missing build directory makes the scan incomplete
+        fail(f"{missing[0]}: no such file or directory")
+    return paths, fs_paths
+
+
+def items(paths: list[str], walker, o: dict) -> list:
+    """Scanner items for the targets scan_targets accepted: standard input, or what the walker finds."""
+    from ..walk import Item
+
+    out = []
+    for p in paths:
+        if p == "-":
+            data = sys.stdin.buffer.read()
+            name = o["stdin_name"] or "<stdin>"
+            out.append(Item(name, name, len(data), data))
+        else:
+            out.extend(walker.walk([p]))
+    return out
+
+
+def setup(o: dict):
+    """Paths, config and rules for a run; usage and config errors exit 2 before any scanning."""
+    from ..config import ConfigError, discover
+    from ..rulepack import RuleError, build_ruleset
+
+    paths, fs_paths = scan_targets(o)
+    try:
+        cfg = discover(fs_paths or ["."], o["config_path"])
+        rules = build_ruleset([*cfg.twin_urls, *o["twin_urls"]])
+    except (ConfigError, RuleError) as exc:
+        fail(str(exc))
+    if o["engine"] == "hyperscan":
+        from ..engine import hyperscan_available
+
+        if not hyperscan_available():
+            fail("--engine hyperscan: Hyperscan is not installed or does not load on this platform (use --engine re)")
+    return paths, cfg, rules
+
+
+def execute(o: dict, paths, cfg, rules, progress_line: bool):
+    """Walk and scan; returns the scan result with the walker's errors and skips merged in."""
+    from ..classify import Classifier
+    from ..extract.values import Options
+    from ..model import FileError, Skipped
+    from ..reader import Limits
+    from ..rulepack import load_builtin_rules
+    from ..scan import Settings, run
+    from ..services import ServiceIndex, load_services
+    from ..walk import Walker
+
+    classifier = Classifier.from_globs(cfg.environments, environment=o["environment"] or cfg.environment,
+                                       production_environments=cfg.production_environments)
+    walker = Walker(
+        excludes=[*cfg.exclude, *o["exclude"]], ignore_files=cfg.ignore_files,
+        respect_gitignore=cfg.respect_gitignore if o["respect_gitignore"] is None else o["respect_gitignore"],
+        follow_symlinks=cfg.follow_symlinks if o["follow_symlinks"] is None else o["follow_symlinks"],
+        default_excludes=not o["no_default_excludes"],
+    )
+    scan_items = items(paths, walker, o)
+    service_rule = next((r for r in load_builtin_rules() if r.check == "services"), None)
+    settings = Settings(rules=rules, classifier=classifier, engine=o["engine"],
+                        services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
+                        limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
+                        options=Options(docker_target=o["docker_target"]))
+    tick, clear = progress(progress_line and not o["quiet"] and sys.stderr.isatty())
+    result = run(scan_items, settings, progress=tick)
+    clear()
+
+    errors = list(result.errors)
+    skipped = list(result.skipped)
+    for note in walker.notes:
+        if note.error:
+            errors.append(FileError(note.path, note.reason, classifier.classify(note.path).production))
+        else:
+            skipped.append(Skipped(note.path, note.reason))
+    return result, errors, skipped
