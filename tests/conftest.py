@@ -51,7 +51,7 @@ def cli(args, cwd=None, input=None):
 
 def cli_json(args, cwd=None, input=None) -> tuple[int, dict]:
     r = cli(["--format", "json", *args], cwd=cwd, input=input)
-    return r.exit_code, json.loads(r.output)
+    return r.exit_code, json.loads(r.stdout)  # stdout only: notes on stderr are not part of the report
 
 
 def run_process(args, cwd=None, input=None, env=None) -> subprocess.CompletedProcess:

@@ -176,7 +176,7 @@ def test_no_color_and_non_tty_output_has_no_escapes(repo):
 
 def test_version_and_help_document_exit_codes():
     p = run_process(["--version"])
-    assert p.stdout.decode().strip() == f"twinscan {__version__}"
+    assert p.stdout.decode().startswith(f"twinscan {__version__} (engine: ")
     out = run_process(["--help"]).stdout.decode()
     for code in ("0  clean", "1  at least one blocking", "2  usage", "3  the scan was incomplete"):
         assert code in out

@@ -43,6 +43,45 @@ def format_names() -> list[str]:
     return list(FORMATS)
 
 
+# -- the matching engine ------------------------------------------------------------
+
+def engine_description() -> str:
+    """What `--version` says about the engine. Imports Hyperscan to be sure it loads; compiles nothing."""
+    from .. import engine
+
+    if engine.hyperscan_available():
+        import hyperscan
+
+        version = getattr(hyperscan, "__version__", None)
+        if version is None:
+            from importlib.metadata import PackageNotFoundError
+            from importlib.metadata import version as dist_version
+
+            try:
+                version = dist_version("hyperscan")
+            except PackageNotFoundError:
+                version = "(version unknown)"
+        return f"engine: hyperscan {version}"
+    from importlib.util import find_spec
+
+    try:
+        installed = find_spec("hyperscan") is not None
+    except (ImportError, ValueError):
+        installed = False
+    return "engine: re; " + ("Hyperscan does not load on this platform" if installed else "Hyperscan not installed")
+
+
+def engine_note(engine_choice: str, quiet: bool) -> None:
+    """One line on stderr when the fast engine is absent, unless -q or `--engine re` was asked for."""
+    if quiet or engine_choice != "auto":
+        return
+    from .. import engine
+
+    if not engine.hyperscan_available():
+        click.echo("twinscan: note: Hyperscan is not available here, so the `re` engine scans "
+                   "(same findings, slower on large builds; `--engine re` hides this note)", err=True)
+
+
 # -- output ------------------------------------------------------------------------------
 
 def use_color(no_color: bool, output: str | None) -> bool:
@@ -177,6 +216,7 @@ def setup(o: dict):
 
         if not hyperscan_available():
             fail("--engine hyperscan: Hyperscan is not installed or does not load on this platform (use --engine re)")
+    engine_note(o["engine"], o["quiet"])
     return paths, cfg, rules
 
 
