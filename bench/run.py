@@ -221,7 +221,8 @@ def tool_version(argv: list[str]) -> str:
 
 
 def export_patterns(twinscan: list[str], twin_url: str, out: Path) -> Path:
-    argv = [*twinscan, "rules", "--export", "rg", "--twin-url", twin_url]
+    # the trailing `--` says "the rules command" where ./rules exists (as in this repository)
+    argv = [*twinscan, "rules", "--export", "rg", "--twin-url", twin_url, "--"]
     proc = subprocess.run(argv, check=False, capture_output=True)
     lines = [ln for ln in proc.stdout.decode(errors="replace").splitlines() if ln.strip()]
     if proc.returncode != 0 or not lines:

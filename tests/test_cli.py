@@ -182,14 +182,14 @@ def test_version_and_help_document_exit_codes():
         assert code in out
 
 
-def test_rules_command_documents_every_rule():
-    out = cli(["rules"]).output
+def test_rules_command_documents_every_rule(tmp_path):
+    out = cli(["rules"], cwd=tmp_path).output
     ids = ("wondertwin-hosted-url", "loopback-url", "unspecified-address-url", "docker-host-url", "org-twin-url",
            "service-host-url", "twin-service-url")
     for rid in ids:
         assert rid in out
     assert out.count("Why is this bad?") == len(ids) and out.count("How to fix") == len(ids)
-    doc = json.loads(cli(["rules", "--format", "json", "--twin-url", "twins.*.yourco.com"]).output)
+    doc = json.loads(cli(["rules", "--format", "json", "--twin-url", "twins.*.yourco.com"], cwd=tmp_path).output)
     assert next(r for r in doc if r["id"] == "org-twin-url")["patterns"]
 
 
@@ -201,7 +201,7 @@ def test_rules_export_is_usable_by_ripgrep(tmp_path):
     if not rg:
         pytest.skip("ripgrep is not installed (the benchmark's comparison needs it; .ci/run installs it)")
     pats = tmp_path / "pats.txt"
-    pats.write_text(cli(["rules", "--export", "rg"]).output)
+    pats.write_text(cli(["rules", "--export", "rg"], cwd=tmp_path).output)
     target = VITE8 / "index.html"
     p = subprocess.run([rg, "-i", "-o", "-f", pats, target], capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.startswith("http://localhost:")  # the candidate, up to the host boundary
