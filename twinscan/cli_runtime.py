@@ -130,8 +130,9 @@ def services_cmd(paths, twin_urls, config_path, fmt, output, used) -> None:
 
 
 @click.command("guard")
-@click.option("--emit", type=click.Choice(["ts", "json"]), required=True,
-              help="ts: a TypeScript module that throws at load in a production build; json: the compiled rules.")
+@click.option("--emit", type=click.Choice(["ts", "go", "json"]), required=True,
+              help="ts: a TypeScript module that throws at load in a production build; go: a Go package "
+                   "(twinguard) to call at start-up; json: the compiled rules.")
 @click.option("--twin-url", "twin_urls", multiple=True, metavar="PATTERN", help="Your hosted twins, as for a scan. Repeatable.")
 @click.option("--config", "config_path", metavar="FILE", help="Config file whose twin_urls and services the guard uses.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (e.g. src/twinscan-guard.ts).")
@@ -141,11 +142,17 @@ def guard_cmd(emit, twin_urls, config_path, output) -> None:
     `--emit ts`: import it first thing in the app entry (`import "./twinscan-guard"`);
     when `import.meta.env.PROD` is true and a service variable (VITE_STRIPE_BASE_URL, …)
     is a twin, loading the module throws. It also exports `checkServices()`.
+    `--emit go`: package twinguard; call `twinguard.CheckEnviron()` first thing in main.
     Python apps need no file: `from twinscan.guard import check_services`.
     """
     from . import tsguard
 
     cfg = _config([], config_path, twin_urls)
+    if emit == "go":
+        from . import goguard
+
+        _write(goguard.emit_go(goguard.guard_data([*cfg.twin_urls, *twin_urls], cfg.services)), output)
+        return
     data = tsguard.guard_data([*cfg.twin_urls, *twin_urls], cfg.services)
     if emit == "json":
         import json
