@@ -72,12 +72,8 @@ TABLE = [
     ("localhost:4111", None),  # no scheme: no twin rule, but a vendor key's services check sees it
     ("stripe-sim.internal.example.net", None),
     ("", None),
-]
-
-#: URLs as they appear encoded in a value (a percent-encoded redirect target, HTML character
-#: references, JSON inside JSON), and inet_aton/userinfo corners. The Python and Go guards read
-#: them as the scanner does; the TypeScript guard's reader does not decode these forms yet.
-ENCODED = [
+    # encoded as they appear inside values (a percent-encoded redirect target, HTML character
+    # references, JSON inside JSON), and inet_aton/userinfo corners
     ("https://app.example.com/login?next=http%3A%2F%2Flocalhost%3A4111%2Fcb", "loopback-url"),
     ("http&colon;//localhost:4111/v1", "loopback-url"),
     ("http:&#x2F;&#x2F;127.0.0.1:4112/", "loopback-url"),

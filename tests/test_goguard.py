@@ -15,7 +15,7 @@ import pytest
 from twinscan import engine, goguard, guard, services, urls
 
 from .conftest import cli
-from .guard_table import ENCODED, ENVS, ORG_TWIN_URLS, PLAIN_KEY, SERVICE_KEY, TABLE
+from .guard_table import ENVS, ORG_TWIN_URLS, PLAIN_KEY, SERVICE_KEY, TABLE
 
 # A `_test.go` beside the emitted file: it reads input.json (the test's cwd is the package
 # directory), runs the exported API and the unexported host readers, and writes output.json.
@@ -109,7 +109,7 @@ func TestDump(t *testing.T) {
 }
 '''
 
-ROWS = [(url, key) for key in (PLAIN_KEY, SERVICE_KEY) for url, _ in TABLE + ENCODED]
+ROWS = [(url, key) for key in (PLAIN_KEY, SERVICE_KEY) for url, _ in TABLE]
 CONFIG = "twin_urls: ['sim.*.acme.io']\nservices:\n  billing: {keys: [BILLING_API_URL], hosts: [billing.acme.com]}\n"
 CONFIG_ROWS = [
     ("https://sim.eu.acme.io/stripe", PLAIN_KEY),  # config twin_urls
@@ -260,8 +260,8 @@ def test_go_guard_rejects_exactly_what_the_python_guard_rejects(go_run):
     diff = [(row, g, p) for row, g, p in zip(rows, got, want) if g != p]
     assert not diff, diff[:10]
     # and what the table says (the scanner's verdicts, proven equal to the Python guard's in test_guard.py)
-    plain = [next((rule for rule, _ in v), None) for v in got[:len(TABLE + ENCODED)]]
-    assert plain == [rule for _, rule in TABLE + ENCODED]
+    plain = [next((rule for rule, _ in v), None) for v in got[:len(TABLE)]]
+    assert plain == [rule for _, rule in TABLE]
     assert sum(1 for v in got if v) > 600  # the random values do reach the rules, all of them
     assert {rule for v in got for rule, _ in v} >= {"loopback-url", "unspecified-address-url", "docker-host-url",
                                                      "wondertwin-hosted-url", "org-twin-url", "twin-service-url",
@@ -336,7 +336,8 @@ def test_guard_emit_go_refuses_bad_input(tmp_path):
 # -- the three guards, row by row -------------------------------------------------------------------
 
 def test_three_guards_agree_row_by_row(go_run, tmp_path):
-    """The shared table and settings maps through Python, Go and the TypeScript guard under Node."""
+    """The shared table, the generated values and the settings maps through Python, Go and the
+    TypeScript guard under Node."""
     from .test_tsguard import _build, _node, esbuild_path
 
     exe = esbuild_path()
@@ -345,7 +346,7 @@ def test_three_guards_agree_row_by_row(go_run, tmp_path):
         args += ["--twin-url", spec]
     assert cli(args).exit_code == 0
     _build(exe, tmp_path / "g.ts", tmp_path / "g.mjs")
-    rows = [[url, key] for url, key in ROWS if (url, key) not in {(u, k) for u, _ in ENCODED for k in (PLAIN_KEY, SERVICE_KEY)}]
+    rows = [list(row) for row in go_run["inputs"]["table"]["rows"]]  # the table, then the generated values
     (tmp_path / "in.json").write_text(json.dumps({"rows": rows, "envs": ENVS}))
     r = _node("import {checkUrl, findTwins} from './g.mjs'; import fs from 'fs';"
               "const i = JSON.parse(fs.readFileSync('in.json', 'utf8'));"

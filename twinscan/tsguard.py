@@ -3,9 +3,10 @@
 The emitted module holds the scanner's compiled search expressions (engine.build_expressions
 over the same rules and --twin-url patterns, translated to JavaScript syntax), the vendor
 services (keys and hosts), and a port of the few functions that read and verify a URL
-(urls.parse_at, is_loopback_host with Python's ipaddress rules, services.endpoint). A test
-runs a table of URLs through the emitted module with Node and asserts its verdicts equal
-the Python guard's and the scanner's.
+(urls.parse_at with its JS-escape, HTML-entity and percent decoding, is_loopback_host with
+Python's ipaddress rules, services.endpoint). A test runs a table of URLs through the emitted
+module with Node and asserts its verdicts equal the Python guard's and the scanner's;
+test_goguard.py adds thousands of generated values, compared with the Python and Go guards.
 """
 from __future__ import annotations
 
@@ -103,18 +104,20 @@ const COMPILED: RegExp[] = DATA.expressions.map((e) => new RegExp(e.regex, "y"))
 const MAX_URL = 2048;
 const AUTH = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&*+=:@[]%";
 const PATH = AUTH + "/?#";
+// JS/JSON escapes bundlers write inside URLs (after the backslashes), and what they stand for.
 const ESCAPES: [string, string][] = [
-  ["\\/", "/"], ["\\u002f", "/"], ["\\x2f", "/"], ["\\u0026", "&"], ["\\x26", "&"],
-  ["\\u003d", "="], ["\\x3d", "="], ["\\u003f", "?"], ["\\x3f", "?"], ["\\u0023", "#"],
-  ["\\u003a", ":"], ["\\x3a", ":"], ["\\u0025", "%"],
+  ["/", "/"], ["u002f", "/"], ["x2f", "/"], ["u0026", "&"], ["x26", "&"], ["u003d", "="], ["x3d", "="],
+  ["u003f", "?"], ["x3f", "?"], ["u0023", "#"], ["u003a", ":"], ["x3a", ":"], ["u0025", "%"],
 ];
-const SEPS = ["/", "\\/", "\\u002f", "\\x2f"];
+const ENTITY = /&(?:#0*([0-9]{1,7})|#x0*([0-9a-f]{1,6})|([a-z]{2,8}));/y;
+const NAMED_ENTITIES: Record<string, string> = { amp: "&", sol: "/", colon: ":", equals: "=", quest: "?", num: "#", percnt: "%", period: "." };
+const HEX = "0123456789abcdefABCDEF";
 
 function asciiLower(s: string): string {
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
-interface ParsedURL { start: number; end: number; scheme: string; userinfo: string | null; host: string; port: number | null; path: string }
+interface ParsedURL { start: number; end: number; scheme: string; userinfo: string | null; host: string; port: string | null; path: string }
 
 function normalized(u: ParsedURL): string {
   const auth = u.userinfo !== null ? "***@" : "";
@@ -122,33 +125,87 @@ function normalized(u: ParsedURL): string {
   return `${u.scheme ? u.scheme + "://" : "//"}${auth}${u.host}${port}${u.path}`;
 }
 
-function sepAt(low: string, i: number): number {
-  for (const s of SEPS) if (low.startsWith(s, i)) return i + s.length;
-  return -1;
+/** twinscan/urls.py _Reader: the logical characters of a URL as written (JS/JSON escapes, HTML
+ * character references and, once the opener was percent-encoded, %XX decode to what they stand for). */
+class Reader {
+  low: string;
+  percent = false;
+  constructor(public raw: string) { this.low = asciiLower(raw); }
+
+  at(i: number): [string, number] | null {
+    const { raw, low } = this;
+    if (i >= raw.length) return null;
+    const c = raw[i];
+    if (c === "\\") {
+      let j = i;
+      while (j < raw.length && raw[j] === "\\" && j - i < 8) j++;
+      for (const [esc, ch] of ESCAPES) if (low.startsWith(esc, j)) return [ch, j + esc.length];
+      return null;
+    }
+    if (this.percent && "&=+;".includes(c)) return null;
+    if (c === "&") {
+      ENTITY.lastIndex = i;
+      const m = ENTITY.exec(low);
+      if (!m) return ["&", i + 1];
+      const end = i + m[0].length;
+      if (m[3] !== undefined) return NAMED_ENTITIES[m[3]] !== undefined ? [NAMED_ENTITIES[m[3]], end] : null;
+      const n = m[1] !== undefined ? parseInt(m[1], 10) : parseInt(m[2], 16);
+      return n < 0x110000 ? [String.fromCodePoint(n), end] : null;
+    }
+    if (c === "%" && this.percent && i + 2 < raw.length && HEX.includes(raw[i + 1]) && HEX.includes(raw[i + 2])) {
+      return [String.fromCharCode(parseInt(raw.slice(i + 1, i + 3), 16)), i + 3];
+    }
+    return [c, i + 1];
+  }
+
+  run(i: number, allowed: string): [string[], number, number[]] {
+    const chars: string[] = [];
+    const starts: number[] = [];
+    while (i < this.raw.length && !this.raw.startsWith("${", i)) {
+      const got = this.at(i);
+      if (got === null || got[0].length !== 1 || !allowed.includes(got[0])) break;
+      chars.push(got[0]);
+      starts.push(i);
+      i = got[1];
+    }
+    return [chars, i, starts];
+  }
+
+  take(i: number, want: string): number {
+    const got = this.at(i);
+    return got === null || got[0] !== want ? -1 : got[1];
+  }
+}
+
+/** Python str(int(digits)) */
+function decimal(digits: string): string {
+  return digits.replace(/^0+/, "") || "0";
 }
 
 /** twinscan/urls.py parse_at */
 function parseAt(buf: string, start: number, protocolRelative: boolean): ParsedURL | null {
-  const raw = buf.slice(start, start + MAX_URL);
-  const low = asciiLower(raw);
+  const r = new Reader(buf.slice(start, start + MAX_URL));
+  const low = r.low;
   let scheme = "";
   let i = 0;
   if (protocolRelative) {
     if (start === 0 || !DATA.pr_delimiters.includes(buf[start - 1])) return null;
   } else {
-    const colon = low.slice(0, 6).indexOf(":");
-    if (colon <= 0) return null;
-    scheme = low.slice(0, colon);
-    i = colon + 1;
+    let n = 0;
+    while (n < 6 && n < low.length && low[n] >= "a" && low[n] <= "z") n++;
+    if (n === 0) return null;
+    scheme = low.slice(0, n);
+    r.percent = low.startsWith("%3a", n);
+    i = r.take(n, ":");
+    if (i < 0) return null;
   }
   for (let k = 0; k < 2; k++) {
-    const j = sepAt(low, i);
-    if (j < 0) return null;
-    i = j;
+    i = r.take(i, "/");
+    if (i < 0) return null;
   }
-  const a0 = i;
-  while (i < raw.length && AUTH.includes(raw[i]) && !(raw[i] === "$" && raw[i + 1] === "{")) i++;
-  let authority = raw.slice(a0, i);
+  const [auth, afterAuth] = r.run(i, AUTH);
+  i = afterAuth;
+  let authority = auth.join("");
   let userinfo: string | null = null;
   const at = authority.lastIndexOf("@");
   if (at >= 0) {
@@ -157,40 +214,27 @@ function parseAt(buf: string, start: number, protocolRelative: boolean): ParsedU
   }
   const hostport = asciiLower(authority);
   let host: string;
-  let port: number | null = null;
+  let port: string | null = null;
   if (hostport.startsWith("[")) {
     const close = hostport.indexOf("]");
     if (close < 0) return null;
     host = hostport.slice(0, close + 1);
     const rest = hostport.slice(close + 1);
-    if (rest.startsWith(":") && /^[0-9]+$/.test(rest.slice(1))) port = parseInt(rest.slice(1), 10);
+    if (rest.startsWith(":") && /^[0-9]+$/.test(rest.slice(1))) port = decimal(rest.slice(1));
   } else {
     const c = hostport.indexOf(":");
     host = c < 0 ? hostport : hostport.slice(0, c);
     const p = c < 0 ? "" : hostport.slice(c + 1);
-    if (/^[0-9]+$/.test(p)) port = parseInt(p, 10);
+    if (/^[0-9]+$/.test(p)) port = decimal(p);
   }
   if (!host) return null;
-  let path = "";
-  while (i < raw.length) {
-    const c = raw[i];
-    if (c === "\\") {
-      const hit = ESCAPES.find(([esc]) => low.startsWith(esc, i));
-      if (!hit) break;
-      path += hit[1];
-      i += hit[0].length;
-      continue;
-    }
-    if (c === "$" && raw[i + 1] === "{") break;
-    if (!PATH.includes(c)) break;
-    path += c;
-    i++;
+  const [path, afterPath, starts] = r.run(i, PATH);
+  i = afterPath;
+  while (path.length && ".,:;!?".includes(path[path.length - 1])) {
+    path.pop();
+    i = starts.pop() as number;
   }
-  while (path && ".,:;!?".includes(path[path.length - 1])) {
-    path = path.slice(0, -1);
-    i--;
-  }
-  return { start, end: start + i, scheme, userinfo, host, port, path };
+  return { start, end: start + i, scheme, userinfo, host, port, path: path.join("") };
 }
 
 /** Python int(p, 10) / int(p, 16) on the characters a host can hold. */
@@ -372,7 +416,7 @@ function endpoint(value: string): { host: string; url: string } | null {
   const port = m[3] ? parseInt(m[3], 10) : 0;
   const scheme = (m[1] || "").toLowerCase();
   const url = `${scheme ? scheme + ":" : ""}//${host}${port ? ":" + port : ""}${v.slice(m[0].length)}`;
-  return { host, url: url.replace(/(\/\/)[^\/@\s]+@/, "$1***@") };
+  return { host, url: url.replace(/(\/\/)[^\/@\s]+@/g, "$1***@") };
 }
 
 function hostMatches(host: string, pattern: string): boolean {
