@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,64 @@ def test_three_guards_agree_row_by_row(go_run, tmp_path):
             for g in [go_by_row[tuple(row)]]]
     assert not diff, diff
     assert py_envs() == go_run["out"]["table"]["envs"] == ts["envs"]
+
+
+APP = '''package main
+
+import (
+	"fmt"
+	"log"
+
+	"example.com/app/internal/twinguard"
+)
+
+func main() {
+	if err := twinguard.CheckEnviron(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("started")
+}
+'''
+
+
+def test_go_generate_and_start_up_check_as_the_readme_shows(tmp_path):
+    """`go generate` runs twinscan as README's doc.go says; a service calling CheckEnviron() in main
+    refuses to start when a variable of its environment is a twin, and starts when none is."""
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("Go is not installed (Debian: apt-get install golang-go)")
+    (tmp_path / "go.mod").write_text("module example.com/app\n\ngo 1.18\n")
+    (tmp_path / "twinscan.yaml").write_text(CONFIG)
+    pkg = tmp_path / "internal" / "twinguard"
+    pkg.mkdir(parents=True)
+    (pkg / "doc.go").write_text("// Package twinguard is generated; `go generate ./...` refreshes it from twinscan's rules.\n"
+                                "package twinguard\n\n"
+                                "//go:generate twinscan guard --emit go --config ../../twinscan.yaml -o twinguard.go\n")
+    (tmp_path / "cmd" / "app").mkdir(parents=True)
+    (tmp_path / "cmd" / "app" / "main.go").write_text(APP)
+    env = _go_env(tmp_path)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    r = subprocess.run([go, "generate", "./..."], check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "sim.*.acme.io" in (pkg / "twinguard.go").read_text().splitlines()[1]  # the config's twin_urls
+    r = subprocess.run([go, "build", "-o", str(tmp_path / "app"), "./cmd/app"], check=False, cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([go, "vet", "./..."], check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+
+    def start(**variables):
+        clean = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "postgres://localhost/app", "PORT": "8080"}
+        return subprocess.run([str(tmp_path / "app")], check=False, env={**clean, **variables}, capture_output=True,
+                              text=True, timeout=60)
+
+    r = start(STRIPE_API_BASE="https://api.stripe.com", BILLING_API_URL="https://billing.acme.com/v2")
+    assert (r.returncode, r.stdout) == (0, "started\n"), r.stderr
+    r = start(PAYMENTS_API_URL="https://sim.eu.acme.io/stripe", BILLING_API_URL="https://billing-staging.acme.com")
+    assert r.returncode == 1 and "started" not in r.stdout
+    assert "twinscan guard: 2 settings point at twins or non-vendor hosts:" in r.stderr
+    assert "BILLING_API_URL (service billing) resolves to https://billing-staging.acme.com: not a host of the vendor" \
+        in r.stderr
+    assert "PAYMENTS_API_URL resolves to https://sim.eu.acme.io/stripe: a twin URL [rule org-twin-url" in r.stderr
