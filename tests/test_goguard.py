@@ -349,10 +349,12 @@ def test_three_guards_agree_row_by_row(go_run, tmp_path):
     _build(exe, tmp_path / "g.ts", tmp_path / "g.mjs")
     rows = [list(row) for row in go_run["inputs"]["table"]["rows"]]  # the table, then the generated values
     (tmp_path / "in.json").write_text(json.dumps({"rows": rows, "envs": ENVS}))
-    r = _node("import {checkUrl, findTwins} from './g.mjs'; import fs from 'fs';"
+    r = _node("import {checkUrl, checkServices, findTwins} from './g.mjs'; import fs from 'fs';"
               "const i = JSON.parse(fs.readFileSync('in.json', 'utf8'));"
+              "const message = (e) => { try { checkServices(e); return ''; } catch (x) { return x.message; } };"
               "console.log(JSON.stringify({rows: i.rows.map(([u, k]) => checkUrl(u, k).map(v => [v.rule, v.url])),"
-              " envs: i.envs.map(e => findTwins(e).map(v => [v.name, v.rule, v.url]))}));", tmp_path)
+              " envs: i.envs.map(e => findTwins(e).map(v => [v.name, v.rule, v.url])), messages: i.envs.map(message)}));",
+              tmp_path)
     assert r.returncode == 0, r.stderr
     ts = json.loads(r.stdout)
     go_by_row = dict(zip(map(tuple, go_run["inputs"]["table"]["rows"]), go_run["out"]["table"]["rows"]))
@@ -361,6 +363,7 @@ def test_three_guards_agree_row_by_row(go_run, tmp_path):
             for g in [go_by_row[tuple(row)]]]
     assert not diff, diff
     assert py_envs() == go_run["out"]["table"]["envs"] == ts["envs"]
+    assert go_run["out"]["table"]["messages"] == ts["messages"]  # equal to Python's: test above
 
 
 APP = '''package main

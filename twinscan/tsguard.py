@@ -43,6 +43,11 @@ def js_regex(py: str) -> str:
     return "".join(out)
 
 
+def _fix(text: str) -> str:
+    """The first paragraph of a rule's fix, on one line (as guard.Violation.message prints it)."""
+    return text.strip().split("\n\n")[0].replace("\n", " ")
+
+
 def guard_data(twin_urls=(), service_config=None) -> dict:
     """Everything the emitted guard needs, from twinscan.guard's compiled rules."""
     from .engine import PROTOCOL_RELATIVE, build_expressions
@@ -50,8 +55,7 @@ def guard_data(twin_urls=(), service_config=None) -> dict:
     from .urls import PR_DELIMITERS
 
     c = checker(twin_urls, service_config)
-    rules = [{"id": r.id, "title": r.title, "verify": r.verify, "fix": r.fix.split("\n\n")[0].replace("\n", " ")}
-             for r in c.rules]
+    rules = [{"id": r.id, "title": r.title, "verify": r.verify, "fix": _fix(r.fix)} for r in c.rules]
     exprs = [{"rule": e.rule_index, "pr": e.kind == PROTOCOL_RELATIVE, "lead": e.lead, "regex": js_regex(e.regex)}
              for e in build_expressions(c.rules)]
     sr = c.service_rule
@@ -60,7 +64,7 @@ def guard_data(twin_urls=(), service_config=None) -> dict:
         "twin_urls": list(c.twin_urls),
         "rules": rules,
         "expressions": exprs,
-        "service_rule": {"id": sr.id, "title": sr.title, "verify": None, "fix": sr.fix.split("\n\n")[0].replace("\n", " ")},
+        "service_rule": {"id": sr.id, "title": sr.title, "verify": None, "fix": _fix(sr.fix)},
         "services": {s.name: {"keys": sorted(s.keys), "hosts": list(s.hosts)} for s in c.services.values()},
         "pr_delimiters": "".join(sorted(chr(b) for b in PR_DELIMITERS)),
     }
@@ -83,6 +87,7 @@ export interface TwinViolation {
   url: string;
   host: string;
   fix: string;
+  detail: string;
 }
 
 interface RuleInfo { id: string; title: string; verify: string | null; fix: string }
@@ -439,22 +444,26 @@ export function checkUrl(value: string | null | undefined, key?: string | null, 
   const name = key ?? service ?? null;
   const hits = twins(String(value));
   if (hits.length) {
-    return hits.map(([r, u]) => ({ name, service: svc ?? service ?? null, rule: r.id, title: r.title, url: normalized(u), host: u.host, fix: r.fix }));
+    return hits.map(([r, u]) => ({ name, service: svc ?? service ?? null, rule: r.id, title: r.title, url: normalized(u), host: u.host, fix: r.fix, detail: "" }));
   }
   if (!svc) return [];
   const ep = endpoint(String(value));
   if (ep === null || DATA.services[svc].hosts.some((p) => hostMatches(ep.host, p))) return [];
   const r = DATA.service_rule;
-  return [{ name, service: svc, rule: r.id, title: r.title, url: ep.url, host: ep.host, fix: r.fix }];
+  const detail = `${svc}'s production hosts are ${DATA.services[svc].hosts.join(", ")}`;
+  return [{ name, service: svc, rule: r.id, title: r.title, url: ep.url, host: ep.host, fix: r.fix, detail }];
 }
 
 export class TwinURLError extends Error {
   violations: TwinViolation[];
   constructor(violations: TwinViolation[]) {
-    const lines = violations.map((v) => {
-      const who = v.service && v.service !== v.name ? `${v.name} (service ${v.service})` : `${v.name}`;
+    const lines = violations.map((v) => {  // twinscan/guard.py Violation.message
+      let who = v.name || "value";
+      if (v.service && v.service !== v.name) who += ` (service ${v.service})`;
+      else if (v.service) who = `service ${v.service}`;
       const what = v.rule === DATA.service_rule.id ? "not a host of the vendor" : "a twin URL";
-      return `${who} resolves to ${v.url}: ${what} [rule ${v.rule}: ${v.title}]. Fix: ${v.fix}`;
+      const detail = v.detail ? `; ${v.detail}` : "";
+      return `${who} resolves to ${v.url}: ${what} [rule ${v.rule}: ${v.title}]${detail}${v.fix ? ". Fix: " + v.fix : ""}`;
     });
     super(`twinscan guard: ${violations.length === 1 ? "a service points at a twin" : violations.length + " settings point at twins or non-vendor hosts"}:\n  - ${lines.join("\n  - ")}`);
     this.name = "TwinURLError";
