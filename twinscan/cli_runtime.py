@@ -140,7 +140,7 @@ def guard_cmd(emit, twin_urls, config_path, output) -> None:
     """Generate a start-up guard from the scanner's rules, --twin-url patterns and `services`.
 
     `--emit ts`: import it first thing in the app entry (`import "./twinscan-guard"`);
-    when `import.meta.env.PROD` is true and a service variable (VITE_STRIPE_BASE_URL, …)
+    when `import.meta.env.PROD` is true and a variable of the build (VITE_API_URL, …)
     is a twin, loading the module throws. It also exports `checkServices()`.
     `--emit go`: package twinguard; call `twinguard.CheckEnviron()` first thing in main.
     Python apps need no file: `from twinscan.guard import check_services`.
