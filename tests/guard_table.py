@@ -72,4 +72,39 @@ TABLE = [
     ("localhost:4111", None),  # no scheme: no twin rule, but a vendor key's services check sees it
     ("stripe-sim.internal.example.net", None),
     ("", None),
+    # encoded as they appear inside values (a percent-encoded redirect target, HTML character
+    # references, JSON inside JSON), and inet_aton/userinfo corners
+    ("https://app.example.com/login?next=http%3A%2F%2Flocalhost%3A4111%2Fcb", "loopback-url"),
+    ("http&colon;//localhost:4111/v1", "loopback-url"),
+    ("http:&#x2F;&#x2F;127.0.0.1:4112/", "loopback-url"),
+    ('{"u":"http:\\\\/\\\\/localhost:4111\\\\/v1"}', "loopback-url"),
+    ("http://127.0.0.1@127.0.1.-1/", "loopback-url"),
+    ("http://127.0.0.1@0x7f.0x_1/", "loopback-url"),
+    ("http://127.0.0.1@[::1%a%b]/", None),
+    ("HTTP://LOCALHOST:04111/x.", "loopback-url"),
+    ("http://localhost:4111?a=${X}", "loopback-url"),
+]
+
+#: Settings maps the three guards' find_twins / findTwins / FindTwins must report alike: every
+#: setting is checked (twin rules on every value, the vendor-host check on vendor keys).
+ENVS = [
+    {
+        "APP_CALLBACK_URL": "http://localhost:4111/hook",  # not a vendor key, still a twin
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",  # no scheme: not a URL the rules read
+        "DATABASE_URL": "postgres://localhost/app",  # not a web URL
+        "KUBERNETES_PORT": "tcp://10.0.0.1:443",
+        "PAYMENTS_API_URL": "https://api.wondertwin.dev/twins/stripe",
+        "REDIS_URL": "redis://127.0.0.1:6379",
+        "SENTRY_DSN": "https://k@o1.ingest.sentry.io/2",
+        "STRIPE_API_BASE": "https://api.stripe.com",
+        "VITE_POSTHOG_HOST": "https://twins.eu.yourco.com/posthog",
+        "VITE_SITE_URL": "https://localhost.example.com/",
+    },
+    {
+        "EMPTY": "",
+        "OPENAI_BASE_URL": "https://openai-proxy.acme.com/v1",  # a vendor key off the vendor's hosts
+        "STRIPE_HOST": "http://user:secret@stripe-twin:4111",
+        "callback": "see http://localhost:4111, then https://api.wondertwin.dev/twins/stripe.",
+    },
+    {"NODE_ENV": "production", "PORT": "8080"},
 ]

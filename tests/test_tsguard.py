@@ -29,8 +29,8 @@ def _esbuild_version(path: Path) -> str | None:
         return None
 
 
-@pytest.fixture(scope="module")
-def esbuild() -> Path:
+def esbuild_path() -> Path:
+    """The pinned esbuild (installed into tests/.cache on first use); skips without Node."""
     if shutil.which("node") is None:
         pytest.skip("Node.js is not installed")
     want = json.loads((PIN / "package.json").read_text())["devDependencies"]["esbuild"]
@@ -50,6 +50,11 @@ def esbuild() -> Path:
     exe = CACHE / "node_modules" / ".bin" / "esbuild"
     assert _esbuild_version(exe) == want
     return exe
+
+
+@pytest.fixture(scope="module")
+def esbuild() -> Path:
+    return esbuild_path()
 
 
 def _build(esbuild: Path, ts: Path, out: Path, define: dict | None = None) -> None:
@@ -100,7 +105,9 @@ def test_emitted_guard_throws_at_load_in_a_production_build(esbuild, emitted):
         ({"PROD": True, "VITE_POSTHOG_HOST": "https://twins.eu.yourco.com/posthog", "VITE_STRIPE_BASE_URL": "https://api.stripe.com"},
          "VITE_POSTHOG_HOST (service posthog) resolves to https://twins.eu.yourco.com/posthog: a twin URL [rule org-twin-url"),
         ({"PROD": True, "VITE_STRIPE_BASE_URL": "https://api.stripe.com", "VITE_POSTHOG_HOST": "https://eu.i.posthog.com"}, "loaded function"),
-        ({"PROD": True, "VITE_API_URL": "http://localhost:8080"}, "loaded function"),  # not a service variable
+        # not a vendor variable, still a twin: every setting is checked (the three guards agree)
+        ({"PROD": True, "VITE_API_URL": "http://localhost:8080"}, "VITE_API_URL resolves to http://localhost:8080: a twin URL"),
+        ({"PROD": True, "VITE_DB": "postgres://localhost/app", "VITE_SITE": "https://localhost.example.com"}, "loaded function"),
         ({"PROD": False, "DEV": True, "VITE_STRIPE_BASE_URL": "http://localhost:4111"}, "loaded function"),
         (None, "loaded function"),  # plain Node: no import.meta.env
     ]

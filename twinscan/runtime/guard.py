@@ -12,6 +12,28 @@ patterns, and the same ``services`` check (a vendor setting whose host is not
 one of the vendor's). An unset or empty value passes: the SDK then falls back
 to the vendor.
 
+One semantics for the three guards (this module, ``twinscan guard --emit ts`` and ``--emit go``):
+**every setting handed to the guard is checked**, as the scanner checks every line of a
+production ``.env`` file: the twin rules on every value, the ``services`` check on the values
+of vendor keys (and of the services named to :func:`check_services`). Checking only vendor
+keys was the alternative; it was rejected because
+
+- a twin under a key no vendor list names (``PAYMENTS_API_URL``, an internal wrapper's
+  ``BILLING_BASE``, a new SDK's variable) is exactly the miss the tool exists to prevent, and
+  the list of vendor keys is finite while the ways to spell a setting are not;
+- a guard narrower than the scanner would let an app start with an environment that
+  ``twinscan env`` on the same variables fails: rules shared so that the two cannot disagree;
+- the false alarms it would avoid are few: the twin rules match only http(s)/ws(s) URLs to
+  loopback, 0.0.0.0, the Docker host gateway, WonderTwin's hosted twins, ``--twin-url`` hosts
+  and ``*-twin`` service names, so ``DATABASE_URL=postgres://localhost/app``,
+  ``REDIS_URL=redis://127.0.0.1``, ``AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001`` and
+  ``KUBERNETES_PORT=tcp://10.0.0.1:443`` pass. What remains (``OTEL_EXPORTER_OTLP_ENDPOINT=
+  http://localhost:4318`` for a sidecar collector) the scanner blocks in the deploy config too,
+  and the caller scopes the guard by what it hands it: pass the app's service settings rather
+  than the whole environment.
+
+The scope is the caller's choice, the verdict on each value is the scanner's.
+
 Import cost: this module imports nothing beyond ``os`` at import time. The
 first check loads ``compiled_rules.json`` (the YAML rules compiled ahead of
 time, so no YAML parser runs at app start-up; a test proves it equals what the
@@ -264,8 +286,10 @@ def _walk(settings, prefix: str = ""):
 
 
 def find_twins(settings, *, by: str = "key", twin_urls=(), service_config=None, config: str | None = None) -> list[Violation]:
-    """Violations in a mapping of settings. ``by="key"``: keys are setting names (``VITE_STRIPE_BASE_URL``,
-    Django/Flask settings, ``os.environ``); ``by="service"``: keys are service names (``stripe``)."""
+    """Violations in a mapping of settings, every one of them (see the module docstring: the twin rules on
+    every value, the services check on vendor keys). ``by="key"``: keys are setting names
+    (``VITE_STRIPE_BASE_URL``, Django/Flask settings, ``os.environ``); ``by="service"``: keys are service
+    names (``stripe``)."""
     if by not in ("key", "service"):
         raise ValueError("by must be 'key' or 'service'")
     c = checker(twin_urls, service_config, config)
@@ -294,3 +318,8 @@ def assert_no_twins(settings=None, *, twin_urls=(), service_config=None, config:
                             service_config=service_config, config=config)
     if violations:
         raise TwinURLError(violations)
+
+
+if __name__ == "__main__":  # regenerate compiled_rules.json from the YAML rules
+    write_compiled_rules()
+    print(f"wrote {COMPILED_RULES}")
