@@ -117,6 +117,9 @@ def _scan_options(f):
         click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
         click.option("--no-color", is_flag=True, help="Never colour output (also NO_COLOR=1)."),
     ]
+    from .site.options import OPTIONS as site_options  # a PATH that is an http(s):// URL is a site (twinscan/site/)
+
+    options += site_options
     for option in reversed(options):
         f = option(f)
     return f
@@ -127,7 +130,10 @@ def _setup(o: dict):
     from .config import ConfigError, discover
     from .rulepack import RuleError, build_ruleset
 
-    paths = list(o["paths"]) or ["."]
+    from .site import is_url
+
+    o["sites"] = [p for p in o["paths"] if is_url(p)]  # fetched by _execute, not walked
+    paths = [p for p in o["paths"] if not is_url(p)] or ([] if o["sites"] else ["."])
     if paths.count("-") > 1:
         _fail("'-' (standard input) can be named only once")
     fs_paths = [p for p in paths if p != "-"]
@@ -202,9 +208,20 @@ def _execute(o: dict, paths, cfg, rules, progress: bool):
                         services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
                         limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
                         options=Options(docker_target=o["docker_target"]))
+    site = None
+    if o["sites"]:  # twinscan https://…: what the site serves, fetched within the caps (twinscan/site/)
+        from .site.crawl import crawl
+
+        site = crawl(o["sites"], classifier, settings.limits, allow_hosts=o["allow_hosts"], headers=o["site_headers"],
+                     max_resources=o["max_resources"], max_bytes=o["max_bytes"] << 20, max_time=o["max_time"],
+                     request_timeout=o["request_timeout"])
+        items.extend(site.items)
+        settings.classifier = site.classifier(classifier)
     tick, clear = _progress(progress and not o["quiet"] and sys.stderr.isatty())
     result = run(items, settings, progress=tick)
     clear()
+    if site is not None:
+        site.finish(result)
 
     errors = list(result.errors)
     skipped = list(result.skipped)

@@ -1,0 +1,136 @@
+"""What a fetched resource makes the browser load next, found without running JavaScript.
+
+Each reference is `required` (the page cannot work without it: a script or stylesheet the HTML
+names, a relative `import`) or a candidate (a path-like string in a bundle or a chunk manifest,
+a source map): a required one that cannot be fetched makes the scan incomplete, a candidate
+that is not served is only noted.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+#: Resources worth fetching: what can hold a URL the app uses at run time.
+FETCHED_EXT = re.compile(r"\.(?:m?js|cjs|css|json|webmanifest|map|html?|txt)$", re.I)
+#: Well-known places bundlers publish chunk manifests; fetched when served, never required.
+PROBES = ("/.vite/manifest.json", "/asset-manifest.json")
+
+# `import("./chunk-x.js")`, `from "./x.js"`, `import "./x.js"`: relative module specifiers
+_IMPORT = re.compile(rb"""(?:\bimport\s*\(\s*|\bfrom\s*|\bimport\s*)(["'`])(\.{1,2}/[^"'`\s]{1,300}?)\1""")
+# any quoted path-like string ending in a fetched extension: __vite__mapDeps lists, Next's
+# _buildManifest.js, webpack chunk maps written out, fetch("/config.json")
+_STRING = re.compile(rb"""(["'`])((?:\.{0,2}/)?[A-Za-z0-9_@~.$-][A-Za-z0-9_@~./$+-]{0,300}\.(?:m?js|css|json))\1""")
+_MAP = re.compile(rb"""[#@]\s*sourceMappingURL=([^\s'"*]+)\s*(?:\*/)?\s*$""")
+
+
+@dataclass(frozen=True)
+class Ref:
+    url: str
+    required: bool
+    why: str  # how it was found: `<script src>`, `import()`, …
+    script: bool = False  # a script (a cross-origin one is first-party code on a CDN or third-party)
+
+
+class _Html(HTMLParser):
+    def __init__(self, base: str):
+        super().__init__(convert_charrefs=True)
+        self.base = base
+        self.refs: list[Ref] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "base" and a.get("href"):
+            self.base = urljoin(self.base, a["href"].strip())
+        elif tag == "script" and a.get("src"):
+            self.refs.append(Ref(urljoin(self.base, a["src"].strip()), True, "<script src>", script=True))
+        elif tag == "link" and a.get("href"):
+            rel = set(a.get("rel", "").lower().split())
+            href = urljoin(self.base, a["href"].strip())
+            if rel & {"modulepreload", "stylesheet", "manifest"}:
+                self.refs.append(Ref(href, True, f"<link rel={sorted(rel)[0]}>", script="modulepreload" in rel))
+            elif "preload" in rel and a.get("as", "").lower() in ("script", "fetch", "style"):
+                self.refs.append(Ref(href, True, "<link rel=preload>", script=a.get("as", "").lower() == "script"))
+
+
+def html_refs(url: str, text: bytes) -> list[Ref]:
+    p = _Html(url)
+    try:
+        p.feed(text.decode("utf-8", "replace"))
+        p.close()
+    except Exception:  # noqa: BLE001 - html.parser on hostile markup: keep what was found so far
+        pass
+    inline = b"".join(m.group(0) for m in re.finditer(rb"<script\b[^>]*>.*?</script>", text, re.S | re.I))
+    return p.refs + js_refs(url, inline, inline=True)
+
+
+def _bases(url: str) -> list[str]:
+    """Where a bare `assets/x.js` in a bundle is resolved: the site root, and Next's `/_next/`."""
+    parts = urlsplit(url)
+    root = f"{parts.scheme}://{parts.netloc}/"
+    i = parts.path.find("/_next/")
+    return [root + parts.path[1:i + 7]] if i >= 0 else [root]
+
+
+def js_refs(url: str, text: bytes, inline: bool = False) -> list[Ref]:
+    """Relative imports (required), path-like strings (candidates) and the source map."""
+    refs: list[Ref] = []
+    seen: set[str] = set()
+
+    def add(ref: Ref) -> None:
+        if ref.url not in seen:
+            seen.add(ref.url)
+            refs.append(ref)
+
+    for m in _IMPORT.finditer(text):
+        add(Ref(urljoin(url, m.group(2).decode("utf-8", "replace")), True, "import", script=True))
+    for m in _STRING.finditer(text):
+        s = m.group(2).decode("utf-8", "replace")
+        if "//" in s or "$" in s or s.startswith(("http", "node_modules")):
+            continue
+        if s.startswith(("./", "../", "/")):
+            add(Ref(urljoin(url, s), False, "a path in the code"))
+        else:
+            for base in _bases(url):
+                add(Ref(urljoin(base, s), False, "a path in the code"))
+    if not inline:
+        m = _MAP.search(text[-4096:])
+        if m and not m.group(1).startswith(b"data:"):
+            add(Ref(urljoin(url, m.group(1).decode("utf-8", "replace")), False, "sourceMappingURL"))
+    return refs
+
+
+def json_refs(url: str, text: bytes) -> list[Ref]:
+    """A web app manifest's or a chunk manifest's paths (`file`, `css`, `dynamicImports`, …)."""
+    return [Ref(r.url, False, "a path in a manifest") for r in js_refs(url, text, inline=True)]
+
+
+_CSP_SOURCE_DIRECTIVES = ("connect-src", "default-src", "script-src", "frame-src", "img-src", "form-action")
+
+
+def header_text(headers: list[tuple[str, str]]) -> str:
+    """The response headers as scanned text. CSP source lists are spelled out as URLs, one a line,
+    so a `connect-src` that allows `localhost:4111` or `twins.staging.yourco.com` is seen as the
+    URL the page may call (a host without a scheme gets the scheme the browser would use)."""
+    lines = [f"{k}: {v}" for k, v in headers if k.lower() not in ("set-cookie",)]
+    for k, v in headers:
+        if k.lower() not in ("content-security-policy", "content-security-policy-report-only"):
+            continue
+        for directive in v.split(";"):
+            words = directive.split()
+            if not words or words[0].lower() not in _CSP_SOURCE_DIRECTIVES:
+                continue
+            for source in words[1:]:
+                if source.startswith("'") or source.endswith(":") or source == "*":
+                    continue
+                if "://" in source and not source.split("://", 1)[1].startswith("*."):
+                    continue  # already a URL on the header's own line
+                host = source.split("://", 1)[-1].lstrip("*.").rstrip("/") or source
+                if "://" in source:
+                    scheme = source.split("://", 1)[0]
+                else:
+                    name = host.split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+                    scheme = "http" if name in ("localhost", "127.0.0.1", "::1", "0.0.0.0") else "https"
+                lines.append(f"{k} {words[0].lower()}: {scheme}://{host}")
+    return "\n".join(lines) + "\n"
