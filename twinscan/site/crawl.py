@@ -83,14 +83,25 @@ class Site:
         return SiteClassifier(**{f.name: getattr(base, f.name) for f in fields(Classifier)}, kinds=dict(self.kinds))
 
     def finish(self, result) -> None:
-        """After the scan: the scanned origin's own absolute URLs are the site, not a twin (a
-        site under test on http://127.0.0.1:8080 names itself); fetch errors join the result;
+        """After the scan: the scanned origin's own absolute URLs (and those of an --allow-host)
+        are the site, not a twin (a site under test on http://127.0.0.1:8080 names itself); fetch
+        errors join the result;
         the mirror is removed."""
         own = set(self.origins)
         for r in result.files:
             r.findings = [f for f in r.findings if not ("://" in f.url and origin_of(f.url) in own)]
         result.files.append(FileResult(self.origins[0], errors=list(self.errors), skipped=list(self.skipped)))
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _origin_or_none(host: str) -> str | None:
+    """An --allow-host value as an origin (`cdn.example.com` → `https://cdn.example.com`)."""
+    host = host.strip().rstrip("/")
+    if "://" in host:
+        return origin_of(host)
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    scheme = "http" if name in ("localhost", "127.0.0.1", "[::1]") else "https"
+    return origin_of(f"{scheme}://{host}") if host else None
 
 
 def _mirror_path(tmp: str, index: int, url: str, taken: set[str]) -> str:
@@ -122,7 +133,7 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
             per_origin.setdefault(o, []).append((name, value))
     fetcher = Fetcher(allowed=allowed, headers=per_origin, limits=limits, timeout=request_timeout,
                       max_bytes=max_bytes, deadline=time.monotonic() + max_time)
-    site = Site(origins=origins, tmp=tempfile.mkdtemp(prefix="twinscan-site-"))
+    site = Site(origins=origins + [o for o in map(_origin_or_none, allow_hosts) if o], tmp=tempfile.mkdtemp(prefix="twinscan-site-"))
     production = lambda u: classifier.classify(url_path(u)).production  # noqa: E731
     queue: list[tuple[int, int, Ref]] = []
     counter = [0]
