@@ -92,7 +92,7 @@ class SiteServer:
             return r(h) if callable(r) else r
         for prefix, d in self.mounts.items():
             if path.startswith(prefix):
-                return self._file(d, path[len(prefix):])
+                return self._file(d, path[len(prefix):] or self.index)
         if self.root is not None:
             return self._file(self.root, path.lstrip("/") or self.index)
         return 404, {"Content-Type": "text/plain"}, b"not found\n"

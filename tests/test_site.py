@@ -281,3 +281,61 @@ def test_mixed_site_and_path_arguments(tmp_path):
         code, doc = cli_json([s.origin + "/", tmp_path / ".env.production"])
     assert code == 1
     assert {Path(p).name for p in _paths(doc)} == {".env.production"}
+
+
+NEXT_CLEAN = BUILDS / "next-webpack-unset"
+LAZY = '(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[412],{412:(e,t,s)=>{s.d(t,{B:()=>n});let n="http://localhost:4111"}}]);\n'
+
+
+def _next_with_lazy_chunk(tmp_path: Path, with_chunk: bool) -> Path:
+    """The clean Next build, its webpack runtime given a chunk map (as webpack writes it when a
+    page has a lazy chunk) that names chunk 412."""
+    build = tmp_path / "next"
+    shutil.copytree(NEXT_CLEAN, build)
+    [runtime] = (build / "static" / "chunks").glob("webpack-*.js")
+    text = runtime.read_text()
+    assert "s.u=e=>{}" in text
+    runtime.write_text(text.replace("s.u=e=>{}", 's.u=e=>"static/chunks/"+(({412:"stripe"})[e]||e)+"."+{412:"9c1b2d4e5f60aa11"}[e]+".js"'))
+    if with_chunk:
+        (build / "static" / "chunks" / "stripe.9c1b2d4e5f60aa11.js").write_text(LAZY)
+    return build
+
+
+def test_webpack_chunk_map_lazy_chunks_are_fetched_and_required(tmp_path):
+    build = _next_with_lazy_chunk(tmp_path, with_chunk=True)
+    with SiteServer(mounts={"/_next/static/": build / "static"}, root=build / "server" / "app") as s:
+        code, doc = cli_json([s.origin + "/"])
+    assert code == 1
+    assert _paths(doc) == {s.origin + "/_next/static/chunks/stripe.9c1b2d4e5f60aa11.js"}
+    build = _next_with_lazy_chunk(tmp_path / "missing", with_chunk=False)
+    with SiteServer(mounts={"/_next/static/": build / "static"}, root=build / "server" / "app") as s:
+        code, doc = cli_json([s.origin + "/"])
+    assert code == 3
+    assert _errors(doc)[s.origin + "/_next/static/chunks/stripe.9c1b2d4e5f60aa11.js"].startswith("HTTP 404")
+
+
+def test_vite_map_deps_lazy_chunk_under_a_base_path(tmp_path):
+    """Vite's `__vite__mapDeps` lists lazy chunks relative to the base (`/app/` here)."""
+    build = tmp_path / "app"
+    shutil.copytree(VITE_CLEAN, build)
+    chunk = build / CLEAN_CHUNK.lstrip("/")
+    deps = ('const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Checkout-Dq3x9Kf2.js"])))'
+            '=>i.map(i=>d[i]);\n')
+    chunk.write_text(deps + chunk.read_text())
+    (build / "assets" / "Checkout-Dq3x9Kf2.js").write_text('const e=`http://localhost:4112`;export{e as P};\n')
+    html = (build / "index.html").read_text().replace('src="/assets/', 'src="/app/assets/')
+    (build / "index.html").write_text(html)
+    with SiteServer(mounts={"/app/": build}) as s:
+        code, doc = cli_json([s.origin + "/app/"])
+    assert code == 1
+    assert _paths(doc) == {s.origin + "/app/assets/Checkout-Dq3x9Kf2.js"}
+
+
+def test_max_time_stops_fetching_and_says_so():
+    html = b'<script src="/a.js"></script><script src="/b.js"></script>'
+    routes = {"/": (200, {"Content-Type": "text/html"}, html), "/a.js": slow(1.5, b"1"), "/b.js": slow(1.5, b"2")}
+    with SiteServer(routes=routes) as s:
+        code, doc = cli_json([s.origin + "/", "--max-time", "1", "--request-timeout", "10"])
+    assert code == 3
+    assert all("--max-time" in m for p, m in _errors(doc).items()), _errors(doc)
+    assert set(_errors(doc)) == {s.origin + "/a.js", s.origin + "/b.js"}

@@ -86,7 +86,7 @@ def test_readme_gated_staging_step_sends_the_token_and_never_prints_it(tmp_path)
         script = shlex.join(argv).replace("https://staging.example.com/", s.origin + "/")
         script = script.replace("'Authorization: Bearer ${STAGING_TOKEN}'", '"Authorization: Bearer ${STAGING_TOKEN}"')
         env = {**os.environ, "STAGING_TOKEN": token, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-        p = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        p = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert p.returncode == 1, p.stderr
     assert "::error" in p.stdout and token not in p.stdout + p.stderr
     assert token not in (tmp_path / "twinscan-site.sarif").read_text()
@@ -99,7 +99,7 @@ def test_readme_gitlab_job_writes_code_quality_and_junit(tmp_path):
     [cmd] = [c for c in job["script"] if c.startswith("twinscan ")]
     with SiteServer(BUILDS / "vite8-twin-local") as s:
         argv = [a.replace("https://app.example.com/", s.origin + "/") for a in shlex.split(cmd)]
-        p = subprocess.run([str(BIN / "twinscan"), *argv[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        p = subprocess.run([str(BIN / "twinscan"), *argv[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert p.returncode == 1, p.stderr
     quality = json.loads((tmp_path / job["artifacts"]["reports"]["codequality"]).read_text())
     assert any(i["location"]["path"] == f"{s.origin}/assets/index-BLjdwE-d.js" for i in quality)

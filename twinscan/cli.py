@@ -130,9 +130,11 @@ def _setup(o: dict):
     from .config import ConfigError, discover
     from .rulepack import RuleError, build_ruleset
 
-    from .site import is_url
+    from .site import is_url, url_problem
 
     o["sites"] = [p for p in o["paths"] if is_url(p)]  # fetched by _execute, not walked
+    for problem in filter(None, map(url_problem, o["sites"])):
+        _fail(problem)
     paths = [p for p in o["paths"] if not is_url(p)] or ([] if o["sites"] else ["."])
     if paths.count("-") > 1:
         _fail("'-' (standard input) can be named only once")

@@ -25,3 +25,20 @@ def url_path(url: str) -> str:
     path, _, fragment = path.partition("#")
     path = path.split("?", 1)[0].lstrip("/") or "/"
     return f"{path}#{fragment}" if fragment else path
+
+
+def url_problem(url: str) -> str | None:
+    """Why a site named on the command line cannot be scanned (a usage error), or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return f"{url}: not a valid URL ({exc})"
+    if not parts.hostname:
+        return f"{url}: a site URL needs a host, e.g. https://app.example.com/"
+    if parts.username is not None or parts.password is not None:
+        return ("a site URL must not carry credentials (user:password@): they would be printed and reported; "
+                "send them with --header 'Authorization: …' instead")
+    return None

@@ -14,8 +14,9 @@ import posixpath
 import shutil
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass, field, fields
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from ..classify import COMPRESSED, Classifier, artifact_kind
@@ -78,6 +79,7 @@ class Site:
     errors: list[FileError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     tmp: str = ""
+    cleanup: Callable[[], None] | None = field(default=None, repr=False)  # removes the mirror, once
 
     def classifier(self, base: Classifier) -> SiteClassifier:
         return SiteClassifier(**{f.name: getattr(base, f.name) for f in fields(Classifier)}, kinds=dict(self.kinds))
@@ -91,7 +93,8 @@ class Site:
         for r in result.files:
             r.findings = [f for f in r.findings if not ("://" in f.url and origin_of(f.url) in own)]
         result.files.append(FileResult(self.origins[0], errors=list(self.errors), skipped=list(self.skipped)))
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.cleanup is not None:
+            self.cleanup()
 
 
 def _origin_or_none(host: str) -> str | None:
@@ -123,7 +126,7 @@ def _mirror_path(tmp: str, index: int, url: str, taken: set[str]) -> str:
 
 
 def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), headers=(), max_resources=1000,
-          max_bytes=200 << 20, max_time=300.0, request_timeout=20.0, echo=None) -> Site:
+          max_bytes=200 << 20, max_time=300.0, request_timeout=20.0) -> Site:
     origins = list(dict.fromkeys(origin_of(u) for u in urls))
     allowed = set(origins) | {h.strip().lower().rstrip("/") for h in allow_hosts}
     allowed |= {h.split("://", 1)[1] for h in list(allowed) if "://" in h}
@@ -134,6 +137,7 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
     fetcher = Fetcher(allowed=allowed, headers=per_origin, limits=limits, timeout=request_timeout,
                       max_bytes=max_bytes, deadline=time.monotonic() + max_time)
     site = Site(origins=origins + [o for o in map(_origin_or_none, allow_hosts) if o], tmp=tempfile.mkdtemp(prefix="twinscan-site-"))
+    site.cleanup = weakref.finalize(site, shutil.rmtree, site.tmp, True)  # also if the scan itself fails
     production = lambda u: classifier.classify(url_path(u)).production  # noqa: E731
     queue: list[tuple[int, int, Ref]] = []
     counter = [0]
@@ -147,63 +151,69 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
     for o in origins:
         for p in PROBES:
             push(Ref(o + p, False, "probe"))
-    seen: set[str] = set()
-    taken: set[str] = set()
-    index = {o: i for i, o in enumerate(origins)}
-    fetched = 0
-    while queue:
-        ref = heapq.heappop(queue)[2]
-        url = urldefrag(ref.url)[0]
-        if url in seen or urlsplit(url).scheme not in ("http", "https"):
-            continue
-        seen.add(url)
-        if not fetcher.allows(url):
-            if ref.script and _first_party(url):
-                site.errors.append(FileError(url, f"first-party script on another host ({ref.why}): not fetched; "
-                                                  "name the host with --allow-host to scan it", production(url)))
-            elif ref.script:
-                site.skipped.append(Skipped(url, "third-party script on another host: not fetched"))
-            continue
-        if not ref.required and ref.why != "probe" and not FETCHED_EXT.search(urlsplit(url).path):
-            continue
-        if fetched >= max_resources:
-            if ref.required:
-                site.errors.append(FileError(url, f"not fetched: --max-resources {max_resources} reached", production(url)))
-            continue
-        fetched += 1
-        r = fetcher.get(url)
-        if not r.ok:
-            if ref.required:
-                site.errors.append(FileError(url, r.reason, production(url)))
-            elif ref.why != "probe" or r.status not in (404, 410):
-                site.skipped.append(Skipped(url, f"{r.reason} ({ref.why}): not scanned"))
-            continue
-        final = urldefrag(r.url)[0]
-        seen.add(final)
-        kind = _kind(final, r.content_type)
-        if ref.why == "probe" and kind == "html":
-            continue  # a single-page app answers every path with its page
-        o = origin_of(final)
-        fs_path = _mirror_path(site.tmp, index.setdefault(o, len(index)), final, taken)
-        os.makedirs(os.path.dirname(fs_path), exist_ok=True)
-        with open(fs_path, "wb") as f:
-            f.write(r.body)
-        site.items.append(Item(final, fs_path, len(r.body)))
-        site.kinds[final] = kind
-        if any("://" in v for _, v in r.headers):
-            text = header_text(r.headers).encode("utf-8")
-            display = f"{final}#headers"
-            site.items.append(Item(display, display, len(text), text))
-            site.kinds[display] = "text"
-        found: list[Ref] = []
-        if kind == "html":
-            found = html_refs(final, r.body)
-        elif kind == "javascript":
-            found = js_refs(final, r.body)
-        elif kind == "json":
-            found = json_refs(final, r.body)
-        for x in found:
-            push(x)
-        if echo:
-            echo(final)
+    try:
+        seen: set[str] = set()
+        taken: set[str] = set()
+        index = {o: i for i, o in enumerate(origins)}
+        fetched = 0
+        while queue:
+            ref = heapq.heappop(queue)[2]
+            try:
+                url = urldefrag(ref.url)[0]
+                if url in seen or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                    continue
+                _ = urlsplit(url).port  # raises ValueError on a bad port
+            except ValueError:  # `http://[::1` in a page: not a URL a browser would load either
+                continue
+            seen.add(url)
+            if not fetcher.allows(url):
+                if ref.script and _first_party(url):
+                    site.errors.append(FileError(url, f"first-party script on another host ({ref.why}): not fetched; "
+                                                      "name the host with --allow-host to scan it", production(url)))
+                elif ref.script:
+                    site.skipped.append(Skipped(url, "third-party script on another host: not fetched"))
+                continue
+            if not ref.required and ref.why != "probe" and not FETCHED_EXT.search(urlsplit(url).path):
+                continue
+            if fetched >= max_resources:
+                if ref.required:
+                    site.errors.append(FileError(url, f"not fetched: --max-resources {max_resources} reached", production(url)))
+                continue
+            fetched += 1
+            r = fetcher.get(url)
+            if not r.ok:
+                if ref.required:
+                    site.errors.append(FileError(url, r.reason, production(url)))
+                elif ref.why != "probe" or r.status not in (404, 410):
+                    site.skipped.append(Skipped(url, f"{r.reason} ({ref.why}): not scanned"))
+                continue
+            final = urldefrag(r.url)[0]
+            seen.add(final)
+            kind = _kind(final, r.content_type)
+            if ref.why == "probe" and kind == "html":
+                continue  # a single-page app answers every path with its page
+            o = origin_of(final)
+            fs_path = _mirror_path(site.tmp, index.setdefault(o, len(index)), final, taken)
+            os.makedirs(os.path.dirname(fs_path), exist_ok=True)
+            with open(fs_path, "wb") as f:
+                f.write(r.body)
+            site.items.append(Item(final, fs_path, len(r.body)))
+            site.kinds[final] = kind
+            if any("://" in v for _, v in r.headers):
+                text = header_text(r.headers).encode("utf-8")
+                display = f"{final}#headers"
+                site.items.append(Item(display, display, len(text), text))
+                site.kinds[display] = "text"
+            found: list[Ref] = []
+            if kind == "html":
+                found = html_refs(final, r.body)
+            elif kind == "javascript":
+                found = js_refs(final, r.body)
+            elif kind == "json":
+                found = json_refs(final, r.body)
+            for x in found:
+                push(x)
+    except BaseException:  # an interrupt or a bug: leave no copy of the site behind
+        shutil.rmtree(site.tmp, ignore_errors=True)
+        raise
     return site

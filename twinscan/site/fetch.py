@@ -6,7 +6,6 @@ zstd) is decoded by the scanner's own reader, under the same size and ratio limi
 """
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -76,7 +75,11 @@ class Fetcher:
                 location = next((v for k, v in r.headers if k.lower() == "location"), "")
                 if not location:
                     return Response(url, r.status, f"HTTP {r.status} redirect without a Location", r.headers)
-                target = urljoin(url, location)
+                try:
+                    target = urljoin(url, location)
+                    _ = urlsplit(target).port  # raises ValueError on a bad port
+                except ValueError:
+                    return Response(url, r.status, f"HTTP {r.status} redirect to an invalid URL: not followed", r.headers)
                 if urlsplit(target).scheme not in ("http", "https"):
                     return Response(url, r.status, f"HTTP {r.status} redirect to a non-HTTP URL: not followed", r.headers)
                 if not self.allows(target):
@@ -122,7 +125,7 @@ class Fetcher:
             chunks, got = [], 0
             while True:
                 if time.monotonic() - t0 > timeout:
-                    raise socket.timeout()
+                    raise TimeoutError()
                 chunk = resp.read(min(1 << 16, budget - got + 1))
                 if not chunk:
                     break
@@ -134,8 +137,9 @@ class Fetcher:
                                     "was reached", raw_headers, ctype)
             self.downloaded += got
             body = b"".join(chunks)
-        except (socket.timeout, TimeoutError):
-            return Response(url, 0, f"timed out after {timeout:g} s (--request-timeout)")
+        except TimeoutError:  # socket.timeout is TimeoutError since 3.10
+            cap = "--request-timeout" if timeout == self.timeout else "the --max-time limit was reached"
+            return Response(url, 0, f"timed out after {timeout:.3g} s ({cap})")
         except (OSError, http.client.HTTPException) as exc:
             why = getattr(exc, "strerror", None) or type(exc).__name__
             if isinstance(exc, OSError) and exc.args and isinstance(exc.args[0], str):
