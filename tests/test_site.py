@@ -339,3 +339,38 @@ def test_max_time_stops_fetching_and_says_so():
     assert code == 3
     assert all("--max-time" in m for p, m in _errors(doc).items()), _errors(doc)
     assert set(_errors(doc)) == {s.origin + "/a.js", s.origin + "/b.js"}
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+def test_brotli_and_zstd_encoded_chunks_are_decoded(encoding):
+    import brotli
+    import zstandard
+
+    data = (VITE_TWIN / VITE_CHUNK.lstrip("/")).read_bytes()
+    body = brotli.compress(data) if encoding == "br" else zstandard.ZstdCompressor().compress(data)
+    route = (200, {"Content-Type": "text/javascript", "Content-Encoding": encoding}, body)
+    with SiteServer(VITE_TWIN, routes={VITE_CHUNK: route}) as s:
+        code, doc = cli_json([s.origin + "/"])
+    assert code == 1
+    assert any(f["path"] == s.origin + VITE_CHUNK and f["url"] == "http://localhost:4112" for f in doc["findings"])
+
+
+def test_header_for_a_named_origin_goes_there_only():
+    with SiteServer(VITE_CLEAN) as cdn:
+        page = (VITE_CLEAN / "index.html").read_text().replace(f'src="{CLEAN_CHUNK}"', f'src="{cdn.origin}{CLEAN_CHUNK}"')
+        with SiteServer(routes={"/": (200, {"Content-Type": "text/html"}, page.encode())}) as s:
+            code, doc = cli_json([s.origin + "/", "--allow-host", cdn.host, "--header", f"{cdn.origin}=X-Cdn-Token: t0k"])
+            assert code == 0, doc
+            assert all("x-cdn-token" not in h for _, h in s.requests)
+        assert [h.get("x-cdn-token") for _, h in cdn.requests] == ["t0k"] * len(cdn.requests) and cdn.requests
+
+
+def test_same_origin_redirects_are_followed_and_loops_are_not():
+    with SiteServer(VITE_TWIN, routes={"/": redirect("/index.html", 301)}) as s:
+        code, doc = cli_json([s.origin + "/"])
+        assert code == 1 and s.origin + "/index.html" in _paths(doc)
+        s.routes["/"] = redirect("/again")
+        s.routes["/again"] = redirect("/")
+        code, doc = cli_json([s.origin + "/"])
+    assert code == 3
+    assert "redirects" in _errors(doc)[s.origin + "/"]
