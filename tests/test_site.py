@@ -42,6 +42,7 @@ def test_twin_build_served_is_blocking_with_url_paths_and_source_map_origin():
     assert {f["url"] for f in chunk} == {"http://localhost:4111", "http://localhost:4112"}
     # the served source map gives the original source
     assert any(f["origin"] and f["origin"]["path"].endswith("src/main.js") for f in chunk)
+    assert all("every resource a site serves is a production target" in f["reason"] for f in chunk)
     assert doc["summary"]["incomplete"] is False
 
 

@@ -30,6 +30,9 @@ from .refs import FETCHED_EXT, PROBES, Ref, header_text, html_refs, js_refs, jso
 _FIRST_PARTY_DIRS = ("/assets/", "/_next/", "/static/", "/chunks/", "/js/", "/build/", "/dist/")
 
 
+_DEFAULT_REASON = Classifier().classify("x").reason  # "every path named is a production target"
+
+
 @dataclass(frozen=True)
 class SiteClassifier(Classifier):
     """A file scan's classifier, judging a URL by its path, with the kind taken from what the
@@ -41,10 +44,11 @@ class SiteClassifier(Classifier):
         if not is_url(path):
             return super().classify(path)
         t = super().classify(url_path(path))
-        kind = self.kinds.get(path)
-        if kind and kind != t.kind:
-            t = Target(kind, t.environment, t.production, t.reason)
-        return t
+        kind = self.kinds.get(path) or t.kind
+        reason = t.reason
+        if reason == _DEFAULT_REASON:
+            reason = "every resource a site serves is a production target"
+        return t if (kind, reason) == (t.kind, t.reason) else Target(kind, t.environment, t.production, reason)
 
 
 def _kind(url: str, content_type: str) -> str:
