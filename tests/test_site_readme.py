@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from tests.site_server import SiteServer
 from tests.test_action import _actionlint, run_action
 
 BUILDS = ROOT / "fixtures" / "builds"
-BIN = Path(os.path.dirname(os.sys.executable))
+BIN = Path(os.path.dirname(sys.executable))
 
 
 def _section() -> str:
