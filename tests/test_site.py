@@ -375,3 +375,18 @@ def test_same_origin_redirects_are_followed_and_loops_are_not():
         code, doc = cli_json([s.origin + "/"])
     assert code == 3
     assert "redirects" in _errors(doc)[s.origin + "/"]
+
+
+def test_stylesheet_imports_are_followed_and_images_are_not():
+    html = (VITE_CLEAN / "index.html").read_text().replace("</head>", '<link rel="stylesheet" href="/assets/app.css"></head>')
+    css = b'@import url("theme.css");\nbody{background:url(/bg.png)}\n'
+    theme = b'.pay::after{content:"http://localhost:4111"}\n'
+    routes = {"/": (200, {"Content-Type": "text/html"}, html.encode()),
+              "/assets/app.css": (200, {"Content-Type": "text/css"}, css),
+              "/assets/theme.css": (200, {"Content-Type": "text/css"}, theme)}
+    with SiteServer(VITE_CLEAN, routes=routes) as s:
+        code, doc = cli_json([s.origin + "/"])
+        fetched = [p for p, _ in s.requests]
+    assert code == 1
+    assert _paths(doc) == {s.origin + "/assets/theme.css"}
+    assert "/bg.png" not in fetched

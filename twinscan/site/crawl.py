@@ -24,7 +24,7 @@ from ..model import FileError, FileResult, Skipped, Target
 from ..walk import Item
 from . import is_url, url_path
 from .fetch import Fetcher, origin_of
-from .refs import FETCHED_EXT, PROBES, Ref, header_text, html_refs, js_refs, json_refs
+from .refs import FETCHED_EXT, PROBES, Ref, css_refs, header_text, html_refs, js_refs, json_refs
 
 #: A cross-origin script whose path looks like a bundler's output is the app's own code on a CDN.
 _FIRST_PARTY_DIRS = ("/assets/", "/_next/", "/static/", "/chunks/", "/js/", "/build/", "/dist/")
@@ -215,6 +215,8 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
                 found = js_refs(final, r.body)
             elif kind == "json":
                 found = json_refs(final, r.body)
+            elif urlsplit(final).path.endswith(".css") or "css" in r.content_type.lower():
+                found = css_refs(final, r.body)
             for x in found:
                 push(x)
     except BaseException:  # an interrupt or a bug: leave no copy of the site behind

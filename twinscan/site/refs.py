@@ -233,6 +233,20 @@ def js_refs(url: str, text: bytes, inline: bool = False) -> list[Ref]:
     return refs
 
 
+_CSS_REF = re.compile(rb"""(?:url\(\s*|@import\s+(?=["']))(["']?)([^"'()\s]{1,500})\1""")
+
+
+def css_refs(url: str, text: bytes) -> list[Ref]:
+    """A stylesheet's `@import` and `url()` references that can hold a URL the app uses (other
+    stylesheets, JSON); images and fonts are not fetched."""
+    out = []
+    for m in _CSS_REF.finditer(text):
+        ref = m.group(2).decode("utf-8", "replace")
+        if not ref.startswith("data:") and FETCHED_EXT.search(ref.split("?", 1)[0].split("#", 1)[0]):
+            out.append(Ref(urljoin(url, ref), True, "@import or url() in a stylesheet"))
+    return out
+
+
 def json_refs(url: str, text: bytes) -> list[Ref]:
     """A web app manifest's or a chunk manifest's paths (`file`, `css`, `dynamicImports`, …)."""
     return [Ref(r.url, False, "a path in a manifest") for r in js_refs(url, text, inline=True)]
