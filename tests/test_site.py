@@ -390,3 +390,16 @@ def test_stylesheet_imports_are_followed_and_images_are_not():
     assert code == 1
     assert _paths(doc) == {s.origin + "/assets/theme.css"}
     assert "/bg.png" not in fetched
+
+
+def test_a_server_that_echoes_the_header_does_not_leak_it_into_the_report():
+    def echo(h):
+        token = h.headers.get("Authorization", "")
+        return 200, {"Content-Type": "text/html", "X-Debug": f"auth={token} upstream=http://localhost:4111/"}, b"<p>hi</p>"
+
+    with SiteServer(routes={"/": echo}) as s:
+        r = run_process([s.origin + "/", "--header", f"Authorization: {SECRET}", "--format", "json"])
+    assert r.returncode == 1  # the debug header names a twin, on the same line as the echoed token
+    doc = json.loads(r.stdout)
+    assert [f["path"] for f in doc["findings"]] == [s.origin + "/#headers"]
+    assert b"s3cret" not in r.stdout + r.stderr

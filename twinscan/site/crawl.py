@@ -138,6 +138,7 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
     for origin, name, value in headers:
         for o in ([origin_of(origin)] if origin else origins):
             per_origin.setdefault(o, []).append((name, value))
+    secrets = sorted({v for values in per_origin.values() for _, v in values if v}, key=len, reverse=True)
     fetcher = Fetcher(allowed=allowed, headers=per_origin, limits=limits, timeout=request_timeout,
                       max_bytes=max_bytes, deadline=time.monotonic() + max_time)
     site = Site(origins=origins + [o for o in map(_origin_or_none, allow_hosts) if o], tmp=tempfile.mkdtemp(prefix="twinscan-site-"))
@@ -204,7 +205,10 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
             site.items.append(Item(final, fs_path, len(r.body)))
             site.kinds[final] = kind
             if any("://" in v for _, v in r.headers):
-                text = header_text(r.headers).encode("utf-8")
+                text = header_text(r.headers)
+                for secret in secrets:  # a server that echoes the auth header must not put it in a report
+                    text = text.replace(secret, "[--header value]")
+                text = text.encode("utf-8")
                 display = f"{final}#headers"
                 site.items.append(Item(display, display, len(text), text))
                 site.kinds[display] = "text"
