@@ -141,7 +141,8 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
     secrets = sorted({v for values in per_origin.values() for _, v in values if v}, key=len, reverse=True)
     fetcher = Fetcher(allowed=allowed, headers=per_origin, limits=limits, timeout=request_timeout,
                       max_bytes=max_bytes, deadline=time.monotonic() + max_time)
-    site = Site(origins=origins + [o for o in map(_origin_or_none, allow_hosts) if o], tmp=tempfile.mkdtemp(prefix="twinscan-site-"))
+    site = Site(origins=origins + [o for o in map(_origin_or_none, allow_hosts) if o],
+                tmp=tempfile.mkdtemp(prefix="twinscan-site-"))
     site.cleanup = weakref.finalize(site, shutil.rmtree, site.tmp, True)  # also if the scan itself fails
     production = lambda u: classifier.classify(url_path(u)).production  # noqa: E731
     queue: list[tuple[int, int, Ref]] = []
@@ -182,7 +183,8 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
                 continue
             if fetched >= max_resources:
                 if ref.required:
-                    site.errors.append(FileError(url, f"not fetched: --max-resources {max_resources} reached", production(url)))
+                    why = f"not fetched: --max-resources {max_resources} reached"
+                    site.errors.append(FileError(url, why, production(url)))
                 continue
             fetched += 1
             r = fetcher.get(url)

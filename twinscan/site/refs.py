@@ -161,8 +161,8 @@ def webpack_chunks(text: bytes) -> list[str] | None:
         elif p == var:
             parts.append(("id", None))
         else:
-            mm = re.fullmatch(r"\(?\s*\{(.*)\}\s*\)?\s*\[\s*" + re.escape(var) + r"\s*\]\s*\)?(\s*\|\|\s*" + re.escape(var) + r")?",
-                              p, re.S)
+            v = re.escape(var)
+            mm = re.fullmatch(r"\(?\s*\{(.*)\}\s*\)?\s*\[\s*" + v + r"\s*\]\s*\)?(\s*\|\|\s*" + v + r")?", p, re.S)
             if not mm:
                 return None
             table = {next(g for g in x.groups()[:4] if g is not None): (x.group(5) if x.group(5) is not None else x.group(6))
