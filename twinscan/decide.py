@@ -8,6 +8,7 @@ from typing import Iterable
 from .extract import INERT_CONTEXTS
 from .model import Finding, Target
 from .rulepack import Rule
+from .site import is_url, url_path
 
 # `index-BdtEMBbM.js`, `page-3f9a1c2b4d5e6f70.js`, `main.3f9a1c2b.chunk.js`: content hashes.
 # Vite/Rollup hashes are 8 base64url characters, so `-` may occur inside one (`index-BLjdwE-d.js`).
@@ -16,8 +17,11 @@ _HEX_DIR = re.compile(r"(?<=/)[0-9a-f]{16,64}(?=/)")
 
 
 def logical_path(path: str) -> str:
-    """The path with content hashes replaced, so fingerprints survive rebuilds."""
-    p = path.replace("\\", "/")
+    """The path with content hashes replaced, so fingerprints survive rebuilds. A fetched URL
+    (site scan) is judged by its path alone, so staging and production runs agree."""
+    p = url_path(path) if is_url(path) else path.replace("\\", "/")
+    if p == "/":  # a site's page itself
+        return p
     head, _, name = p.rpartition("/")
     name = _HASH.sub("[hash]", name)
     return _HEX_DIR.sub("[hash]", f"{head}/{name}" if head else name)

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Sequence
 
 from .decide import fingerprint, logical_path
 from .model import Finding, Suppression
+from .site import is_url, url_path
 
 ENTRY_KEYS = ("rule", "url", "path", "reason", "expires")
 BASELINE_NAME = ".twinscan-baseline.json"
@@ -66,6 +67,8 @@ def relative_path(path: str, base: str, outside: bool = False) -> str | None:
 
 
 def _clean(path: str) -> str:
+    if is_url(path):  # a site scan's resource: its URL path (`assets/index-….js`), whatever the host
+        return url_path(path)
     p = path.replace("\\", "/")
     while p.startswith("./"):
         p = p[2:]
@@ -184,7 +187,7 @@ def baseline_fingerprint(f: Finding, base: str) -> tuple[str, str]:
     """(fingerprint, logical path) of a finding as a baseline in ``base`` records it: the path
     is taken relative to the baseline's directory (`../dist/…` when the baseline lives in a
     subdirectory), so the scan's working directory does not matter."""
-    rel = relative_path(f.path, base, outside=True) if "<" not in f.path else None
+    rel = relative_path(f.path, base, outside=True) if "<" not in f.path and not is_url(f.path) else None
     path = logical_path(rel if rel is not None else _clean(f.path))
     return fingerprint(f.rule, f.url, path), path
 
@@ -284,7 +287,7 @@ def apply(findings: Sequence[Finding], entries: Sequence[IgnoreEntry] = (), base
         if key not in path_cache:
             shown = _clean(path)
             out = [shown]
-            rel = relative_path(path, base) if "<" not in path else None
+            rel = relative_path(path, base) if "<" not in path and not is_url(path) else None
             if rel is not None and rel != shown:
                 out.append(rel)
             out += [lp for lp in map(logical_path, list(out)) if lp not in out]

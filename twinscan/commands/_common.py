@@ -164,6 +164,9 @@ def scan_options(f):
         click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
         click.option("--no-color", is_flag=True, help="Never colour output (also NO_COLOR=1)."),
     ]
+    from ..site.options import OPTIONS as site_options  # a PATH that is an http(s):// URL is a site (twinscan/site/)
+
+    options += site_options
     for option in reversed(options):
         f = option(f)
     return f
@@ -175,7 +178,12 @@ def scan_targets(o: dict) -> tuple[list[str], list[str]]:
     The one place that says what a PATH argument may be ('-' for standard input, else a file or
     directory); `items` below turns each into scanner items. New kinds of target hook in here.
     """
-    paths = list(o["paths"]) or ["."]
+    from ..site import is_url, url_problem
+
+    o["sites"] = [p for p in o["paths"] if is_url(p)]  # fetched by execute, not walked
+    for problem in filter(None, map(url_problem, o["sites"])):
+        fail(problem)
+    paths = [p for p in o["paths"] if not is_url(p)] or ([] if o["sites"] else ["."])
     if paths.count("-") > 1:
         fail("'-' (standard input) can be named only once")
     fs_paths = [p for p in paths if p != "-"]
@@ -245,9 +253,20 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
                         services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
                         limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
                         options=Options(docker_target=o["docker_target"]))
+    site = None
+    if o["sites"]:  # twinscan https://…: what the site serves, fetched within the caps (twinscan/site/)
+        from ..site.crawl import crawl
+
+        site = crawl(o["sites"], classifier, settings.limits, allow_hosts=o["allow_hosts"], headers=o["site_headers"],
+                     max_resources=o["max_resources"], max_bytes=o["max_bytes"] << 20, max_time=o["max_time"],
+                     request_timeout=o["request_timeout"])
+        scan_items.extend(site.items)
+        settings.classifier = site.classifier(classifier)
     tick, clear = progress(progress_line and not o["quiet"] and sys.stderr.isatty())
     result = run(scan_items, settings, progress=tick)
     clear()
+    if site is not None:
+        site.finish(result)
 
     errors = list(result.errors)
     skipped = list(result.skipped)

@@ -82,7 +82,8 @@ def _artifact_paths(o: dict) -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None, help="Lowest rule severity that blocks in a production target (default: error; config: fail_on).")
 @click.option("--artifacts", is_flag=True, help="Scan the build output paths listed under `artifacts:` in config instead of PATHs (the twinscan-artifacts pre-commit hook).")
 def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
-    """Scan PATHs (default: .) for twin URLs; '-' reads standard input.
+    """Scan PATHs (default: .) for twin URLs; '-' reads standard input; an
+    http(s):// URL is a deployed site, fetched and scanned as it is served.
 
     Every path named is a production target unless the artifact says otherwise
     (`.env.development`, …) or --environment says what the whole run is.

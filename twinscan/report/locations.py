@@ -9,6 +9,8 @@ import os
 import posixpath
 from urllib.parse import quote
 
+from ..site import is_url
+
 ARCHIVE_SEP = "!/"
 
 
@@ -41,6 +43,8 @@ def _relative(outer: str) -> str | None:
 def display_path(path: str) -> str:
     """The path CI systems match against repository files: relative to the working directory
     when the file is inside it, otherwise absolute (``/`` separated)."""
+    if is_url(path):  # a site scan's resource: the URL it was fetched from
+        return path
     outer, inner = split_archive(path)
     rel = _relative(outer)
     if rel is None:
@@ -60,6 +64,8 @@ def artifact_uri(path: str) -> tuple[str, bool]:
     outside it gets an absolute ``file://`` URI. The ``!`` of an archive member is encoded
     as ``%21`` like every other reserved character, so the URI is one valid reference.
     """
+    if is_url(path):  # a site scan's resource: the URL is the artifact's location
+        return path, False
     outer, inner = split_archive(path)
     rel = _relative(outer)
     if rel is not None:
