@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from .conftest import ROOT, cli_json
-from .test_extract_image import docker_save
+from .helpers import docker_save
 
 
 def test_a_scan_makes_no_network_connection(tmp_path, monkeypatch):

@@ -26,6 +26,8 @@ from twinscan.extract.sourcemap import (
     utf16_units,
 )
 
+from .helpers import B64, vlq
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILDS = ROOT / "fixtures" / "builds"
 APP_SRC = ROOT / "fixtures" / "toolchains" / "app" / "src"
@@ -51,21 +53,10 @@ def first_hit(build_id: str, form_prefix: str = "") -> dict:
 
 def content_hit(build_id: str) -> dict:
     return next(u for u in BY_ID[build_id]["twin_urls"] if u["form"] == "sourcemap-sourcesContent")
-B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 def read_fs(path: str) -> bytes:
     return Path(path).read_bytes()
-
-
-def vlq(v: int) -> str:
-    v = (-v << 1) | 1 if v < 0 else v << 1
-    out = ""
-    while True:
-        d, v = v & 31, v >> 5
-        out += B64[d | (32 if v else 0)]
-        if not v:
-            return out
 
 
 def encode(lines: list[list[tuple]]) -> str:
