@@ -26,7 +26,7 @@ from twinscan.extract.sourcemap import (
     utf16_units,
 )
 
-from .helpers import B64, vlq
+from .helpers import vlq
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILDS = ROOT / "fixtures" / "builds"
