@@ -18,8 +18,8 @@ from .conftest import ENGINES, cli_json
 from .helpers import CONFIG, docker_save, oci_layout, tar_bytes
 
 ZOO = Path(__file__).parent / "zoo"
-ROW_KEYS = {"id", "why", "file", "content", "rule", "url", "key", "compress", "encoding", "image", "member", "env",
-            "config", "args", "files", "reported"}
+ROW_KEYS = {"id", "why", "file", "content", "rule", "url", "key", "compress", "encoding", "image", "member",
+            "compress_member", "env", "config", "args", "files", "at", "reported"}
 
 
 def _rows(name: str) -> list[dict]:
@@ -52,6 +52,7 @@ def _compress(data: bytes, how: str | None) -> bytes:
 
 def _image(row: dict, data: bytes) -> bytes:
     """A tarball holding the row's content as `member`, its `env` in the image config."""
+    data = _compress(data, row.get("compress_member"))
     files = {row["member"]: data} if "member" in row else {"usr/share/nginx/html/index.html": b"<html></html>"}
     if row["image"] == "tar":
         return tar_bytes(list(files.items()))
@@ -102,7 +103,7 @@ def test_twin_forms_block(tmp_path, row):
     code, doc = _scan(tmp_path, row)
     assert doc["errors"] == [], doc["errors"]
     blocking = [f for f in doc["findings"] if f["blocking"] and f["rule"] == row["rule"] and f["url"] == row["url"]
-                and f["path"].startswith(row["file"])]
+                and f["path"].startswith(row.get("at", row["file"]))]
     assert blocking, f"{row['id']}: expected {row['rule']} {row['url']} to block; got {_brief(doc)}"
     if "key" in row:
         assert row["key"] in {f["key"] for f in blocking}, _brief(doc)
