@@ -97,6 +97,7 @@ def _brief(doc: dict) -> list[tuple]:
     return [(f["rule"], f["url"], f["key"], f["blocking"], f["path"]) for f in doc["findings"]]
 
 
+@pytest.mark.usefixtures("reuse_hyperscan_databases")
 @pytest.mark.parametrize("row", MUST_BLOCK, ids=[r["id"] for r in MUST_BLOCK])
 def test_twin_forms_block(tmp_path, row):
     _write(tmp_path, row)
@@ -110,6 +111,7 @@ def test_twin_forms_block(tmp_path, row):
     assert code == 1
 
 
+@pytest.mark.usefixtures("reuse_hyperscan_databases")
 @pytest.mark.parametrize("row", MUST_PASS, ids=[r["id"] for r in MUST_PASS])
 def test_look_alikes_do_not_block(tmp_path, row):
     _write(tmp_path, row)

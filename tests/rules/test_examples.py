@@ -55,6 +55,7 @@ def test_every_rule_file_has_examples_that_match_and_examples_that_do_not():
         assert examples.get("match") and examples.get("no_match"), f"rules/{rule_id}.yaml needs both kinds of example"
 
 
+@pytest.mark.usefixtures("reuse_hyperscan_databases")
 @pytest.mark.parametrize(("rule_id", "kind"), list(_cases()))
 def test_examples(tmp_path: Path, rule_id: str, kind: str):
     """Each example in each carrier is one file of one scan; both engines give the same answer."""
