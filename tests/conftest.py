@@ -1,10 +1,11 @@
 """Shared fixtures and helpers for the suite (builders used by several modules: tests/helpers.py).
 
-Quick loop: `python -m pytest -m "not slow"` skips the tests marked `slow` (real pre-commit,
-actionlint, zizmor and Action runs, Node/esbuild builds, Hypothesis fuzz suites, gigabyte-scale
-and decompression-bomb inputs, deep-nesting parsers); the full suite (`python -m pytest`, what
-`.ci/run` runs) includes them. Mark a test `@pytest.mark.slow` when it takes more than about a
-second on an idle machine, and keep every behaviour it proves covered by a fast test too.
+Quick loop: `python -m pytest -m "not slow"` skips the tests marked `slow`: real pre-commit,
+actionlint, zizmor and Action runs, Node/esbuild builds, Hypothesis fuzz suites, every real
+build with every engine, gigabyte-scale and decompression-bomb inputs, deep-nesting parsers in
+a subprocess. The full suite (`python -m pytest`, what `.ci/run` runs) includes them. Mark a
+test `@pytest.mark.slow` when it takes over about a second on an idle machine or runs an
+external tool; the twin zoo, the rule examples and the unit tests stay in the quick loop.
 """
 from __future__ import annotations
 

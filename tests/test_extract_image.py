@@ -169,6 +169,7 @@ def test_truncated_inside_a_layer():
         list(members(io.BytesIO(data[:cut]), Limits(), "app.tar"))
 
 
+@pytest.mark.slow
 def test_layer_bomb_is_stopped_and_reported():
     big = tar_bytes([("usr/share/zeros.js", b"\0" * (40 << 20)), ("after.js", TWIN)])
     layer = gzip.compress(big, 9)
@@ -198,6 +199,7 @@ def test_oversized_member_is_skipped_with_reason():
     assert len(it.errors) == 1 and "past the 2 MiB limit" in it.errors[0]
 
 
+@pytest.mark.slow
 def test_outer_gzip_bomb_raises_after_members_read():
     data = gzip.compress(tar_bytes([("a.js", TWIN), ("zeros", b"\0" * (50 << 20)), ("b.js", TWIN)]))
     it = members(io.BytesIO(data), Limits(), "app.tar.gz")

@@ -6,6 +6,8 @@ import os
 import zlib
 from pathlib import Path
 
+import pytest
+
 import twinscan.scan as scan_mod
 from twinscan import cli as cli_mod
 
@@ -22,6 +24,7 @@ def _recording_scan_in_worker(item):
     return _real_scan_in_worker(item)
 
 
+@pytest.mark.slow
 def test_parallel_scan_gives_the_serial_results(monkeypatch, tmp_path):
     builds = ROOT / "fixtures" / "builds"
     _, serial = cli_json(["--jobs", "1", builds])

@@ -394,6 +394,7 @@ def test_unmapped_segments_names_and_unsorted_lines():
     assert sm.original(0, 1) is None and sm.original(1, 0) is None
 
 
+@pytest.mark.slow
 def test_large_single_line_map_is_decoded_lazily_and_fast():
     rnd = random.Random(7)
     nseg, nsrc = 150_000, 40
@@ -546,12 +547,14 @@ def exercise(data: bytes, offset: int) -> None:
         pass
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.binary(max_size=400), st.integers(0, 400))
 def test_fuzz_random_bytes(data, offset):
     exercise(data, offset)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.sampled_from(REAL_MAPS), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3),
                                                        st.binary(min_size=0, max_size=8)), max_size=6),
