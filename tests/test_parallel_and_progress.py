@@ -13,7 +13,6 @@ from twinscan import cli as cli_mod
 
 from .conftest import ROOT, cli_json
 
-
 _real_scan_in_worker = scan_mod._scan_in_worker
 
 
