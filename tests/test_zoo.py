@@ -4,6 +4,9 @@ The tables are data (tests/zoo/must_block.yaml, tests/zoo/must_pass.yaml; their 
 what a row holds). Each row is one realistic file in an empty repository, scanned through the
 CLI as a user runs it (`twinscan --format json .`) with every available engine, and the
 engines must agree on the whole report. Later changes add rows; none may drop or weaken one.
+
+Every blocking form is also scanned in a run that says it is staging, where it must be found and
+reported without blocking: the production verdict is a judgement, not a lucky match.
 """
 from __future__ import annotations
 
@@ -132,3 +135,16 @@ def test_the_zoo_is_complete_and_unambiguous():
     assert {r.id for r in load_builtin_rules()} <= {r["rule"] for r in MUST_BLOCK}
     assert all("rule" in r and "url" in r for r in MUST_BLOCK)
     assert all(("rule" in r and "url" in r) == bool(r.get("reported")) for r in MUST_PASS)
+
+
+@pytest.mark.usefixtures("reuse_hyperscan_databases")
+@pytest.mark.parametrize("row", MUST_BLOCK, ids=[r["id"] for r in MUST_BLOCK])
+def test_twin_forms_are_reported_in_a_staging_run(tmp_path, row):
+    """The same file in a run that says it is staging: found and reported, not blocking."""
+    _write(tmp_path, row)
+    code, doc = _scan(tmp_path, dict(row, args=[*row.get("args", []), "--environment", "staging"]))
+    assert doc["errors"] == [], doc["errors"]
+    assert [f for f in doc["findings"] if f["blocking"]] == [], _brief(doc)
+    assert code == 0
+    if row["rule"] != "service-host-url":  # it judges vendor settings in production only (README)
+        assert (row["rule"], row["url"]) in {(f["rule"], f["url"]) for f in doc["findings"]}, _brief(doc)
