@@ -1,3 +1,12 @@
+"""Shared fixtures and helpers for the suite (builders used by several modules: tests/helpers.py).
+
+Quick loop: `python -m pytest -m "not slow"` skips the tests marked `slow`: real pre-commit,
+actionlint, zizmor and Action runs, Node/esbuild builds, Hypothesis fuzz suites, every real
+build with every engine, gigabyte-scale and decompression-bomb inputs, deep-nesting parsers in
+a subprocess. The full suite (`python -m pytest`, what `.ci/run` runs) includes them. Mark a
+test `@pytest.mark.slow` when it takes over about a second on an idle machine or runs an
+external tool; the twin zoo, the rule examples and the unit tests stay in the quick loop.
+"""
 from __future__ import annotations
 
 import functools
@@ -63,3 +72,46 @@ def run_process(args, cwd=None, input=None, env=None) -> subprocess.CompletedPro
 @pytest.fixture(params=ENGINES)
 def engine(request) -> str:
     return request.param
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "slow: over a second or an external tool; `-m \"not slow\"` is the quick loop")
+
+
+@pytest.fixture
+def reuse_hyperscan_databases(monkeypatch):
+    """Compile each distinct Hyperscan database once per test session instead of once per CLI run.
+
+    A one-file scan with `--engine hyperscan` spends ~0.1 s compiling the same expressions
+    (nearly all its time); table-driven tests run the CLI hundreds of times. Hyperscan still
+    compiles exactly what twinscan asks for (the key is every argument of `compile`), and the
+    database matches as usual: only the repeated compilation of identical input is skipped.
+    """
+    if "hyperscan" not in ENGINES:
+        return
+    import hyperscan
+
+    _CachedDatabase.real = hyperscan.Database
+    monkeypatch.setattr(hyperscan, "Database", _CachedDatabase)
+
+
+class _CachedDatabase:
+    """`hyperscan.Database` whose `compile` reuses the database built from identical arguments."""
+
+    real = None  # the real class, set by the fixture before it patches
+    _cache: dict = {}
+
+    def __init__(self, **kwargs):
+        self._kwargs = kwargs
+        self._db = None
+
+    def compile(self, **kwargs):
+        key = repr((sorted(self._kwargs.items()), sorted(kwargs.items())))
+        if key not in self._cache:
+            db = self.real(**self._kwargs)
+            db.compile(**kwargs)
+            self._cache[key] = db
+        self._db = self._cache[key]
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)

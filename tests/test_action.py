@@ -173,6 +173,7 @@ def test_install_step_installs_this_checkout_by_path():
 
 # --- running the steps ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_blocking_build_fails_with_annotations_summary_sarif_and_outputs(tmp_path):
     ws = _workspace(tmp_path, {"dist": "vite8-twin-local"})
     run = run_action(ws, tmp_path, paths="dist")
@@ -202,6 +203,7 @@ def test_blocking_build_fails_with_annotations_summary_sarif_and_outputs(tmp_pat
     assert len(doc["runs"][0]["results"]) == len(truth["findings"])
 
 
+@pytest.mark.slow
 def test_clean_build_passes_with_zero_outputs(tmp_path):
     ws = _workspace(tmp_path, {"dist": "vite8-unset"})
     sarif = tmp_path / "reports" / "twinscan.sarif"
@@ -214,6 +216,7 @@ def test_clean_build_passes_with_zero_outputs(tmp_path):
     assert json.loads(sarif.read_text())["runs"][0]["results"] == []
 
 
+@pytest.mark.slow
 def test_annotations_are_capped_and_the_summary_lists_every_finding(tmp_path):
     """Three real twin builds in a monorepo: more findings than GitHub shows annotations."""
     ws = _workspace(tmp_path, {"apps/web/dist": "vite8-twin-local", "apps/admin/dist": "webpack5-twin-local",
@@ -230,6 +233,7 @@ def test_annotations_are_capped_and_the_summary_lists_every_finding(tmp_path):
         assert any(f"apps/{app}/dist/" in r for r in rows)
 
 
+@pytest.mark.slow
 def test_twin_urls_environment_and_config_inputs(tmp_path):
     ws = tmp_path / "workspace"
     ws.mkdir()
@@ -252,6 +256,7 @@ def test_twin_urls_environment_and_config_inputs(tmp_path):
     assert run.outputs["exit-code"] == "1" and run.outputs["blocking"] == "1"
 
 
+@pytest.mark.slow
 def test_format_and_fail_on_reach_the_cli(tmp_path):
     ws = _workspace(tmp_path, {"dist": "vite8-twin-local"})
     run = run_action(ws, tmp_path / "a", paths="dist", format="text", **{"fail-on": "warning"})
@@ -262,6 +267,7 @@ def test_format_and_fail_on_reach_the_cli(tmp_path):
     assert run.outputs["findings"] == run.outputs["blocking"] == run.outputs["sarif-file"] == ""
 
 
+@pytest.mark.slow
 def test_hostile_inputs_are_data_not_shell(tmp_path):
     ws = tmp_path / "workspace"
     ws.mkdir()
@@ -277,6 +283,7 @@ def test_hostile_inputs_are_data_not_shell(tmp_path):
     assert run.outputs["exit-code"] == "2" and "twin URL 'x.yourco.com;touch'" in run.stderr
 
 
+@pytest.mark.slow
 def test_missing_path_is_a_usage_error(tmp_path):
     ws = tmp_path / "workspace"
     ws.mkdir()
@@ -311,6 +318,7 @@ def test_readme_workflow_pins_by_sha_and_uploads_sarif():
     assert doc["permissions"] == {} and job["permissions"] == {"contents": "read", "security-events": "write"}
 
 
+@pytest.mark.slow
 def test_readme_workflow_runs_against_the_steps(tmp_path):
     """The README's `with:` on the README's build layout (a Vite app: dist/) blocks a twin build."""
     scan = next(s for s in next(iter(yaml.safe_load(_readme_workflow())["jobs"].values()))["steps"]
@@ -332,6 +340,7 @@ def _actionlint(repo: Path, workflow: str) -> subprocess.CompletedProcess:
     return subprocess.run([_tool("actionlint"), "-no-color", str(wf)], cwd=repo, capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_actionlint_passes_the_readme_workflow_and_the_action_metadata(tmp_path):
     """actionlint lints workflows; with `uses: ./` it also reads action.yml and checks the
     workflow's `with:` and `steps.<id>.outputs` against the inputs and outputs it declares."""
@@ -355,6 +364,7 @@ def test_actionlint_passes_the_readme_workflow_and_the_action_metadata(tmp_path)
     assert p.returncode == 1 and "github.event.pull_request.title" in p.stdout
 
 
+@pytest.mark.slow
 def test_zizmor_reports_nothing_on_the_action_and_the_readme_workflow(tmp_path):
     wf = tmp_path / ".github" / "workflows" / "twinscan.yml"
     wf.parent.mkdir(parents=True)

@@ -145,6 +145,7 @@ def test_output_file_gets_the_report_and_stderr_the_summary(repo, tmp_path):
     assert b"1 blocking" in p.stderr
 
 
+@pytest.mark.slow
 def test_stdin_with_a_name_that_decides_its_environment():
     p = run_process(["--format", "json", "--stdin-name", ".env.test", "-"], input=b"A=http://localhost:4111\n")
     doc = json.loads(p.stdout)

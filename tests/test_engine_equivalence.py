@@ -31,12 +31,14 @@ TOKENS = [
 soup = st.lists(st.sampled_from(TOKENS), max_size=60).map(lambda t: "".join(t).encode("utf-8"))
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(soup)
 def test_candidate_sets_are_identical(data):
     assert HS.candidates(data, 0, len(data)) == RE.candidates(data, 0, len(data))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(soup)
 def test_findings_are_identical(data):
@@ -53,6 +55,7 @@ def _real_inputs():
             yield path
 
 
+@pytest.mark.slow
 def test_identical_on_every_fixture_file():
     checked = 0
     for path in _real_inputs():

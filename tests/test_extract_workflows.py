@@ -245,6 +245,7 @@ def test_alias_bomb_is_refused():
         workflows.values(bomb, ".github/workflows/ci.yml", Options())
 
 
+@pytest.mark.slow
 def test_deep_nesting_is_refused_without_crashing():
     deep = b"jobs: " + b"[" * 100_000 + b"]" * 100_000
     with pytest.raises(ExtractError, match="nested deeper"):

@@ -19,7 +19,7 @@ from twinscan.report.markdown import escape
 from twinscan.rulepack import load_builtin_rules
 
 from .conftest import ROOT, cli, cli_json
-from .test_extract_image import _tar
+from .helpers import tar_bytes
 
 BUILDS = ROOT / "fixtures" / "builds"
 TWIN_LOCAL = BUILDS / "vite8-twin-local"
@@ -68,7 +68,7 @@ def check_uris(doc: dict) -> None:
 def incomplete_tree(tmp_path: Path) -> Path:
     """An image tarball with a production .env, and a truncated gzip bundle."""
     (tmp_path / "dist").mkdir()
-    (tmp_path / "web image.tar").write_bytes(_tar([
+    (tmp_path / "web image.tar").write_bytes(tar_bytes([
         ("app/.env", b"VITE_STRIPE_BASE_URL=http://localhost:4111\n"),
         ("app/assets/index.js", b'const a="https://api.wondertwin.dev/twins/stripe";fetch(a)\n'),
     ]))

@@ -32,6 +32,8 @@ from twinscan.extract import compose, dockerfile, dotenv, image, kubernetes, wor
 from twinscan.extract.values import ExtractError, Options, Value
 from twinscan.reader import IsArchive, Limits, NotText, Opened, ReadError
 
+pytestmark = pytest.mark.slow  # Hypothesis fuzz suites
+
 #: FUZZ_SCALE=20 runs twenty times as many examples (a longer local hunt; the suite uses 1).
 SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 FUZZ = settings(max_examples=300 * SCALE, deadline=None, derandomize=False,

@@ -61,7 +61,7 @@ def test_dockerfile_superscript_stage_reference(data):
     (b'var a="http://localhost:"+' + b'(' * 1500 + b'"4111"' + b')' * 1500 + b';', "http://localhost:4111"),
 ])
 def test_javascript_long_constant_concatenation(data, url):
-    from tests.conftest import scan_bytes
+    from .conftest import scan_bytes
 
     res = scan_bytes(data, "dist/app.js")
     assert not [e.message for e in res.errors], res.errors

@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from .conftest import ROOT, cli_json
-from .test_extract_image import docker_save
+from .helpers import docker_save
 
 
 def test_a_scan_makes_no_network_connection(tmp_path, monkeypatch):
@@ -78,6 +78,7 @@ def test_a_file_rewritten_mid_scan_is_reported(tmp_path, monkeypatch):
             pass
 
 
+@pytest.mark.slow
 def test_a_tarball_of_decompression_bombs_is_bounded(tmp_path):
     import gzip
     import io
@@ -116,6 +117,7 @@ def test_device_files_are_never_opened(tmp_path):
     assert sorted(s["reason"] for s in doc["skipped"]) == ["not a regular file (FIFO, socket or device): not opened"] * 2
 
 
+@pytest.mark.slow
 def test_a_file_that_takes_too_long_is_reported_not_scanned_forever(tmp_path, monkeypatch):
     """--file-timeout bounds the wall-clock time of one file; what was found stays reported,
     and the file counts as not fully scanned (exit 3 without a blocking finding)."""

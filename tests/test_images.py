@@ -7,7 +7,7 @@ import os
 import pytest
 
 from .conftest import cli_json, run_process
-from .test_extract_image import CONFIG, docker_save, oci_layout
+from .helpers import CONFIG, docker_save, oci_layout
 
 
 @pytest.mark.parametrize("build", [docker_save, oci_layout])
@@ -40,10 +40,15 @@ def test_clean_image_config_with_a_foreign_vendor_host(tmp_path):
     assert code == 1 and doc["findings"][0]["rule"] == "service-host-url"
 
 
-def test_truncated_tarball_is_a_clear_error_and_incomplete(tmp_path):
+@pytest.mark.parametrize(("cut", "code"), [
+    (600, 3),  # inside the first member: nothing read, the scan is incomplete
+    (1 / 3, 1),  # after the layer: its twin was read and blocks, which wins over the incomplete scan
+])
+def test_truncated_tarball_is_a_clear_error_and_incomplete(tmp_path, cut, code):
     data, _ = docker_save()
-    (tmp_path / "web.tar").write_bytes(data[: len(data) // 3])
-    code, doc = cli_json([tmp_path])
-    assert code in (1, 3)
+    (tmp_path / "web.tar").write_bytes(data[: int(len(data) * cut) if cut < 1 else cut])
+    got, doc = cli_json([tmp_path])
+    assert got == code
+    assert bool(doc["findings"]) is (code == 1)
     assert any("truncated tar archive" in e["message"] and e["production"] for e in doc["errors"])
     assert doc["summary"]["incomplete"]

@@ -2,25 +2,44 @@
 from __future__ import annotations
 
 import io
+import os
+import zlib
+from pathlib import Path
+
+import pytest
 
 import twinscan.scan as scan_mod
 from twinscan.commands import _common as cli_mod
 
 from .conftest import ROOT, cli_json
 
+_real_scan_in_worker = scan_mod._scan_in_worker
 
-def test_parallel_scan_gives_the_serial_results(monkeypatch):
+
+def _recording_scan_in_worker(item):
+    """Scan as the worker does, leaving `<pid>-<crc32 of the path>` in $TWINSCAN_TEST_MARKS (module
+    level, so the pool pickles it by name; the environment reaches forked and spawned workers alike)."""
+    (Path(os.environ["TWINSCAN_TEST_MARKS"]) / f"{os.getpid()}-{zlib.crc32(item.display.encode())}").touch()
+    return _real_scan_in_worker(item)
+
+
+@pytest.mark.slow
+def test_parallel_scan_gives_the_serial_results(monkeypatch, tmp_path):
     builds = ROOT / "fixtures" / "builds"
     _, serial = cli_json(["--jobs", "1", builds])
     monkeypatch.setattr(scan_mod, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(scan_mod, "PARALLEL_MIN_FILES", 2)
-    calls = []
-    real = scan_mod._init_worker
-    monkeypatch.setattr(scan_mod, "_init_worker", lambda s: (calls.append(1), real(s)))
+    monkeypatch.setenv("TWINSCAN_TEST_MARKS", str(tmp_path))
+    monkeypatch.setattr(scan_mod, "_scan_in_worker", _recording_scan_in_worker)
     _, parallel = cli_json(["--jobs", "2", builds])
     for doc in (serial, parallel):
         doc["summary"].pop("seconds")
     assert parallel["findings"] and parallel == serial
+    # the pool really ran: every file was scanned once, in a process other than this one
+    marks = [p.name.split("-") for p in tmp_path.iterdir()]
+    assert len(marks) == len({crc for _, crc in marks}) == serial["summary"]["files"] > 8
+    assert {str(zlib.crc32(f["path"].encode())) for f in parallel["findings"]} <= {crc for _, crc in marks}
+    assert str(os.getpid()) not in {pid for pid, _ in marks}
 
 
 def test_progress_appears_after_a_second_and_is_cleared(monkeypatch):

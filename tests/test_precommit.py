@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # real git and pre-commit runs
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILDS = ROOT / "fixtures" / "builds"
 HOOKS = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}

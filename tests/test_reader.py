@@ -53,6 +53,7 @@ def test_concatenated_gzip_members_are_read(tmp_path):
     assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 4)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,pack", [
     ("bomb.js.gz", lambda b: gzip.compress(b, 9)),
     ("bomb.js.br", brotli.compress),
@@ -65,6 +66,7 @@ def test_decompression_bombs_stop_at_the_ratio_limit(tmp_path, name, pack):
     assert "a decompression bomb?" in doc["errors"][0]["message"]
 
 
+@pytest.mark.slow
 def test_decoded_size_limit_is_a_flag(tmp_path):
     (tmp_path / "big.js.gz").write_bytes(gzip.compress(os.urandom(3 << 20).hex().encode()))
     code, doc = cli_json(["--max-decoded-size", "2", tmp_path])
@@ -126,6 +128,7 @@ HUGE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["hyperscan", "re"])
 def test_100mb_single_line_costs_flat_memory(tmp_path, engine):
     from twinscan.engine import hyperscan_available
@@ -158,6 +161,7 @@ def test_100mb_single_line_costs_flat_memory(tmp_path, engine):
     assert out["maxrss_kb"] < 150 * 1024, f"peak RSS {out['maxrss_kb'] // 1024} MB on a {size >> 20} MB file"
 
 
+@pytest.mark.slow
 def test_a_1gb_file_costs_flat_memory(tmp_path):
     """Sixty-four 16 MiB windows: the peak stays that of one window."""
     from twinscan.engine import hyperscan_available

@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import ENGINES, ROOT, cli_json
 
+pytestmark = pytest.mark.slow  # every real build, with every engine
+
 BUILDS = ROOT / "fixtures" / "builds"
 MANIFEST = json.loads((BUILDS / "MANIFEST.json").read_text())
 TWIN_BUILDS = [b for b in MANIFEST["builds"] if b["variant"] != "unset"]

@@ -26,6 +26,8 @@ from twinscan.extract.sourcemap import (
     utf16_units,
 )
 
+from .helpers import vlq
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILDS = ROOT / "fixtures" / "builds"
 APP_SRC = ROOT / "fixtures" / "toolchains" / "app" / "src"
@@ -51,21 +53,10 @@ def first_hit(build_id: str, form_prefix: str = "") -> dict:
 
 def content_hit(build_id: str) -> dict:
     return next(u for u in BY_ID[build_id]["twin_urls"] if u["form"] == "sourcemap-sourcesContent")
-B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 def read_fs(path: str) -> bytes:
     return Path(path).read_bytes()
-
-
-def vlq(v: int) -> str:
-    v = (-v << 1) | 1 if v < 0 else v << 1
-    out = ""
-    while True:
-        d, v = v & 31, v >> 5
-        out += B64[d | (32 if v else 0)]
-        if not v:
-            return out
 
 
 def encode(lines: list[list[tuple]]) -> str:
@@ -403,6 +394,7 @@ def test_unmapped_segments_names_and_unsorted_lines():
     assert sm.original(0, 1) is None and sm.original(1, 0) is None
 
 
+@pytest.mark.slow
 def test_large_single_line_map_is_decoded_lazily_and_fast():
     rnd = random.Random(7)
     nseg, nsrc = 150_000, 40
@@ -555,12 +547,14 @@ def exercise(data: bytes, offset: int) -> None:
         pass
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.binary(max_size=400), st.integers(0, 400))
 def test_fuzz_random_bytes(data, offset):
     exercise(data, offset)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.sampled_from(REAL_MAPS), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3),
                                                        st.binary(min_size=0, max_size=8)), max_size=6),

@@ -9,7 +9,7 @@ import json
 import shutil
 
 from .conftest import ROOT, cli_json
-from .test_sourcemap import vlq
+from .helpers import vlq
 
 BUILDS = ROOT / "fixtures" / "builds"
 MANIFEST = json.loads((BUILDS / "MANIFEST.json").read_text())

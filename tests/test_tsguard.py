@@ -80,6 +80,7 @@ def emitted(tmp_path_factory) -> Path:
     return d
 
 
+@pytest.mark.slow
 def test_emitted_guard_rejects_exactly_what_the_python_guard_rejects(esbuild, emitted):
     _build(esbuild, emitted / "twinscan-guard.ts", emitted / "guard.mjs")
     rows = [[url, key] for key in (PLAIN_KEY, SERVICE_KEY) for url, _ in TABLE]
@@ -97,6 +98,7 @@ def test_emitted_guard_rejects_exactly_what_the_python_guard_rejects(esbuild, em
     assert plain == [rule for _, rule in TABLE]
 
 
+@pytest.mark.slow
 def test_emitted_guard_throws_at_load_in_a_production_build(esbuild, emitted):
     ts = emitted / "twinscan-guard.ts"
     load = "import('./b.mjs').then(m => console.log('loaded', typeof m.checkServices), e => console.log(e.name + ': ' + e.message))"

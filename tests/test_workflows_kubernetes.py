@@ -129,6 +129,7 @@ def test_rendered_manifests_on_stdin():
 import pytest  # noqa: E402
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["compose.yaml", ".github/workflows/ci.yml", "k8s/app.yaml"])
 def test_deep_nesting_is_a_clear_error_not_a_crash(tmp_path, name):
     """libyaml's composer segfaults near 100k nesting levels: the depth is checked first."""

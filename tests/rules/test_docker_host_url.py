@@ -1,9 +1,4 @@
 from ..conftest import scan_bytes
-from ._common import check_examples
-
-
-def test_examples(engine):
-    check_examples("docker-host-url", engine)
 
 
 def test_dockerfile_env_line(engine):

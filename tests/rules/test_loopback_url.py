@@ -1,9 +1,4 @@
 from ..conftest import scan_bytes, urls
-from ._common import check_examples
-
-
-def test_examples(engine):
-    check_examples("loopback-url", engine)
 
 
 def test_every_notation_normalises(engine):

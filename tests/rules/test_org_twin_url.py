@@ -3,11 +3,6 @@ import pytest
 from twinscan.rulepack import RuleError, twin_url_pattern
 
 from ..conftest import urls
-from ._common import check_examples
-
-
-def test_examples(engine):
-    check_examples("org-twin-url", engine)
 
 
 def test_inactive_without_twin_urls(engine):

@@ -1,26 +1,7 @@
 """service-host-url: vendor keys in production must name the vendor's hosts."""
 from __future__ import annotations
 
-import pytest
-
-from twinscan.rulepack import load_builtin_rules
-
 from ..conftest import cli, cli_json
-
-RULE = next(r for r in load_builtin_rules() if r.id == "service-host-url")
-
-
-@pytest.mark.parametrize("line", RULE.examples["match"])
-def test_examples_match_in_production(tmp_path, line):
-    (tmp_path / ".env.production").write_text(line + "\n")
-    code, doc = cli_json([tmp_path])
-    assert code == 1 and [f["rule"] for f in doc["findings"]] == ["service-host-url"]
-
-
-@pytest.mark.parametrize("line", RULE.examples["no_match"])
-def test_examples_do_not_match(tmp_path, line):
-    (tmp_path / ".env.production").write_text(line + "\n")
-    assert cli_json([tmp_path]) [1]["findings"] == []
 
 
 def test_schemeless_twin_value_is_found_with_position_and_reason(tmp_path):

@@ -1,9 +1,4 @@
 from ..conftest import cli_json
-from ._common import check_examples
-
-
-def test_examples(engine):
-    check_examples("twin-service-url", engine)
 
 
 def test_compose_service_named_like_a_twin(tmp_path):

@@ -1,9 +1,4 @@
 from ..conftest import urls
-from ._common import check_examples
-
-
-def test_examples(engine):
-    check_examples("unspecified-address-url", engine)
 
 
 def test_zero_address_with_port_and_path(engine):

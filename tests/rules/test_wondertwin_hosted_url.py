@@ -1,9 +1,4 @@
 from ..conftest import scan_bytes, urls
-from ._common import check_examples
-
-
-def test_examples(engine):
-    check_examples("wondertwin-hosted-url", engine)
 
 
 def test_json_escaped_url_is_decoded(engine):
