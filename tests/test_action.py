@@ -6,12 +6,13 @@ Each `run:` step is written to a file and run with `bash --noprofile --norc -eo 
 RUNNER_TEMP and GITHUB_ACTION_PATH (this checkout) set. Composite actions get no INPUT_*
 variables: only what `env:` maps reaches the shell.
 
-The Install step (python -m venv + pip install of this checkout) is not run here: the test
-supplies its one output, `bin`, as the directory of the interpreter running the tests, whose
-environment has this checkout installed (`pip install -e '.[test]'`). Everything after it is
-the action's own code. actionlint lints the README's workflow that uses the action, also as
-`uses: ./` so it checks that workflow against action.yml's inputs and outputs, and zizmor
-audits action.yml and that workflow (offline, default persona): both must report nothing.
+`run_action` does not run the Install step (python -m venv, the hashed lock, this checkout):
+it supplies its one output, `bin`, as the directory of the interpreter running the tests, whose
+environment has this checkout installed. Everything after it is the action's own code. The
+Install step runs on its own in `test_install_step_installs_the_locked_set` (it needs PyPI).
+actionlint lints the README's workflow that uses the action, also as `uses: ./` so it checks
+that workflow against action.yml's inputs and outputs, and zizmor audits action.yml and that
+workflow (offline, default persona): both must report nothing.
 """
 from __future__ import annotations
 
