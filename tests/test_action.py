@@ -6,12 +6,13 @@ Each `run:` step is written to a file and run with `bash --noprofile --norc -eo 
 RUNNER_TEMP and GITHUB_ACTION_PATH (this checkout) set. Composite actions get no INPUT_*
 variables: only what `env:` maps reaches the shell.
 
-The Install step (python -m venv + pip install of this checkout) is not run here: the test
-supplies its one output, `bin`, as the directory of the interpreter running the tests, whose
-environment has this checkout installed (`pip install -e '.[test]'`). Everything after it is
-the action's own code. actionlint lints the README's workflow that uses the action, also as
-`uses: ./` so it checks that workflow against action.yml's inputs and outputs, and zizmor
-audits action.yml and that workflow (offline, default persona): both must report nothing.
+`run_action` does not run the Install step (python -m venv, the hashed lock, this checkout):
+it supplies its one output, `bin`, as the directory of the interpreter running the tests, whose
+environment has this checkout installed. Everything after it is the action's own code. The
+Install step runs on its own in `test_install_step_installs_the_locked_set` (it needs PyPI).
+actionlint lints the README's workflow that uses the action, also as `uses: ./` so it checks
+that workflow against action.yml's inputs and outputs, and zizmor audits action.yml and that
+workflow (offline, default persona): both must report nothing.
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,12 +163,57 @@ def test_inputs_reach_the_shell_only_through_env():
     assert set(ACTION["outputs"]) == {"findings", "blocking", "sarif-file", "exit-code"}
 
 
-def test_install_step_installs_this_checkout_by_path():
+def _install_step() -> dict:
+    return next(s for s in ACTION["runs"]["steps"] if s.get("id") == "install")
+
+
+def test_install_step_installs_the_lock_then_this_checkout_by_path():
     """The version installed is the action's own commit: pip installs $GITHUB_ACTION_PATH,
-    never a name from a registry (where `twinscan` could be someone else's package)."""
-    install = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "install")
-    pip_lines = [line for line in install["run"].splitlines() if "pip install" in line]
-    assert len(pip_lines) == 1 and pip_lines[0].rstrip().endswith('"$GITHUB_ACTION_PATH"')
+    never a name from a registry (where `twinscan` could be someone else's package), without
+    resolving its dependencies: those come from the action's hashed lock, all of them hashed."""
+    run = _install_step()["run"]
+    pip_lines = [line.strip() for line in run.splitlines() if '"${pip[@]}"' in line]
+    assert "pip install" in run and 'pip=("$bin/python" -m pip install' in run
+    assert pip_lines == ['"${pip[@]}" --require-hashes -r "$GITHUB_ACTION_PATH/requirements/lock.txt"',
+                         '"${pip[@]}" --no-deps --no-build-isolation "$GITHUB_ACTION_PATH"']
+
+
+def test_install_step_installs_the_locked_set(tmp_path):
+    """The Install step, run for real (it needs PyPI, as the action does): a private virtualenv
+    with exactly the lock's pins for this platform and this checkout's twinscan."""
+    from packaging.markers import Marker
+    from packaging.utils import canonicalize_name
+
+    action = tmp_path / "action"  # a copy: pip builds in the source tree
+    shutil.copytree(ROOT, action, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"))
+    temp, out = tmp_path / "runner-temp", tmp_path / "output"
+    temp.mkdir()
+    out.write_text("")
+    script = tmp_path / "install.sh"
+    script.write_text(_install_step()["run"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "VIRTUAL_ENV"))}
+    env.update(RUNNER_TEMP=str(temp), GITHUB_ACTION_PATH=str(action), GITHUB_OUTPUT=str(out),
+               PATH=os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != BIN))
+    p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    import twinscan
+    assert twinscan.__version__ in p.stdout  # the step's `twinscan --version`
+    bin_dir = Path(_parse_output_file(out.read_text())["bin"])
+    assert bin_dir.parent.parent == temp
+    listed = subprocess.run([str(bin_dir / "python"), "-m", "pip", "list", "--format", "json"], capture_output=True,
+                            text=True, check=True).stdout
+    installed = {canonicalize_name(d["name"]): d["version"] for d in json.loads(listed) if d["name"] != "pip"}
+    assert installed.pop("twinscan") == twinscan.__version__
+    locked = {}
+    for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            spec, _, marker = line.rstrip(" \\").partition(";")
+            if not marker.strip() or Marker(marker).evaluate():
+                name, version = spec.strip().split("==")
+                locked[canonicalize_name(name)] = version
+    assert installed == locked
 
 
 # --- running the steps ------------------------------------------------------------------------
