@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-import twinscan.scan as scan_mod
+import twinscan.scan.driver as scan_mod
 from twinscan import cli as cli_mod
 
 from .conftest import ROOT, cli_json

@@ -201,7 +201,7 @@ def _execute(o: dict, paths, cfg, rules, progress: bool):
     settings = Settings(rules=rules, classifier=classifier, engine=o["engine"],
                         services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
                         limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
-                        options=Options(docker_target=o["docker_target"]))
+                        options=Options(docker_target=o["docker_target"]), fail_on=o.get("fail_on") or "error")
     tick, clear = _progress(progress and not o["quiet"] and sys.stderr.isatty())
     result = run(items, settings, progress=tick)
     clear()
@@ -248,13 +248,9 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
             baseline = load_baseline(baseline_file)
         except BaselineError as exc:
             _fail(str(exc))
+    opts["fail_on"] = fail_on or cfg.fail_on or "error"
     result, errors, skipped = _execute(opts, paths, cfg, rules, progress=fmt == "text")
     findings = result.findings
-    fail_on = fail_on or cfg.fail_on or "error"
-    if fail_on != "error":
-        from .decide import apply_fail_on
-
-        apply_fail_on(findings, fail_on)
     suppressed: list = []
     notes: list = []
     if cfg.ignore or baseline is not None:
