@@ -116,10 +116,13 @@ class Decompressor:
         if b.is_finished():
             self.done = True
             return b""
-        data = b"" if not b.can_accept_more_data() else self.raw(CHUNK)
-        if not data and b.can_accept_more_data():
+        data = self.raw(CHUNK) if b.can_accept_more_data() else b""
+        out = b.process(data, output_buffer_limit=n)
+        # no input left and nothing more out of the decoder: the stream ends before its end
+        # (the decoder may say it accepts input while output it held back is still pending)
+        if not out and not data and not b.is_finished():
             raise self.error("brotli data is truncated")
-        return b.process(data, output_buffer_limit=n)
+        return out
 
     def _stored(self, n: int) -> bytes:
         out = self.raw(CHUNK)
