@@ -10,7 +10,9 @@ Two entry points:
   JSON and every regular file inside every layer, all in memory. Nothing is ever
   extracted or written: links, devices and unsafe names are only ever *names*.
 
-No Docker engine is used.
+No Docker engine is used. The readers underneath are shared ones with bounds:
+:mod:`twinscan.formats.decompress` (layers, compressed tarballs), :mod:`twinscan.formats.tarstream`
+and :mod:`twinscan.formats.jsonspans` (string offsets in the config JSON).
 """
 from __future__ import annotations
 
