@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import twinscan.scan as scan_mod
+import twinscan.scan.driver as scan_mod
 from twinscan.commands import _common as cli_mod
 
 from .conftest import ROOT, cli_json

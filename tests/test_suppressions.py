@@ -341,22 +341,23 @@ def test_fail_on_warning_blocks_warning_rules_in_production_only(app, warning_ru
 
 
 def test_fail_on_never_blocks_inert_contexts():
-    from twinscan.decide import apply_fail_on
-    from twinscan.model import Finding
+    from twinscan.decide import decide
+    from twinscan.model import Target
+    from twinscan.rulepack import load_builtin_rules
 
-    base = dict(rule="loopback-url", severity="warning", confidence="high", path="dist/a.js", line=1, column=1,
-                end_column=22, match="http://localhost:4111", url="http://localhost:4111", host="localhost",
-                port=4111, key=None, environment="production", production=True, blocking=False,
-                reason="production target (named on the command line); rule severity warning is below --fail-on error",
-                snippet="")
-    code, note = Finding(context="string", **base), Finding(context="string", **{**base, "severity": "note"})
-    comment = Finding(context="comment", **{**base, "reason": "production target, but the URL is only in a comment"})
-    library = Finding(context="string", **{**base, "reason": "production target, but library code: a known default"})
-    staging = Finding(context="string", **{**base, "production": False, "environment": "staging",
-                                           "reason": "not a production target (staging): --environment staging"})
-    assert apply_fail_on([code, comment, note, library, staging], "warning") == 1
-    assert [f.blocking for f in (code, comment, note, library, staging)] == [True, False, False, False, False]
+    loopback = next(r for r in load_builtin_rules() if r.id == "loopback-url")
+    warning, note = dataclasses.replace(loopback, severity="warning"), dataclasses.replace(loopback, severity="note")
+    prod = Target("javascript", "production", True, "named on the command line")
+    staging = Target("javascript", "staging", False, "--environment staging")
+    code = decide(prod, warning, "string", "warning")
+    comment = decide(prod, warning, "comment", "warning")
+    noted = decide(prod, note, "string", "warning")
+    library = decide(prod, warning, "string", "warning", library="a known default")
+    stage = decide(staging, warning, "string", "warning")
+    assert [d.blocking for d in (code, comment, noted, library, stage)] == [True, False, False, False, False]
     assert code.reason == "production target (named on the command line); rule severity warning blocks with --fail-on warning"
+    assert decide(prod, warning, "string").reason == ("production target (named on the command line); "
+                                                       "rule severity warning is below --fail-on error")
 
 
 def readme_example() -> str:

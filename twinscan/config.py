@@ -8,12 +8,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from .errors import ConfigError  # raised here; importable from here as before
+
 CONFIG_NAMES = ("twinscan.yaml", ".twinscan.yaml", "pyproject.toml")
 IGNORE_NAME = ".twinscanignore"
-
-
-class ConfigError(Exception):
-    """Invalid configuration (exit code 2)."""
 
 
 @dataclass

@@ -1,14 +1,29 @@
-"""Decide: is a finding blocking, and why. Plus its rebuild-stable fingerprint."""
+"""Decide: is a hit blocking, and why; and the one constructor of findings.
+
+Every finding is judged here, whatever found it (a rule's byte pattern, a folded
+concatenation, a base64 data: URI, a file inside an image, the services check):
+the target's environment, the hit's context, library evidence, the rule's severity
+against ``--fail-on`` and the URL's port. The verdict is a :class:`Decision` whose
+reason is a list of named parts, so later steps add a part (where the hit was
+decoded from, which vendor a key configures) instead of editing prose, and a
+reader can ask *why* without parsing text.
+"""
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .extract import INERT_CONTEXTS
-from .model import Finding, Target
+from .model import Finding, Origin, Target
 from .rulepack import Rule
 from .site import is_url, url_path
+from .urls import TWIN_PORTS
+
+if TYPE_CHECKING:
+    from .extract import Hit
+    from .urls import URL
 
 # `index-BdtEMBbM.js`, `page-3f9a1c2b4d5e6f70.js`, `main.3f9a1c2b.chunk.js`: content hashes.
 # Vite/Rollup hashes are 8 base64url characters, so `-` may occur inside one (`index-BLjdwE-d.js`).
@@ -41,37 +56,100 @@ def blocks_at(severity: str, fail_on: str = "error") -> bool:
     return fail_on in FAIL_ON and _RANK.get(severity, 0) >= _RANK[fail_on]
 
 
-def _below(severity: str, fail_on: str) -> str:
-    return f"rule severity {severity} is below --fail-on {fail_on}"
+@dataclass(frozen=True)
+class Reason:
+    """One part of a decision's explanation. ``code`` names the part for code that reads
+    decisions (``not-production``, ``inert``, ``library``, ``production``,
+    ``below-fail-on``, ``fail-on``, ``twin-port``, ``service``, ``decoded``); ``text``
+    is what the reports show, parts joined by ``; ``."""
+
+    code: str
+    text: str
 
 
-def decide(target: Target, rule: Rule, context: str, fail_on: str = "error", library: str | None = None) -> tuple[bool, str]:
-    """``library``: why the hit is library internals (a known default, a source map into
-    node_modules/); only ever given for rules with ``quiet_in_library_code``."""
+@dataclass(frozen=True)
+class Decision:
+    """The verdict on one hit. A later step that judges more (the *role* of a hit: service
+    setting, healthcheck, documentation, test, …) adds a field and a :class:`Reason` here,
+    in :func:`decide`, and every kind of finding gets it."""
+
+    rule: Rule
+    blocking: bool
+    confidence: str
+    reasons: tuple[Reason, ...]
+    environment: str
+    production: bool
+    context: str
+    library: str | None = None  # why the hit is library internals, when that made it non-blocking
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(r.text for r in self.reasons)
+
+    def because(self, code: str, text: str) -> "Decision":
+        """The same verdict with one more part to its explanation."""
+        return replace(self, reasons=(*self.reasons, Reason(code, text)))
+
+
+def decide(target: Target, rule: Rule, context: str, fail_on: str = "error", library: str | None = None,
+           port: int | None = None) -> Decision:
+    """``library``: why the hit is library internals (see :func:`library_evidence`); only ever
+    given for rules with ``quiet_in_library_code``. ``port``: the URL's port (a WonderTwin
+    default port raises the confidence); None where the port is not evidence."""
+    blocking = False
     if not target.production:
-        return False, f"not a production target ({target.environment}): {target.reason}"
-    if context in INERT_CONTEXTS:
-        return False, f"production target, but {INERT_CONTEXTS[context]}"
-    if library:
-        return False, f"production target, but library code: {library}"
-    if not blocks_at(rule.severity, fail_on):
-        return False, f"production target ({target.reason}); {_below(rule.severity, fail_on)}"
-    return True, f"production target: {target.reason}"
+        why = (Reason("not-production", f"not a production target ({target.environment}): {target.reason}"),)
+    elif context in INERT_CONTEXTS:
+        why = (Reason("inert", f"production target, but {INERT_CONTEXTS[context]}"),)
+    elif library:
+        why = (Reason("library", f"production target, but library code: {library}"),)
+    elif not blocks_at(rule.severity, fail_on):
+        why = (Reason("production", f"production target ({target.reason})"),
+               Reason("below-fail-on", f"rule severity {rule.severity} is below --fail-on {fail_on}"))
+    elif not blocks_at(rule.severity, "error"):  # blocks only because --fail-on is lower than the default
+        blocking = True
+        why = (Reason("production", f"production target ({target.reason})"),
+               Reason("fail-on", f"rule severity {rule.severity} blocks with --fail-on {fail_on}"))
+    else:
+        blocking = True
+        why = (Reason("production", f"production target: {target.reason}"),)
+    confidence = rule.confidence
+    if port is not None and port in TWIN_PORTS:
+        confidence = "high"
+        why += (Reason("twin-port", f"port {port} is a WonderTwin default"),)
+    return Decision(rule, blocking, confidence, why, target.environment, target.production, context,
+                    library if target.production and context not in INERT_CONTEXTS else None)
 
 
-def apply_fail_on(findings: Iterable[Finding], fail_on: str) -> int:
-    """Re-decide findings for a `--fail-on` threshold other than the default `error`, after the
-    scan (workers always decide at `error`). A finding blocks when it is in a production target,
-    not inert (comment, regex) and its rule severity is at or above the threshold. Returns how
-    many findings became blocking."""
-    changed = 0
-    for f in findings:
-        # only findings that were non-blocking for their severity alone (not inert, not library code)
-        if f.blocking or _below(f.severity, "error") not in f.reason or not blocks_at(f.severity, fail_on):
-            continue
-        f.blocking = True
-        below = _below(f.severity, "error")
-        now = f"rule severity {f.severity} blocks with --fail-on {fail_on}"
-        f.reason = f.reason.replace(below, now) if below in f.reason else f"{f.reason}; {now}"
-        changed += 1
-    return changed
+def library_evidence(kind: str, url: "URL", hit: "Hit", origin: Origin | None = None) -> str | None:
+    """Why a loopback hit in JavaScript is library internals, or None: its source map
+    says it comes from node_modules/, or it is a curated known default. Never on a
+    WonderTwin port, never outside JavaScript/HTML."""
+    if kind not in ("javascript", "html") or url.port in TWIN_PORTS:
+        return None
+    if hit.context in INERT_CONTEXTS:
+        return None  # already explained by its context
+    if origin is not None and origin.library:
+        return (f"the source map ({origin.map}) maps it to {origin.path}:{origin.line}, "
+                f"part of the npm package {origin.library}")
+    from .libraries import library_default
+
+    d = library_default(url.normalized(), hit.line_prefix[:-1 if hit.quote else None].decode("utf-8", "replace"))
+    if d is not None:
+        return f"known default of {d.library} ({d.reason}; rules/libraries/defaults.yaml `{d.id}`)"
+    return None
+
+
+def make_finding(decision: Decision, *, path: str, line: int, column: int, end_column: int, offset: int,
+                 match: str, url: str, host: str, port: int | None, key: str | None, snippet: str,
+                 encoding: str | None = None, origin: Origin | None = None) -> Finding:
+    """The one constructor of findings: verdict, reason and fingerprint all come from here."""
+    rule = decision.rule
+    return Finding(
+        rule=rule.id, severity=rule.severity, confidence=decision.confidence, path=path, line=line,
+        column=column, end_column=end_column, match=match, url=url, host=host, port=port, key=key,
+        context=decision.context, environment=decision.environment, production=decision.production,
+        blocking=decision.blocking, reason=decision.reason, snippet=snippet,
+        fingerprint=fingerprint(rule.id, url, path), title=rule.title, offset=offset, origin=origin,
+        encoding=encoding, decision=decision,
+    )

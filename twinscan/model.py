@@ -1,7 +1,7 @@
 """The records that flow from classify to report."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -62,9 +62,13 @@ class Finding:
     origin: Origin | None = None  # original source location, when a source map says
     encoding: str | None = None  # how the URL was written when decoded: percent, html-entities, base64, …
     suppression: Suppression | None = None  # set on findings a suppression or the baseline hides
+    # the decide.Decision behind blocking/confidence/reason (its parts, by name); not in any report
+    decision: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(replace(self, decision=None))
+        del out["decision"]
+        return out
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import os
 import stat
-import zlib
 from dataclasses import dataclass
 from typing import Callable, Iterator
+
+from .formats.decompress import GZIP as _GZIP
+from .formats.decompress import ZSTD as _ZSTD
+from .formats.limits import Limits  # the per-file bounds; importable from here as before
 
 WINDOW = 16 << 20  # bytes of new data per window
 OVERLAP = 4096  # > the longest match; starts are reported only in the new part
@@ -33,7 +36,6 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"BZh", "bzip2 data"), (0, b"\xfd7zXZ\x00", "xz data"), (0, b"7z\xbc\xaf'\x1c", "7-Zip archive"),
     (0, b"SQLite format 3\x00", "SQLite database"),
 )
-_GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
 
 
 _buffer = bytearray()
@@ -76,13 +78,6 @@ class NotText(Exception):
 
 class IsArchive(Exception):
     """The file is a tarball (possibly gzip/zstd): its members are scanned instead."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_decoded: int = 256 << 20  # bytes of decompressed or transcoded text per file
-    max_ratio: int = 200  # decompressed:compressed ratio before it counts as a bomb
-    file_timeout: float = 60.0  # seconds of wall-clock time one file may take (archives: the whole archive)
 
 
 @dataclass
@@ -137,7 +132,7 @@ class Opened:
         if head[257:262] == b"ustar":
             raise IsArchive()
         if head.startswith((_GZIP, _ZSTD)):
-            from .extract.image import is_image_tar
+            from .formats.tarstream import is_image_tar
 
             if is_image_tar(head, name) or name.endswith((".tar.gz", ".tgz", ".tar.zst")):
                 raise IsArchive()
@@ -221,74 +216,24 @@ class Opened:
     # -- decoded content -----------------------------------------------------
     def _decoded_stream(self) -> Callable[[int], bytes]:
         """A read(n) over the decompressed bytes, enforcing size and ratio limits."""
+        from .formats.decompress import Decompressor, LimitExceeded
+
         try:
             f = self._open()
         except OSError as exc:
             raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-        limits, kind = self.limits, self.decoding
-        state = {"in": 0, "out": 0, "done": False}
-        pending = bytearray()
-        if kind == "gzip":
-            dec = [zlib.decompressobj(wbits=47)]
-
-            def more(n: int) -> bytes:
-                d = dec[0]
-                if d.eof:  # another member may follow (`cat a.gz b.gz` is valid gzip)
-                    data = d.unused_data + _feed(f, state)
-                    if not data.strip(b"\x00"):
-                        state["done"] = True
-                        return b""
-                    dec[0] = d = zlib.decompressobj(wbits=47)
-                else:
-                    data = d.unconsumed_tail or _feed(f, state)
-                    if not data:
-                        raise ReadError("gzip data is truncated")
-                return d.decompress(data, n)
-        elif kind == "zstd":
-            import zstandard
-
-            reader = zstandard.ZstdDecompressor().stream_reader(_Counting(f, state))
-
-            def more(n: int) -> bytes:
-                out = reader.read(n)
-                if not out:
-                    state["done"] = True
-                return out
-        else:  # brotli
-            import brotli
-
-            b = brotli.Decompressor()
-
-            def more(n: int) -> bytes:
-                if b.is_finished():
-                    state["done"] = True
-                    return b""
-                data = b"" if not b.can_accept_more_data() else _feed(f, state)
-                if not data and b.can_accept_more_data():
-                    raise ReadError("brotli data is truncated")
-                return b.process(data, output_buffer_limit=n)
+        dec = Decompressor(f, self.decoding, self.limits, f"{self.decoding} data", error=ReadError)
 
         def read(n: int) -> bytes:
-            while len(pending) < n and not state["done"]:
-                try:
-                    chunk = more(n)
-                except ReadError:
-                    f.close()
-                    raise
-                except Exception as exc:  # zlib.error, brotli.error, zstd errors
-                    f.close()
-                    raise ReadError(f"{kind} data is corrupt: {exc}") from None
-                pending.extend(chunk)
-                state["out"] += len(chunk)
-                if state["out"] > limits.max_decoded:
-                    f.close()
-                    raise ReadError(f"{kind} data expands past the {limits.max_decoded >> 20} MiB limit (--max-decoded-size)")
-                if state["out"] > (1 << 20) and state["out"] > limits.max_ratio * max(state["in"], 1):
-                    f.close()
-                    raise ReadError(f"{kind} data expands more than {limits.max_ratio}:1 (a decompression bomb?)")
-            out = bytes(pending[:n])
-            del pending[:n]
-            if state["done"] and not pending:
+            try:
+                out = dec.read(n)
+            except LimitExceeded as exc:
+                f.close()
+                raise ReadError(str(exc)) from None
+            except ReadError:
+                f.close()
+                raise
+            if dec.finished:
                 f.close()
             return out
 
@@ -334,24 +279,6 @@ def _utf16_without_bom(head: bytes) -> str:
     if even.count(0) > 0.9 * half and odd.count(0) < 0.05 * half:
         return "utf-16-be"
     return ""
-
-
-class _Counting:
-    """File wrapper that counts compressed bytes read (for the ratio limit)."""
-
-    def __init__(self, f, state):
-        self.f, self.state = f, state
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
-        self.state["in"] += len(data)
-        return data
-
-
-def _feed(f, state) -> bytes:
-    data = f.read(1 << 16)
-    state["in"] += len(data)
-    return data
 
 
 def _memory_windows(data: bytes) -> Iterator[Window]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from .decide import fingerprint, logical_path
+from .errors import ConfigError
 from .model import Finding, Suppression
 from .site import is_url, url_path
 
@@ -108,8 +109,6 @@ class IgnoreEntry:
 
 def parse_ignore(value: Any, where: str) -> list[IgnoreEntry]:
     """Validate the `ignore` key of a config file; errors name the file and the entry."""
-    from .config import ConfigError
-
     if not isinstance(value, list):
         raise ConfigError(f"{where}: `ignore` must be a list of entries, each with `reason` and at least one of `rule`, `url`, `path`")
     base = os.path.dirname(os.path.abspath(where)) if where and os.path.basename(where) else os.getcwd()

@@ -252,7 +252,7 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
     settings = Settings(rules=rules, classifier=classifier, engine=o["engine"],
                         services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
                         limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
-                        options=Options(docker_target=o["docker_target"]))
+                        options=Options(docker_target=o["docker_target"]), fail_on=o.get("fail_on") or "error")
     site = None
     if o["sites"]:  # twinscan https://…: what the site serves, fetched within the caps (twinscan/site/)
         from ..site.crawl import crawl

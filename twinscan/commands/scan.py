@@ -105,13 +105,9 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
             baseline = load_baseline(baseline_file)
         except BaselineError as exc:
             fail(str(exc))
+    opts["fail_on"] = fail_on or cfg.fail_on or "error"
     result, errors, skipped = execute(opts, paths, cfg, rules, progress_line=fmt == "text")
     findings = result.findings
-    fail_on = fail_on or cfg.fail_on or "error"
-    if fail_on != "error":
-        from ..decide import apply_fail_on
-
-        apply_fail_on(findings, fail_on)
     suppressed: list = []
     notes: list = []
     if cfg.ignore or baseline is not None:

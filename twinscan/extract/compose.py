@@ -29,7 +29,7 @@ from typing import Iterator
 import yaml
 
 from ..classify import ALIASES, DEFAULT_PRODUCTION, base_name
-from .yamlnodes import YamlText, load
+from ..formats.yamlnodes import YamlText, load
 from .values import ExtractError, Options, Value
 
 MAX_NODES = 100_000  # expanded document size (aliases counted every time they are used)

@@ -10,7 +10,9 @@ Two entry points:
   JSON and every regular file inside every layer, all in memory. Nothing is ever
   extracted or written: links, devices and unsafe names are only ever *names*.
 
-No Docker engine is used.
+No Docker engine is used. The readers underneath are shared ones with bounds:
+:mod:`twinscan.formats.decompress` (layers, compressed tarballs), :mod:`twinscan.formats.tarstream`
+and :mod:`twinscan.formats.jsonspans` (string offsets in the config JSON).
 """
 from __future__ import annotations
 
@@ -22,12 +24,14 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..reader import Limits
+from ..formats.decompress import CHUNK, GZIP, ZSTD, Decompressor, LimitExceeded, compression_of
+from ..formats.jsonspans import JsonSyntaxError, Span, SpanParser, char_offsets
+from ..formats.limits import Limits
+from ..formats.tarstream import Source, display_name, open_stream
+from ..formats.tarstream import is_image_tar as is_image_tar  # the sniff, importable from here as before
 from .values import ExtractError, Options, Value
 
-_GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
 _SNIFF = 65536
-_CHUNK = 1 << 16
 
 
 # ---------------------------------------------------------------------------
@@ -43,92 +47,6 @@ def is_image_config(data: bytes) -> bool:
     if not head[:1] in (b"{", b"["):
         return False
     return (b'"Config"' in head or b'"config"' in head) and (b'"Env"' in head or b'"rootfs"' in head)
-
-
-@dataclass(frozen=True)
-class _Str:
-    start: int  # byte offset of the first byte after the opening quote
-    end: int  # byte offset of the closing quote
-
-    def decode(self, data: bytes) -> str:
-        return json.loads(data[self.start - 1:self.end + 1])
-
-
-_WS = re.compile(rb"[ \t\n\r]*")
-_STRING = re.compile(rb'"((?:[^"\\]|\\.)*)"', re.S)
-_LITERAL = re.compile(rb"[^,\]}\s]+")
-
-
-class _Parser:
-    """Positions of strings in JSON already validated by :func:`json.loads`."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def ws(self, i: int) -> int:
-        return _WS.match(self.data, i).end()
-
-    def value(self, i: int):
-        data = self.data
-        i = self.ws(i)
-        c = data[i:i + 1]
-        if c == b"{":
-            out: dict = {}
-            i = self.ws(i + 1)
-            if data[i:i + 1] == b"}":
-                return out, i + 1
-            while True:
-                m = _STRING.match(data, self.ws(i))
-                key = json.loads(m.group(0))
-                i = self.ws(m.end()) + 1  # ':'
-                out[key], i = self.value(i)
-                i = self.ws(i)
-                if data[i:i + 1] == b"}":
-                    return out, i + 1
-                i += 1  # ','
-        if c == b"[":
-            items: list = []
-            i = self.ws(i + 1)
-            if data[i:i + 1] == b"]":
-                return items, i + 1
-            while True:
-                v, i = self.value(i)
-                items.append(v)
-                i = self.ws(i)
-                if data[i:i + 1] == b"]":
-                    return items, i + 1
-                i += 1
-        if c == b'"':
-            m = _STRING.match(data, i)
-            return _Str(m.start(1), m.end(1)), m.end()
-        m = _LITERAL.match(data, i)
-        return None, m.end()
-
-
-def _char_offsets(raw: bytes) -> list[int]:
-    """Byte offset in ``raw`` (JSON string body as written) of each decoded character, plus the end."""
-    offs, i, n = [], 0, len(raw)
-    while i < n:
-        offs.append(i)
-        b = raw[i]
-        if b == 0x5C:  # backslash
-            if raw[i + 1:i + 2] == b"u":
-                cp = int(raw[i + 2:i + 6], 16)
-                if 0xD800 <= cp < 0xDC00 and raw[i + 6:i + 8] == b"\\u":
-                    try:
-                        low = int(raw[i + 8:i + 12], 16)
-                    except ValueError:
-                        low = 0
-                    if 0xDC00 <= low < 0xE000:
-                        i += 12
-                        continue
-                i += 6
-            else:
-                i += 2
-        else:
-            i += 1 if b < 0x80 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4
-    offs.append(n)
-    return offs
 
 
 def config_values(data: bytes, path: str, options: Options | None = None) -> list[Value]:
@@ -149,9 +67,11 @@ def config_values(data: bytes, path: str, options: Options | None = None) -> lis
         raise ExtractError("JSON is nested too deeply") from None
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        tree, _ = _Parser(data).value(start)
+        tree, _ = SpanParser(data, allow_nan=True).parse(start)
     except RecursionError:
         raise ExtractError("JSON is nested too deeply") from None
+    except JsonSyntaxError as e:  # json.loads read it in another encoding (UTF-16/32 JSON)
+        raise ExtractError(f"invalid JSON: {e}") from None
     docs = tree if isinstance(tree, list) else [tree]
     out: list[Value] = []
     for doc in docs:
@@ -161,7 +81,7 @@ def config_values(data: bytes, path: str, options: Options | None = None) -> lis
             cfg = doc.get(ck)
             if isinstance(cfg, dict) and isinstance(cfg.get("Env"), list):
                 for item in cfg["Env"]:
-                    if isinstance(item, _Str):
+                    if isinstance(item, Span):
                         v = _env_value(data, item)
                         if v:
                             out.append(v)
@@ -169,17 +89,17 @@ def config_values(data: bytes, path: str, options: Options | None = None) -> lis
         if isinstance(hist, list):
             for h in hist:
                 s = h.get("created_by") if isinstance(h, dict) else None
-                if isinstance(s, _Str):
+                if isinstance(s, Span):
                     out.append(Value(key="history", value=s.decode(data), start=s.start, end=s.end))
     return out
 
 
-def _env_value(data: bytes, s: _Str) -> Value | None:
+def _env_value(data: bytes, s: Span) -> Value | None:
     text = s.decode(data)
     key, eq, value = text.partition("=")
     if not eq or not key:
         return None
-    offs = _char_offsets(data[s.start:s.end])
+    offs = char_offsets(data[s.start:s.end])
     return Value(key=key, value=value, start=s.start + offs[len(key) + 1], end=s.end)
 
 
@@ -199,160 +119,6 @@ class Member:
     layer: str | None = None  # "sha256:<hex>" (OCI blob), "<id>/layer.tar" (legacy save), None outside layers
     config: bool = False  # True: image config JSON — run config_values() on it
     note: str | None = None  # why the name is suspicious: "`..` in the name", "absolute name", "duplicate name"
-
-
-def is_image_tar(head: bytes, name: str = "") -> bool:
-    """Cheap sniff: a tar (maybe gzip-compressed) whose first entries look like an image."""
-    head = bytes(head[:_SNIFF])
-    if head.startswith(_GZIP):
-        try:
-            head = zlib.decompressobj(wbits=47).decompress(head, _SNIFF)
-        except zlib.error:
-            return False
-    if head[257:262] != b"ustar":
-        return False
-    return any(k in head for k in (b"manifest.json", b"oci-layout", b"index.json", b"blobs/sha256/",
-                                   b"/layer.tar", b"repositories"))
-
-
-class _LimitExceeded(Exception):
-    def __init__(self, msg: str, source: object):
-        super().__init__(msg)
-        self.source = source
-
-
-class _Source:
-    """The raw input, with a prefix put back and EOF noted (truncation detection)."""
-
-    def __init__(self, f, prefix: bytes = b""):
-        self.f, self.prefix, self.eof, self.count = f, prefix, False, 0
-
-    def read(self, n: int = -1) -> bytes:
-        if self.prefix:
-            if n is None or n < 0:
-                out, self.prefix = self.prefix + self._read(-1), b""
-                return out
-            out, self.prefix = self.prefix[:n], self.prefix[n:]
-            return out
-        return self._read(n)
-
-    def _read(self, n: int) -> bytes:
-        data = self.f.read(n)
-        self.count += len(data)
-        if not data or (n is not None and 0 < len(data) < n):
-            self.eof = self.eof or not data
-        return data
-
-
-class _Decoded:
-    """read(n) over a possibly compressed stream, counting bytes in and out against the limits."""
-
-    def __init__(self, f, limits: Limits, what: str, cap_total: bool = True):
-        self.f, self.limits, self.what, self.cap = f, limits, what, cap_total
-        self.inb = self.outb = 0
-        head = self._raw(512)
-        self.kind = "gzip" if head.startswith(_GZIP) else "zstd" if head.startswith(_ZSTD) else ""
-        self.pending = bytearray()
-        self.done = False
-        if self.kind == "gzip":
-            self.dec = zlib.decompressobj(wbits=47)
-            self.feed = head
-        elif self.kind == "zstd":
-            import zstandard
-
-            self.reader = zstandard.ZstdDecompressor().stream_reader(_Source(_Counter(self), head))
-        else:
-            self.pending.extend(head)
-            self.outb = len(head)
-
-    def _raw(self, n: int) -> bytes:
-        data = self.f.read(n)
-        self.inb += len(data)
-        return data
-
-    def _more(self) -> bytes:
-        if self.kind == "gzip":
-            d = self.dec
-            if d.eof:
-                data = d.unused_data + self._raw(_CHUNK)
-                if not data.strip(b"\x00"):
-                    self.done = True
-                    return b""
-                self.dec = d = zlib.decompressobj(wbits=47)
-            else:
-                data = d.unconsumed_tail or self.feed or self._raw(_CHUNK)
-                self.feed = b""
-                if not data:
-                    raise tarfile.ReadError("gzip data is truncated")
-            return d.decompress(data, _CHUNK)
-        if self.kind == "zstd":
-            out = self.reader.read(_CHUNK)
-        else:
-            out = self._raw(_CHUNK)
-        if not out:
-            self.done = True
-        return out
-
-    def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
-            n = 1 << 62
-        while len(self.pending) < n and not self.done:
-            try:
-                chunk = self._more()
-            except tarfile.ReadError:
-                raise
-            except Exception as exc:  # zlib.error, zstd errors
-                raise tarfile.ReadError(f"{self.kind} data is corrupt: {exc}") from None
-            self.pending.extend(chunk)
-            self.outb += len(chunk)
-            lim = self.limits
-            if self.cap and self.outb > lim.max_decoded:
-                raise _LimitExceeded(f"{self.what} expands past the {lim.max_decoded >> 20} MiB limit "
-                                     "(--max-decoded-size)", self)
-            if self.kind and self.outb > (1 << 20) and self.outb > lim.max_ratio * max(self.inb, 1):
-                raise _LimitExceeded(f"{self.what} expands more than {lim.max_ratio}:1 (a decompression bomb?)", self)
-        out = bytes(self.pending[:n])
-        del self.pending[:n]
-        return out
-
-
-class _Counter:
-    def __init__(self, owner: _Decoded):
-        self.owner = owner
-
-    def read(self, n: int = -1) -> bytes:
-        return self.owner._raw(n)
-
-
-class _TarInfo(tarfile.TarInfo):
-    """Notes a header cut short: tarfile treats that as a quiet end of the archive."""
-
-    @classmethod
-    def fromtarfile(cls, tf):
-        try:
-            return super().fromtarfile(tf)
-        except (tarfile.EmptyHeaderError, tarfile.TruncatedHeaderError):
-            tf._twin_truncated = True
-            raise
-
-
-def _open_stream(f, mode: str = "r|") -> tarfile.TarFile:
-    tf = tarfile.open(fileobj=f, mode=mode, tarinfo=_TarInfo)
-    tf._twin_truncated = False
-    return tf
-
-
-def _display(raw: str) -> tuple[str, str | None]:
-    """Normalised display name and a note when the name is unsafe."""
-    name, note = raw, None
-    if name.startswith("/"):
-        note = "absolute name"
-    while name.startswith(("/", "./")):
-        name = name[1:] if name.startswith("/") else name[2:]
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        note = "`..` in the name" if note is None else note + ", `..` in the name"
-    return "/".join(parts), note
 
 
 _BLOB = re.compile(r"(?:.*/)?blobs/([a-z0-9]+)/([a-f0-9]{32,128})\Z")
@@ -382,25 +148,27 @@ class ImageMembers:
 
     # -----------------------------------------------------------------------
     def _run(self) -> Iterator[Member]:
-        src = _Source(self.fileobj)
+        src = Source(self.fileobj)
         head = src.read(512)
-        src.prefix = head
-        if head.startswith((_GZIP, _ZSTD)):
-            stream = _Decoded(src, self.limits, f"{self.name}", cap_total=False)
+        kind = compression_of(head)
+        if kind:
+            stream = Decompressor(src, kind, self.limits, f"{self.name}", head=head, cap_total=False, step=CHUNK,
+                                  error=tarfile.ReadError)
         else:
+            src.prefix = head
             stream = src
         try:
-            tf = _open_stream(stream, "r|" if stream is not src else "r|*")
+            tf = open_stream(stream, "r|" if stream is not src else "r|*")
         except tarfile.ReadError as exc:
             raise ExtractError(f"not a readable tar archive: {exc}") from None
-        except _LimitExceeded as exc:
+        except LimitExceeded as exc:
             raise ExtractError(str(exc)) from None
         seen: set[str] = set()
         try:
             while True:
                 try:
                     m = tf.next()
-                except _LimitExceeded as exc:
+                except LimitExceeded as exc:
                     raise ExtractError(str(exc)) from None
                 except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
                     raise ExtractError(f"truncated tar archive {self.name}: {exc}") from None
@@ -408,7 +176,7 @@ class ImageMembers:
                     break
                 try:
                     yield from self._outer_member(tf, m, src, seen)
-                except _LimitExceeded as exc:  # the outer compressed stream itself
+                except LimitExceeded as exc:  # the outer compressed stream itself
                     raise ExtractError(str(exc)) from None
         finally:
             tf.close()
@@ -426,8 +194,8 @@ class ImageMembers:
         finally:
             f.close()
 
-    def _outer_member(self, tf, m, src: _Source, seen: set[str]) -> Iterator[Member]:
-        inner, note = _display(m.name)
+    def _outer_member(self, tf, m, src: Source, seen: set[str]) -> Iterator[Member]:
+        inner, note = display_name(m.name)
         if not m.isreg():
             return  # directories, links, devices: nothing to read, nothing is created
         base = posixpath.basename(inner)
@@ -448,7 +216,7 @@ class ImageMembers:
                 raise ExtractError(f"truncated tar archive {self.name}: {exc} in {inner}") from None
             if _is_layer_head(probe):
                 digest = f"{blob.group(1)}:{blob.group(2)}" if blob else inner
-                yield from self._layer(_Source(f, probe), path, digest, src)
+                yield from self._layer(f, probe, path, digest, src)
                 return
             # not a layer: read the rest as a plain member
             if m.size > self.limits.max_decoded:
@@ -475,18 +243,19 @@ class ImageMembers:
         else:
             yield Member(path, data, None, note=note)
 
-    def _layer(self, raw: _Source, path: str, digest: str, src: _Source) -> Iterator[Member]:
-        dec = _Decoded(raw, self.limits, f"layer {digest}")
+    def _layer(self, raw, head: bytes, path: str, digest: str, src: Source) -> Iterator[Member]:
+        dec = Decompressor(raw, compression_of(head), self.limits, f"layer {digest}", head=head, step=CHUNK,
+                           error=tarfile.ReadError)
         seen: set[str] = set()
         try:
-            tf = _open_stream(dec)
+            tf = open_stream(dec)
             while True:
                 m = tf.next()
                 if m is None:
                     break
                 if not m.isreg():
                     continue
-                inner, note = _display(m.name)
+                inner, note = display_name(m.name)
                 if posixpath.basename(inner).startswith(".wh."):
                     continue
                 if inner in seen:
@@ -501,7 +270,7 @@ class ImageMembers:
                 yield Member(mpath, data, digest, config=False, note=note)
             if tf._twin_truncated:
                 raise tarfile.ReadError("layer tar ends inside an entry header")
-        except _LimitExceeded as exc:
+        except LimitExceeded as exc:
             if exc.source is not dec:
                 raise
             self.errors.append(f"{path}: {exc}; the rest of the layer was not scanned")
@@ -512,7 +281,7 @@ class ImageMembers:
 
 
 def _is_layer_head(head: bytes) -> bool:
-    return head.startswith((_GZIP, _ZSTD)) or head[257:262] == b"ustar"
+    return head.startswith((GZIP, ZSTD)) or head[257:262] == b"ustar"
 
 
 def members(fileobj, limits: Limits, name: str) -> ImageMembers:

@@ -23,7 +23,7 @@ import yaml
 
 from ..classify import ALIASES
 from .values import Options, Value
-from .yamlnodes import Tree, YamlText, load, normalise_env, scalars, text_of
+from ..formats.yamlnodes import Tree, YamlText, load, normalise_env, scalars, text_of
 
 _POD_SPEC = {
     "pod": ("spec",),

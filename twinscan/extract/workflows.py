@@ -29,7 +29,7 @@ import re
 import yaml
 
 from .values import Options, Value
-from .yamlnodes import Tree, YamlText, load, normalise_env, text_of
+from ..formats.yamlnodes import Tree, YamlText, load, normalise_env, text_of
 
 _EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _MATRIX_REF = re.compile(r"^\s*matrix\.([\w-]+(?:\.[\w-]+)*)\s*$")

@@ -98,7 +98,7 @@ def check(srcs: Sequence[Source], settings) -> tuple[list, float]:
                          reason=f"{s.reason}, checked by `twinscan env` as the {target.environment} environment")
         size = len(s.data) if s.data is not None else os.path.getsize(s.fs_path)
         try:
-            res = scanner._scan(Item(s.display, s.fs_path, size, s.data), target)
+            res = scanner.scan_item(Item(s.display, s.fs_path, size, s.data), target)
         except Exception as exc:  # a bug costs this source, reported, never a traceback
             res = FileResult(s.display)
             res.errors.append(FileError(s.display, f"internal error ({type(exc).__name__}: {exc}); please report it", True))

@@ -6,6 +6,11 @@ lists whose leaves are the original :class:`yaml.ScalarNode` objects (merge keys
 ``<<`` applied), bounded against alias bombs and deep nesting.
 :meth:`YamlText.span` and :meth:`YamlText.lines` give byte offsets of a scalar's
 text as written, so a Value points at the exact bytes in the file.
+
+Why not ``yaml.safe_load``: it returns values without positions (a finding must point
+at the bytes as written) and expands aliases without limit (a billion-laughs document
+is a few hundred bytes); the node graph keeps the marks, and the tree walk here bounds
+nesting and alias expansion with the project's own error message.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from typing import Any, Iterator, Union
 import yaml
 
 from ..classify import ALIASES
-from .values import ExtractError
+from ..extract.values import ExtractError
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 200  # nesting, in the parser's events and in the expanded tree

@@ -1,0 +1,152 @@
+"""One file through the data path: read → match → extract → decide (see the package docstring)."""
+from __future__ import annotations
+
+import time
+
+from .. import extract
+from ..decide import decide, library_evidence, make_finding
+from ..engine import Engine, build_expressions, make_engine
+from ..extract.values import ExtractError
+from ..model import FileError, FileResult, Skipped, Target
+from ..reader import IsArchive, NotText, Opened, ReadError
+from ..walk import Item
+from .fold import folded
+from .locate import Lines
+from .match import RawHit, Text, confirm_window, raw_hit
+from .nested import DATA_URI_KINDS, MAX_MAPPED, has_text_data_uri, scan_archive, scan_data_uris
+from .origins import bundle_origins, in_map_origins
+from .servicecheck import check_services
+from .settings import Settings
+
+
+class FileScanner:
+    """Scans one file at a time with a compiled engine (one per process)."""
+
+    depth = 0  # data: URIs inside data: URIs are followed this deep
+    _deadline = float("inf")  # time.monotonic() past which the current file stops (set by scan())
+
+    def __init__(self, settings: Settings, engine: Engine | None = None):
+        self.s = settings
+        self.engine = engine or make_engine(settings.engine, settings.rules, split=True)
+        self.exprs = build_expressions(settings.rules, split=True)
+
+    def late(self, res: FileResult, target: Target, step: str) -> bool:
+        """True (and the file reported as not fully scanned) once the per-file time is up."""
+        if time.monotonic() <= self._deadline:
+            return False
+        if not any(e.message.startswith("stopped after") for e in res.errors):
+            res.errors.append(FileError(res.path, f"stopped after {self.s.limits.file_timeout:g} s (--file-timeout) "
+                                        f"while {step}; the rest was not scanned", target.production))
+        return True
+
+    def scan(self, item: Item) -> FileResult:
+        target = self.s.classifier.classify(item.display)
+        self._deadline = time.monotonic() + self.s.limits.file_timeout
+        try:
+            return self.scan_item(item, target)
+        except Exception as exc:  # a bug must cost one file, reported, never the run
+            res = FileResult(item.display)
+            res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); please report it", target.production))
+            return res
+
+    def scan_item(self, item: Item, target: Target) -> FileResult:
+        """One file (or archive member, or decoded data: URI) as ``target``, within the current deadline."""
+        res = FileResult(item.display)
+        try:
+            opened = Opened(item.fs_path, self.s.limits, data=item.data, text_expected=target.kind != "text")
+        except IsArchive:
+            if "!/" in item.display:  # a tarball inside an image layer: one level deep only
+                res.skipped.append(Skipped(item.display, "nested archive: not opened"))
+                return res
+            return scan_archive(self, item, target)
+        except NotText as exc:
+            res.skipped.append(Skipped(item.display, f"binary: {exc}"))
+            return res
+        except ReadError as exc:
+            res.errors.append(FileError(item.display, str(exc), target.production))
+            return res
+        if opened.note:
+            res.skipped.append(Skipped(item.display, opened.note))
+        raws: list[RawHit] = []
+        lines = Lines()
+        covered = 0
+        total = 0
+        comments = None
+        if target.kind == "javascript":
+            from ..extract.javascript import CommentTracker
+
+            comments = CommentTracker()
+        data_uris = False
+        splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
+        try:
+            for w in opened.windows():
+                found, covered = confirm_window(self.engine, self.exprs, self.s.rules, w, covered, splits)
+                for rule, url in found:
+                    raws.append(raw_hit(w, lines, rule, url, comments))
+                if not data_uris and target.kind in DATA_URI_KINDS:
+                    data_uris = has_text_data_uri(w)
+                if not w.last and self.late(res, target, f"reading (at byte {w.hi})"):
+                    break
+                if not w.last:  # keep line numbers and the comment walk continuous across windows
+                    if comments is not None and raws and not comments.broken:
+                        comments.free_at(w.src, w.src_base, w.hi)
+                    lines.advance(w, w.hi)
+                total = w.hi
+        except ReadError as exc:
+            res.errors.append(FileError(item.display, str(exc), target.production))
+        res.bytes_scanned = total
+        res.scanned = not res.errors
+        text = Text(opened)  # read again at most once, by whichever step needs the whole text
+        if splits and target.kind == "javascript" and not self.late(res, target, "folding concatenations"):
+            raws += folded(self, text, raws, splits)
+        if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
+            self._finish(res, target, text, raws, item)
+        if data_uris and self.depth < 2 and not self.late(res, target, "decoding data: URIs"):
+            scan_data_uris(self, res, target, text)
+        return res
+
+    def value_target(self, target: Target, environment: str | None, reason: str | None) -> Target:
+        """The file's target, or the environment of the value in question."""
+        c = self.s.classifier
+        if environment is None or c.environment:  # --environment speaks for the whole run
+            return target
+        env = c.normalise(environment)
+        return Target(target.kind, env, c.is_production(env), reason or f"environment {env}")
+
+    def _finish(self, res: FileResult, target: Target, text: Text, raws: list[RawHit], item: Item) -> None:
+        """Extract (contexts, keys, per-value environments), find origins, decide every hit."""
+        hits = [r.hit for r in raws if not r.folded]
+        note = None
+        values = None
+        data = None
+        if target.kind in extract.STRUCTURED:
+            data = text(extract.MAX_STRUCTURED)
+            if not raws and (data is None or not self.s.services.mentioned_in(data)):
+                return  # no hit and no vendor key: nothing to parse
+            try:
+                values = extract.structured_values(target.kind, data, res.path, self.s.options) if data is not None else None
+            except ExtractError as exc:
+                res.errors.append(FileError(res.path, f"cannot parse as {target.kind}: {exc}", target.production))
+        if values is not None:
+            extract.apply_values(hits, values, lambda v: self.value_target(target, v.environment, v.reason).production)
+        else:
+            note = extract.annotate(target.kind, hits, text)
+        if note:
+            res.skipped.append(Skipped(res.path, note))
+        if values and self.s.services is not None and data is not None:
+            check_services(self, res, target, data, values, hits)
+        origins: dict = {}
+        if target.kind == "javascript" and raws and not self.late(res, target, "reading the source map"):
+            origins = bundle_origins(res, item, text(MAX_MAPPED), raws, self.s.limits)
+        elif target.kind == "sourcemap" and raws:
+            origins = in_map_origins(res, text(MAX_MAPPED), raws)
+        for r in raws:
+            where = self.value_target(target, r.hit.environment, r.hit.env_reason)
+            origin = origins.get(id(r))
+            library = library_evidence(target.kind, r.url, r.hit, origin) if r.hit.quietable and where.production else None
+            decision = decide(where, r.rule, r.hit.context, self.s.fail_on, library=library, port=r.url.port)
+            res.findings.append(make_finding(
+                decision, path=res.path, line=r.line, column=r.column, end_column=r.end_column, offset=r.url.start,
+                match=r.match, url=r.url.normalized(), host=r.url.host, port=r.url.port, key=r.hit.key,
+                snippet=r.snippet, encoding=r.url.encoding, origin=origin,
+            ))

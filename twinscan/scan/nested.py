@@ -1,0 +1,150 @@
+"""Nested payloads: files inside tarballs and image layers, and base64 `data:` URIs of a text type.
+
+Both are scanned from memory through the same per-file path as any file on disk (never
+extracted, never written), and their findings are reported where they sit in the outer file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..decide import make_finding
+from ..extract.values import ExtractError
+from ..model import FileError, FileResult, Skipped, Target
+from ..reader import Window
+from ..walk import Item
+from .locate import chars
+from .match import Text
+from .settings import Scanner
+
+MAX_MAPPED = 64 << 20  # bundles and maps larger than this get no source-map origin, no data: URI decoding
+
+#: Kinds whose text may hold base64 `data:` URIs worth decoding (scripts, pages, inline maps).
+DATA_URI_KINDS = ("javascript", "html", "json", "text", "sourcemap")
+_DATA_URI_HEAD = re.compile(rb"data:([a-z0-9.+/-]*)(?:;[a-z0-9=._-]+)*;base64,\Z", re.I)
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]+=*")
+_DATA_URI_KINDS = (
+    (("javascript", "ecmascript", "jsx", "typescript"), "javascript"),
+    (("html",), "html"),
+    (("json",), "json"),
+    (("xml", "css", "text/", "yaml"), "text"),
+)
+
+
+def scan_archive(scanner: Scanner, item: Item, target: Target) -> FileResult:
+    """Scan every file inside the tarball (and its image layers) from memory, never extracting."""
+    import io
+
+    from ..extract.image import members
+
+    res = FileResult(item.display)
+    try:
+        f = io.BytesIO(item.data) if item.data is not None else open(item.fs_path, "rb")
+    except OSError as exc:
+        res.errors.append(FileError(item.display, f"cannot read: {exc.strerror or exc}", target.production))
+        return res
+    with f:
+        it = members(f, scanner.s.limits, item.display)
+        try:
+            for m in it:
+                if scanner.late(res, target, f"reading the archive (at {m.path})"):
+                    break
+                sub = Item(m.path, m.path, len(m.data), m.data)
+                sub_target = scanner.s.classifier.classify(m.path)
+                if m.config:  # OCI blobs have no extension: the image config is JSON
+                    sub_target = replace(sub_target, kind="json")
+                r = scanner.scan_item(sub, sub_target)
+                res.findings += r.findings
+                res.errors += r.errors
+                res.skipped += r.skipped
+                res.bytes_scanned += r.bytes_scanned
+                if m.note:
+                    res.skipped.append(Skipped(m.path, f"archive entry: {m.note} (read, never extracted)"))
+        except ExtractError as exc:
+            res.errors.append(FileError(item.display, str(exc), target.production))
+        res.errors += [FileError(item.display, e, target.production) for e in it.errors]
+        res.skipped += [Skipped(item.display, s) for s in it.skipped]
+    res.scanned = not res.errors
+    return res
+
+
+def has_text_data_uri(w: Window) -> bool:
+    """Whether the window holds a base64 data: URI of a type worth decoding (not images, fonts)."""
+    src, a, b = w.src, w.lo - w.src_base, w.hi - w.src_base + 8
+    i = src.find(b";base64,", a, b)
+    while i >= 0:
+        m = _DATA_URI_HEAD.search(src, max(0, i - 96), i + 8)
+        if m and _data_uri_kind(m.group(1).decode("ascii", "replace").lower(), b"") is not None:
+            return True
+        i = src.find(b";base64,", i + 8, b)
+    return False
+
+
+def _data_uri_kind(mime: str, before: bytes) -> str | None:
+    """The artifact kind a data: URI's content is scanned as; None for images, fonts, binaries."""
+    if not mime:
+        return "text"
+    if mime.startswith(("image/", "font/", "audio/", "video/")) or "woff" in mime or "octet" in mime:
+        return None  # SVG images included: pictures, not configuration
+    for needles, kind in _DATA_URI_KINDS:
+        if any(n in mime for n in needles):
+            if kind == "json" and b"sourceMappingURL=" in before:
+                return "sourcemap"
+            return kind
+    return None
+
+
+def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text) -> None:
+    """Scan what base64 `data:` URIs of a text type hold (inline scripts, pages, JSON,
+    inline source maps); report each hit at the base64 characters that encode it."""
+    import base64
+    import binascii
+
+    data = text(MAX_MAPPED)
+    if data is None:
+        if text.failed:
+            return
+        res.skipped.append(Skipped(res.path, f"base64 data: URIs not decoded (file larger than {MAX_MAPPED >> 20} MiB)"))
+        return
+    limits = scanner.s.limits
+    at = data.find(b";base64,")
+    while at >= 0:
+        here, at = at, data.find(b";base64,", at + 8)
+        head = max(0, here - 96)
+        m = _DATA_URI_HEAD.search(data, head, here + 8)
+        if m is None:
+            continue
+        mime = m.group(1).decode("ascii", "replace").lower()
+        kind = _data_uri_kind(mime, data[max(0, m.start() - 24):m.start()])
+        run = _B64_RUN.match(data, m.end())
+        if kind is None or run is None or run.end() - run.start() < 24:
+            continue
+        b64 = run.group(0)
+        if len(b64) // 4 * 3 > limits.max_decoded:
+            res.errors.append(FileError(res.path, f"a base64 data: URI ({mime or 'no type'}) decodes to more than "
+                                        f"{limits.max_decoded >> 20} MiB; not scanned", target.production))
+            continue
+        try:
+            decoded = base64.b64decode(b64 + b"=" * (-len(b64) % 4), altchars=b"-_" if b"-" in b64 or b"_" in b64 else None)
+        except (binascii.Error, ValueError):
+            continue
+        inner = f"{res.path}#data:{mime or 'text/plain'}"
+        scanner.depth += 1
+        try:
+            r = scanner.scan_item(Item(inner, inner, len(decoded), decoded), replace(target, kind=kind))
+        finally:
+            scanner.depth -= 1
+        res.errors += [FileError(res.path, f"in a base64 data: URI: {e.message}", e.production) for e in r.errors]
+        for f in r.findings:
+            pos = run.start() + f.offset // 3 * 4
+            line = data.count(b"\n", 0, pos) + 1
+            col = chars(data[data.rfind(b"\n", 0, pos) + 1:pos]) + 1
+            origin = f.origin
+            if origin is not None and kind == "sourcemap":
+                origin = replace(origin, map="<inline>")
+            decision = f.decision.because("decoded", f"decoded from a base64 data: URI ({mime or 'no type'}) at {line}:{col}")
+            res.findings.append(make_finding(
+                decision, path=res.path, line=line, column=col, end_column=col + -(-len(f.match.encode()) * 4 // 3),
+                offset=pos, match=f.match, url=f.url, host=f.host, port=f.port, key=f.key, snippet=f.snippet,
+                encoding="base64", origin=origin,
+            ))

@@ -1,0 +1,43 @@
+"""What a run is configured with, and what the per-file steps may ask of the scanner."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, Sequence
+
+from ..classify import Classifier
+from ..extract.values import Options
+from ..model import FileResult, Target
+from ..reader import Limits
+from ..rulepack import Rule
+from ..walk import Item
+
+if TYPE_CHECKING:
+    from ..services import ServiceIndex
+
+
+@dataclass
+class Settings:
+    rules: Sequence[Rule]
+    classifier: Classifier
+    engine: str = "auto"
+    limits: Limits = field(default_factory=Limits)
+    jobs: int = 0  # 0: one per core when the input is large
+    options: Options = field(default_factory=Options)
+    services: "ServiceIndex | None" = None  # the key-aware check (None: off)
+    service_rule: Rule | None = None
+    fail_on: str = "error"  # --fail-on: the lowest rule severity that blocks in production
+
+
+class Scanner(Protocol):
+    """The FileScanner as the steps it calls back see it (nested payloads recurse through it)."""
+
+    s: Settings
+    engine: object
+    exprs: object
+    depth: int
+
+    def scan_item(self, item: Item, target: Target) -> FileResult: ...
+
+    def late(self, res: FileResult, target: Target, step: str) -> bool: ...
+
+    def value_target(self, target: Target, environment: str | None, reason: str | None) -> Target: ...
