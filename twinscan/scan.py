@@ -148,13 +148,13 @@ def _one_line(b: bytes) -> str:
 
 
 #: Kinds whose text may hold base64 `data:` URIs worth decoding (scripts, pages, inline maps).
-DATA_URI_KINDS = ("javascript", "html", "json", "text", "sourcemap")
+DATA_URI_KINDS = ("javascript", "html", "image", "text", "sourcemap")
 _DATA_URI_HEAD = re.compile(rb"data:([a-z0-9.+/-]*)(?:;[a-z0-9=._-]+)*;base64,\Z", re.I)
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]+=*")
 _DATA_URI_KINDS = (
     (("javascript", "ecmascript", "jsx", "typescript"), "javascript"),
     (("html",), "html"),
-    (("json",), "json"),
+    (("json",), "image"),
     (("xml", "css", "text/", "yaml"), "text"),
 )
 
@@ -183,7 +183,7 @@ def _data_uri_kind(mime: str, before: bytes) -> str | None:
         return None  # SVG images included: pictures, not configuration
     for needles, kind in _DATA_URI_KINDS:
         if any(n in mime for n in needles):
-            if kind == "json" and b"sourceMappingURL=" in before:
+            if kind == "image" and b"sourceMappingURL=" in before:
                 return "sourcemap"
             return kind
     return None
@@ -249,7 +249,7 @@ class FileScanner:
                     sub = Item(m.path, m.path, len(m.data), m.data)
                     sub_target = self.s.classifier.classify(m.path)
                     if m.config:  # OCI blobs have no extension: the image config is JSON
-                        sub_target = replace(sub_target, kind="json")
+                        sub_target = replace(sub_target, kind="image")
                     r = self._scan(sub, sub_target)
                     res.findings += r.findings
                     res.errors += r.errors
@@ -560,7 +560,7 @@ class FileScanner:
             try:
                 values = extract.structured_values(target.kind, data, res.path, self.s.options) if data is not None else None
             except ExtractError as exc:
-                res.errors.append(FileError(res.path, f"cannot parse as {target.kind}: {exc}", target.production))
+                res.errors.append(FileError(res.path, f"cannot parse as {extract.label(target.kind)}: {exc}", target.production))
         if values is not None:
             extract.apply_values(hits, values, lambda v: self._value_target(target, v.environment, v.reason).production)
         else:

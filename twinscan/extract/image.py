@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..reader import Limits
+from .kind import Kind
 from .values import ExtractError, Options, Value
 
 _GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
@@ -523,3 +524,8 @@ def members(fileobj, limits: Limits, name: str) -> ImageMembers:
     yields its own regular files (one implicit layer, ``layer=None``).
     """
     return ImageMembers(fileobj, limits, name)
+
+
+#: Every JSON file; its values are an image config's `Env` (other JSON has none).
+KIND = Kind("image", globs=("*.json", "*.webmanifest"), values=values, hook=(), label="json",
+            name_env="stem")

@@ -86,6 +86,8 @@ from array import array
 from bisect import bisect_right
 from typing import Callable, NamedTuple
 
+from .kind import Kind
+
 DEFAULT_LIMIT = 64 << 20  # bytes of map JSON
 _MAX_DEPTH = 32  # JSON nesting locate_in_map accepts (a real map needs 5)
 _CACHE_LINES = 8  # fully decoded lines kept per map
@@ -950,3 +952,7 @@ def locate_in_map(map_bytes: bytes, offset: int) -> MapLocation | None:
         line = text.count("\n") + 1
         column = len(text) - (text.rfind("\n") + 1) + 1
     return MapLocation(key, index, source, line, column)
+
+
+#: Source maps: hits in them are reported (origin-mapped), keys read from the line.
+KIND = Kind("sourcemap", globs=("*.map",), hook=())

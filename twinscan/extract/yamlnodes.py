@@ -15,7 +15,7 @@ from typing import Any, Iterator, Union
 
 import yaml
 
-from ..classify import ALIASES
+from ..environments import normalise
 from .values import ExtractError
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -230,16 +230,5 @@ def text_of(tree: Any) -> str | None:
 
 
 def normalise_env(name: str) -> str:
-    """Environment name via classify.ALIASES: `Prod` → production, `prod-eu` → production.
-
-    A name that is not an alias itself is tried by its first and last token
-    (split on - _ / . and space); otherwise it is returned lower-cased.
-    """
-    n = name.strip().lower()
-    if n in ALIASES:
-        return ALIASES[n]
-    tokens = [t for t in re.split(r"[-_/. ]+", n) if t]
-    for t in (tokens[-1:] + tokens[:1]) if tokens else []:
-        if t in ALIASES:
-            return ALIASES[t]
-    return n
+    """Environment name, normalised as everywhere (twinscan/environments.py)."""
+    return normalise(name)
