@@ -153,6 +153,7 @@ def test_files_pattern_takes_every_kind_of_config_file():
         "compose": ["compose.yaml", "compose.yml", "docker-compose.yml", "a/compose.prod.yaml", "compose-dev.yml"],
         "workflows": [".github/workflows/deploy.yml", ".github/workflows/ci.yaml", ".gitlab-ci.yml",
                       ".circleci/config.yml", "bitbucket-pipelines.yml"],
+        "fly": ["fly.toml", "apps/api/fly.staging.toml"],
         "kubernetes": ["values.yaml", "charts/web/values-prod.yml", "kustomization.yaml", "k8s/a.yaml",
                        "deploy/overlays/prod/patch.yml", "argocd/apps/web.yaml"],
     }

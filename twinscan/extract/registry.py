@@ -15,7 +15,7 @@ from typing import Callable
 from .kind import Kind
 
 MODULES = (
-    "dotenv", "dockerfile", "compose", "workflows", "kubernetes",
+    "dotenv", "dockerfile", "compose", "workflows", "fly", "kubernetes",
     "javascript", "html", "sourcemap", "image", "text",
 )
 FALLBACK = "text"
