@@ -98,3 +98,21 @@ def test_kind_modules_do_not_import_the_extract_package():
         src = open(os.path.join(EXTRACT, f"{name}.py"), encoding="utf-8").read()
         assert "from . import" not in src.replace("from . import javascript", ""), name
         importlib.import_module(f"twinscan.extract.{name}")
+
+
+def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
+    """A kind that claims a generic name by content sees the file's head through the scan."""
+    from .conftest import scan_bytes
+
+    def mark(hits, text):
+        for h in hits:
+            h.key = "SAM"
+
+    sam = Kind("sam", globs=("template.yaml",), sniff=lambda head: b"AWS::Serverless" in head, annotate=mark)
+    real = registry.kinds()
+    monkeypatch.setattr(registry, "kinds", lambda: (sam, *real))
+    monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))
+    sam_doc = b"Transform: AWS::Serverless-2016-10-31\nX: http://localhost:4111\n"
+    other = b"kind: ConfigMap\nX: http://localhost:4111\n"
+    assert [f.key for f in scan_bytes(sam_doc, "infra/template.yaml").findings] == ["SAM"]
+    assert [f.key for f in scan_bytes(other, "infra/template.yaml").findings] == ["X"]

@@ -17,6 +17,7 @@ from .model import Target
 
 __all__ = ["COMPRESSED", "DEFAULT_PRODUCTION", "base_name", "artifact_kind", "dotenv_environment", "config_environment",
            "GlobRule", "PathRule", "PrefixRule", "Classifier"]
+HEAD_BYTES = 4096  # what a content sniff sees
 _DOTENV_MODE = re.compile(r"^\.env\.(?P<mode>[a-z0-9_-]+)(?:\.local)?$")
 _DOTENV_SUFFIX = re.compile(r"^(?:.*\.)?(?P<mode>[a-z0-9_-]+)\.env$")
 
@@ -137,6 +138,26 @@ class Classifier:
 
     def is_production(self, env: str) -> bool:
         return environments.is_production(env, self.production_environments)
+
+    @staticmethod
+    def head_of(fs_path: str, data: bytes | None = None) -> Callable[[], bytes]:
+        """The file's first bytes for a kind that claims a generic name by content
+        (`template.yaml`), read only when such a kind asks, at most once."""
+        cache: list[bytes] = []
+
+        def head() -> bytes:
+            if not cache:
+                if data is not None:
+                    cache.append(data[:HEAD_BYTES])
+                else:
+                    try:
+                        with open(fs_path, "rb") as f:
+                            cache.append(f.read(HEAD_BYTES))
+                    except OSError:  # unreadable: the read step reports it
+                        cache.append(b"")
+            return cache[0]
+
+        return head
 
     def classify(self, path: str, head: Callable[[], bytes] | None = None) -> Target:
         """*head*, when given, reads the file's first bytes (generic names claimed by content)."""

@@ -219,7 +219,7 @@ class FileScanner:
         return True
 
     def scan(self, item: Item) -> FileResult:
-        target = self.s.classifier.classify(item.display)
+        target = self.s.classifier.classify(item.display, Classifier.head_of(item.fs_path, item.data))
         self._deadline = time.monotonic() + self.s.limits.file_timeout
         try:
             return self._scan(item, target)
