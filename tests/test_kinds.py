@@ -1,6 +1,7 @@
 """The registry of artifact kinds (twinscan/extract/registry.py): one module per kind, claims and dispatch."""
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import subprocess
@@ -112,6 +113,7 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
     real = registry.kinds()
     monkeypatch.setattr(registry, "kinds", lambda: (sam, *real))
     monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))
+    monkeypatch.setattr(registry, "_steps", functools.lru_cache(maxsize=1)(registry._steps.__wrapped__))
     sam_doc = b"Transform: AWS::Serverless-2016-10-31\nX: http://localhost:4111\n"
     other = b"kind: ConfigMap\nX: http://localhost:4111\n"
     assert [f.key for f in scan_bytes(sam_doc, "infra/template.yaml").findings] == ["SAM"]

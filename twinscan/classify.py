@@ -1,7 +1,8 @@
 """Classify a path: what kind of artifact it is and which environment it belongs to.
 
-Classifiers are tried in order; the first that knows the environment wins.
-Later artifact kinds (compose stages, Kubernetes overlays, workflow jobs)
+The kind comes from the registry of kinds (extract/registry.py), environment names in
+any spelling from environments.py. Classifiers are tried in order; the first that knows
+the environment wins. Later artifact kinds (compose stages, Kubernetes overlays, workflow jobs)
 decide per value inside the file; a file-level answer here is their default.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Callable, Sequence
 from . import environments
 from .environments import DEFAULT_PRODUCTION
 from .extract.kind import COMPRESSED, base_name
+from .extract.registry import get, kind_of
 from .model import Target
 
 __all__ = ["COMPRESSED", "DEFAULT_PRODUCTION", "base_name", "artifact_kind", "dotenv_environment", "config_environment",
@@ -25,8 +27,6 @@ _DOTENV_SUFFIX = re.compile(r"^(?:.*\.)?(?P<mode>[a-z0-9_-]+)\.env$")
 def artifact_kind(path: str, head: Callable[[], bytes] | None = None) -> str:
     """The kind of artifact at *path*, from the registry of kinds (extract/registry.py).
     *head* gives the file's first bytes, for kinds that claim a generic name by content."""
-    from .extract.registry import kind_of
-
     return kind_of(path, head)
 
 
@@ -52,8 +52,6 @@ def config_environment(name: str, kind: str) -> tuple[str, str] | None:
     """(environment, reason) from a per-environment config file name: `config.staging.json`,
     `env.production.js`, `appsettings.Development.json`, `settings.dev.yaml`, and for JSON
     and YAML a file named after the environment alone (`config/staging.json`)."""
-    from .extract.registry import get
-
     try:
         named = get(kind).name_env
     except KeyError:

@@ -39,6 +39,15 @@ def base_name(path: str) -> str:
     return name
 
 
+def normalise_path(path: str) -> str:
+    """The path as claims see it: `/` separators, lower case, no compression suffix."""
+    p = path.replace("\\", "/").lower()
+    for ext in COMPRESSED:
+        if p.endswith(ext) and len(p) - len(ext) > p.rfind("/") + 1:
+            return p[: -len(ext)]
+    return p
+
+
 def glob_regex(glob: str) -> str:
     """A claim glob as a regular expression on a path (Python `re`, as pre-commit uses):
     `*` is any run of characters but `/`, `?` one of them, `**/` any directories, `{a,b}`
@@ -66,8 +75,19 @@ def glob_regex(glob: str) -> str:
     return "(?:^|/)" + "".join(out) + "$"
 
 
-def _any(globs: tuple[str, ...]) -> re.Pattern | None:
-    return re.compile("|".join(f"(?:{glob_regex(g)})" for g in globs), re.I) if globs else None
+class _Matcher:
+    """Globs compiled for speed: base-name globs by one `fullmatch` on the name, path globs
+    (with a `/`) by a search on the path (classification runs once per file of a tree)."""
+
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        names = [glob_regex(g)[len("(?:^|/)"):-1] for g in globs if "/" not in g]
+        paths = [glob_regex(g) for g in globs if "/" in g]
+        self.names = re.compile("|".join(names)) if names else None
+        self.paths = re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None
+
+    def __call__(self, path: str, name: str) -> bool:
+        return bool(self.names is not None and self.names.fullmatch(name)
+                    or self.paths is not None and self.paths.search(path))
 
 
 @dataclass(frozen=True)
@@ -83,12 +103,21 @@ class Kind:
     #: the file name names the file's environment: "part" (`config.staging.json`, `settings.dev.yaml`),
     #: "stem" (also a file named after the environment alone: `config/staging.json`), "" (no).
     name_env: str = ""
-    _claim: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
-    _exclude: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
+    _claim: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
+    _exclude: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_claim", _any(self.globs))
-        object.__setattr__(self, "_exclude", _any(self.exclude))
+        object.__setattr__(self, "_claim", _Matcher(self.globs))
+        object.__setattr__(self, "_exclude", _Matcher(self.exclude))
+
+    def name_regex(self) -> str | None:
+        """One regular expression on the base name equivalent to :meth:`claims`, or None when
+        the claim needs the path or the content (path globs, a sniff). The registry joins
+        these to classify with one match instead of one per kind."""
+        if self.sniff is not None or any("/" in g for g in (*self.globs, *self.exclude)) or not self.globs:
+            return None
+        skip = "".join(f"(?!{glob_regex(g)[len('(?:^|/)'):-1]}$)" for g in self.exclude)
+        return skip + "(?:" + "|".join(glob_regex(g)[len("(?:^|/)"):-1] for g in self.globs) + ")"
 
     @property
     def structured(self) -> bool:
@@ -100,11 +129,12 @@ class Kind:
 
     def claims(self, path: str, head: Callable[[], bytes] | None = None) -> bool:
         """Whether this kind claims *path* (display path; compression suffix ignored)."""
-        p = path.replace("\\", "/")
-        p = posixpath.join(posixpath.dirname(p), base_name(p)).lower()
-        if self._claim is None or not self._claim.search(p):
-            return False
-        if self._exclude is not None and self._exclude.search(p):
+        return self.claims_normalised(normalise_path(path), head)
+
+    def claims_normalised(self, p: str, head: Callable[[], bytes] | None = None) -> bool:
+        """:meth:`claims` for a path already passed through :func:`normalise_path`."""
+        name = p[p.rfind("/") + 1:]
+        if not self._claim(p, name) or self._exclude(p, name):
             return False
         if self.sniff is not None:
             return head is not None and self.sniff(head())

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from typing import Callable
 
-from .kind import Kind
+from .kind import Kind, normalise_path
 
 MODULES = (
     "dotenv", "dockerfile", "compose", "workflows", "fly", "kubernetes",
@@ -41,12 +42,39 @@ def get(name: str) -> Kind:
     raise KeyError(name)
 
 
+@functools.lru_cache(maxsize=1)
+def _steps() -> tuple[Kind | re.Pattern, ...]:
+    """The kinds in claim order, consecutive ones whose claim is a base-name pattern joined into
+    one pattern with a group per kind (alternatives are tried in order: the first kind wins)."""
+    steps: list[Kind | re.Pattern] = []
+    run: list[str] = []
+    for kind in kinds():
+        rx = kind.name_regex()
+        if rx is not None:
+            run.append(f"(?P<{kind.name}>{rx})")
+            continue
+        if run:
+            steps.append(re.compile("|".join(run)))
+            run = []
+        steps.append(kind)
+    if run:
+        steps.append(re.compile("|".join(run)))
+    return tuple(steps)
+
+
 def kind_of(path: str, head: Callable[[], bytes] | None = None) -> str:
     """The kind of the file at *path*: the first kind that claims it, else text.
     *head* gives the file's first bytes, for kinds that claim a generic name by content."""
-    for kind in kinds():
-        if kind.claims(path, head):
-            return kind.name
+    p = normalise_path(path)
+    name = p[p.rfind("/") + 1:]
+    for step in _steps():
+        if isinstance(step, Kind):
+            if step.claims_normalised(p, head):
+                return step.name
+        else:
+            m = step.fullmatch(name)
+            if m:
+                return m.lastgroup or FALLBACK
     return FALLBACK
 
 

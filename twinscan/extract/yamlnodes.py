@@ -15,7 +15,6 @@ from typing import Any, Iterator, Union
 
 import yaml
 
-from ..environments import normalise
 from .values import ExtractError
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -227,8 +226,3 @@ def scalars(tree: Tree, prefix: str = "") -> Iterator[tuple[str, yaml.ScalarNode
 def text_of(tree: Any) -> str | None:
     """The string value of a scalar leaf, else None."""
     return tree.value if isinstance(tree, yaml.ScalarNode) else None
-
-
-def normalise_env(name: str) -> str:
-    """Environment name, normalised as everywhere (twinscan/environments.py)."""
-    return normalise(name)
