@@ -118,3 +118,8 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
     other = b"kind: ConfigMap\nX: http://localhost:4111\n"
     assert [f.key for f in scan_bytes(sam_doc, "infra/template.yaml").findings] == ["SAM"]
     assert [f.key for f in scan_bytes(other, "infra/template.yaml").findings] == ["X"]
+
+
+def test_claims_ignore_case_on_both_sides():
+    k = Kind("x", globs=("Makefile", "*.MK"))
+    assert k.claims("src/makefile") and k.claims("SRC/MAKEFILE") and k.claims("a/b.mk")

@@ -51,8 +51,8 @@ def normalise_path(path: str) -> str:
 def glob_regex(glob: str) -> str:
     """A claim glob as a regular expression on a path (Python `re`, as pre-commit uses):
     `*` is any run of characters but `/`, `?` one of them, `**/` any directories, `{a,b}`
-    either alternative (not nested). A glob
-    with no `/` is a base name; either way it is anchored at a path component."""
+    either alternative (not nested). A glob with no `/` is a base name; either way it is
+    anchored at a path component."""
     out = []
     i = 0
     while i < len(glob):
@@ -80,6 +80,7 @@ class _Matcher:
     (with a `/`) by a search on the path (classification runs once per file of a tree)."""
 
     def __init__(self, globs: tuple[str, ...]) -> None:
+        globs = tuple(g.lower() for g in globs)  # paths are matched lower-cased
         names = [glob_regex(g)[len("(?:^|/)"):-1] for g in globs if "/" not in g]
         paths = [glob_regex(g) for g in globs if "/" in g]
         self.names = re.compile("|".join(names)) if names else None
@@ -116,8 +117,8 @@ class Kind:
         these to classify with one match instead of one per kind."""
         if self.sniff is not None or any("/" in g for g in (*self.globs, *self.exclude)) or not self.globs:
             return None
-        skip = "".join(f"(?!{glob_regex(g)[len('(?:^|/)'):-1]}$)" for g in self.exclude)
-        return skip + "(?:" + "|".join(glob_regex(g)[len("(?:^|/)"):-1] for g in self.globs) + ")"
+        skip = "".join(f"(?!{glob_regex(g.lower())[len('(?:^|/)'):-1]}$)" for g in self.exclude)
+        return skip + "(?:" + "|".join(glob_regex(g.lower())[len("(?:^|/)"):-1] for g in self.globs) + ")"
 
     @property
     def structured(self) -> bool:
