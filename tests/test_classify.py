@@ -40,7 +40,7 @@ def test_environment_override_and_production_names():
 @pytest.mark.parametrize("path,kind", [
     ("a.mjs", "javascript"), ("a.js.br", "javascript"), ("index.html", "html"), ("a.js.map", "sourcemap"),
     ("Dockerfile.prod", "dockerfile"), ("compose.yaml", "compose"), ("docker-compose.override.yml", "compose"),
-    (".github/workflows/deploy.yml", "workflow"), ("ci/.gitlab-ci.yml", "workflow"), ("k8s/deploy.yaml", "yaml"),
+    (".github/workflows/deploy.yml", "workflows"), ("ci/.gitlab-ci.yml", "workflows"), ("k8s/deploy.yaml", "kubernetes"),
     ("page.rsc", "text"), ("x.unknown", "text"),
 ])
 def test_artifact_kinds(path, kind):

@@ -127,11 +127,43 @@ def test_files_pattern_takes_config_files(path):
 
 
 @pytest.mark.parametrize("path", [
-    "src/main.ts", "src/env.ts", "openapi.yaml", "mkdocs.yml", ".pre-commit-config.yaml", "environment.yml",
-    ".envrc", "README.md", "docs/compose.md", "dist/assets/index-DeyCErs_.js", "Dockerfile.dockerignore",
+    "src/main.ts", "src/env.ts", "openapi.yaml", "api/spec.yaml", "mkdocs.yml", ".pre-commit-config.yaml",
+    "environment.yml", ".envrc", "README.md", "docs/compose.md", "dist/assets/index-DeyCErs_.js",
+    "Dockerfile.dockerignore", "pyproject.toml", "package.json",
 ])
 def test_files_pattern_leaves_other_files(path):
     assert not re.search(HOOKS["twinscan"]["files"], path)
+
+
+def test_files_pattern_is_generated_from_the_kinds():
+    """`python -m twinscan.extract.hookfiles --write` after a kind is added or its claim changes."""
+    from twinscan.extract import hookfiles
+
+    assert HOOKS["twinscan"]["files"] == hookfiles.pattern()
+    p = subprocess.run([sys.executable, "-m", "twinscan.extract.hookfiles"], capture_output=True, text=True, check=True)
+    assert p.stdout == hookfiles.pattern()
+
+
+def test_files_pattern_takes_every_kind_of_config_file():
+    """Each config kind's claimed names (its own, or those the kind keeps for the hook) are taken."""
+    from twinscan.classify import artifact_kind
+    from twinscan.extract.registry import kinds
+
+    samples = {
+        "dotenv": [".env", "web/.env.production.local", "deploy/Production.env"],
+        "dockerfile": ["Dockerfile", "docker/Dockerfile.prod", "api.dockerfile"],
+        "compose": ["compose.yaml", "compose.yml", "docker-compose.yml", "a/compose.prod.yaml", "compose-dev.yml"],
+        "workflows": [".github/workflows/deploy.yml", ".github/workflows/ci.yaml", ".gitlab-ci.yml",
+                      ".circleci/config.yml", "bitbucket-pipelines.yml"],
+        "fly": ["fly.toml", "apps/api/fly.staging.toml"],
+        "kubernetes": ["values.yaml", "charts/web/values-prod.yml", "kustomization.yaml", "k8s/a.yaml",
+                       "deploy/overlays/prod/patch.yml", "argocd/apps/web.yaml"],
+    }
+    config_kinds = {k.name for k in kinds() if k.hook_globs}
+    assert config_kinds == set(samples), "add samples for a new config kind here"
+    for kind, paths in samples.items():
+        for path in paths:
+            assert artifact_kind(path) == kind and re.search(HOOKS["twinscan"]["files"], path), path
 
 
 def test_staged_env_files(tmp_path, hook_repo):

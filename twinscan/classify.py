@@ -1,68 +1,33 @@
 """Classify a path: what kind of artifact it is and which environment it belongs to.
 
-Classifiers are tried in order; the first that knows the environment wins.
-Later artifact kinds (compose stages, Kubernetes overlays, workflow jobs)
+The kind comes from the registry of kinds (extract/registry.py), environment names in
+any spelling from environments.py. Classifiers are tried in order; the first that knows
+the environment wins. Later artifact kinds (compose stages, Kubernetes overlays, workflow jobs)
 decide per value inside the file; a file-level answer here is their default.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from . import environments
+from .environments import DEFAULT_PRODUCTION
+from .extract.kind import COMPRESSED, base_name
+from .extract.registry import get, kind_of
 from .model import Target
 
-COMPRESSED = (".gz", ".br", ".zst")
-_KINDS: tuple[tuple[tuple[str, ...], str], ...] = (
-    ((".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts"), "javascript"),
-    ((".html", ".htm"), "html"),
-    ((".map",), "sourcemap"),
-    ((".json", ".webmanifest"), "json"),
-    ((".yml", ".yaml"), "yaml"),
-    ((".rsc", ".txt", ".css", ".svg", ".xml"), "text"),
-)
-
-#: Environment aliases found in file names, normalised.
-ALIASES = {
-    "production": "production", "prod": "production", "prd": "production", "live": "production",
-    "development": "development", "dev": "development", "develop": "development",
-    "test": "test", "testing": "test", "ci": "test",
-    "staging": "staging", "stage": "staging", "stg": "staging",
-    "example": "example", "sample": "example", "template": "example", "defaults": "example", "dist": "example",
-    "local": "local",
-}
-DEFAULT_PRODUCTION = ("production", "prod", "live")
+__all__ = ["COMPRESSED", "DEFAULT_PRODUCTION", "base_name", "artifact_kind", "dotenv_environment", "config_environment",
+           "GlobRule", "PathRule", "PrefixRule", "Classifier"]
+HEAD_BYTES = 4096  # what a content sniff sees
 _DOTENV_MODE = re.compile(r"^\.env\.(?P<mode>[a-z0-9_-]+)(?:\.local)?$")
 _DOTENV_SUFFIX = re.compile(r"^(?:.*\.)?(?P<mode>[a-z0-9_-]+)\.env$")
 
 
-def base_name(path: str) -> str:
-    """The file name, lower case, without a compression suffix (`app.js.gz` → `app.js`)."""
-    name = posixpath.basename(path.replace("\\", "/")).lower()
-    for ext in COMPRESSED:
-        if name.endswith(ext) and len(name) > len(ext):
-            return name[: -len(ext)]
-    return name
-
-
-def artifact_kind(path: str) -> str:
-    name = base_name(path)
-    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
-        return "dotenv"
-    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
-        return "dockerfile"
-    if name.endswith((".yml", ".yaml")):
-        p = "/" + path.replace("\\", "/").lower()
-        if name.startswith(("docker-compose", "compose.", "compose-")):
-            return "compose"
-        if ("/.github/workflows/" in p or name == ".gitlab-ci.yml" or p.endswith("/.circleci/config.yml")
-                or name == "bitbucket-pipelines.yml"):
-            return "workflow"
-    for exts, kind in _KINDS:
-        if name.endswith(exts):
-            return kind
-    return "text"
+def artifact_kind(path: str, head: Callable[[], bytes] | None = None) -> str:
+    """The kind of artifact at *path*, from the registry of kinds (extract/registry.py).
+    *head* gives the file's first bytes, for kinds that claim a generic name by content."""
+    return kind_of(path, head)
 
 
 def dotenv_environment(name: str) -> tuple[str, str] | None:
@@ -76,11 +41,10 @@ def dotenv_environment(name: str) -> tuple[str, str] | None:
     if not m:
         return None
     mode = m.group("mode")
-    env = ALIASES.get(mode, mode)
+    env = environments.normalise(mode)
     return env, f"file name `{name}` names the {env} environment"
 
 
-_NAMED_ENV_KINDS = ("json", "javascript", "yaml", "html", "text")
 _CONFIG_EXT = re.compile(r"\.(?:json|jsonc|json5|ya?ml|m?js|cjs|ts|html?|toml|ini|conf|txt)$")
 
 
@@ -88,15 +52,20 @@ def config_environment(name: str, kind: str) -> tuple[str, str] | None:
     """(environment, reason) from a per-environment config file name: `config.staging.json`,
     `env.production.js`, `appsettings.Development.json`, `settings.dev.yaml`, and for JSON
     and YAML a file named after the environment alone (`config/staging.json`)."""
-    if kind not in _NAMED_ENV_KINDS:
+    try:
+        named = get(kind).name_env
+    except KeyError:
+        return None
+    if not named:
         return None
     m = _CONFIG_EXT.search(name)
     if not m:
         return None
     stem = name[:m.start()].lower()
     parts = stem.split(".")
-    token = parts[-1] if len(parts) > 1 else (stem if kind in ("json", "yaml") else "")
-    env = ALIASES.get(token)
+    # exact spellings only: a bundle chunk `app.dev-tools.js` is not a development file
+    token = parts[-1] if len(parts) > 1 else (stem if named == "stem" else "")
+    env = environments.alias(token) if token else None
     if env is None or token == "dist":
         return None
     return env, f"file name `{name}` names the {env} environment"
@@ -120,7 +89,7 @@ class GlobRule:
         p = path.replace("\\", "/")  # display paths are normalised: no leading ./
         for spec, glob, env in self._specs:
             if spec.match_file(p):
-                return ALIASES.get(env.lower(), env.lower()), f"config `environments`: `{glob}` → {env}"
+                return environments.normalise(env), f"config `environments`: `{glob}` → {env}"
         return None
 
 
@@ -163,16 +132,36 @@ class Classifier:
 
     @staticmethod
     def normalise(env: str) -> str:
-        return ALIASES.get(env.lower(), env.lower())
+        return environments.normalise(env)
 
     def is_production(self, env: str) -> bool:
-        prod = {ALIASES.get(e, e) for e in self.production_environments} | set(self.production_environments)
-        return env in prod
+        return environments.is_production(env, self.production_environments)
 
-    def classify(self, path: str) -> Target:
-        kind = artifact_kind(path)
+    @staticmethod
+    def head_of(fs_path: str, data: bytes | None = None) -> Callable[[], bytes]:
+        """The file's first bytes for a kind that claims a generic name by content
+        (`template.yaml`), read only when such a kind asks, at most once."""
+        cache: list[bytes] = []
+
+        def head() -> bytes:
+            if not cache:
+                if data is not None:
+                    cache.append(data[:HEAD_BYTES])
+                else:
+                    try:
+                        with open(fs_path, "rb") as f:
+                            cache.append(f.read(HEAD_BYTES))
+                    except OSError:  # unreadable: the read step reports it
+                        cache.append(b"")
+            return cache[0]
+
+        return head
+
+    def classify(self, path: str, head: Callable[[], bytes] | None = None) -> Target:
+        """*head*, when given, reads the file's first bytes (generic names claimed by content)."""
+        kind = artifact_kind(path, head)
         if self.environment:
-            env = ALIASES.get(self.environment.lower(), self.environment.lower())
+            env = environments.normalise(self.environment)
             return Target(kind, env, self.is_production(env), f"--environment {self.environment}")
         for rule in self.rules:
             answer = rule(path, kind)

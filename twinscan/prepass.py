@@ -53,10 +53,11 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
 
     A base is production when any production overlay uses it; otherwise it takes
     the environment of the overlays that do (a base only staging uses is staging).
+    The kustomization is read with the bounds every YAML kind has (depth, aliases).
     """
-    import yaml
-
-    from .classify import ALIASES
+    from .environments import normalise
+    from .formats.yamlnodes import load
+    from .extract.yamlshape import text_of
 
     users: dict[str, list[tuple[str, str]]] = {}
     for item in items:
@@ -65,11 +66,13 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
         if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or not m or item.size > (1 << 20):
             continue
         try:
-            doc = yaml.safe_load(Opened(item.fs_path, limits, data=item.data).text() or b"")
-        except Exception:  # unreadable or invalid: the file itself is reported when scanned
+            parsed = load(Opened(item.fs_path, limits, data=item.data).text() or b"")
+            doc = parsed.tree(parsed.roots[0]) if parsed.roots else {}
+        except (ReadError, NotText, ExtractError):  # unreadable or invalid: the file itself is reported when scanned
             continue
-        refs = [r for k in ("resources", "bases", "components") for r in (doc or {}).get(k) or [] if isinstance(r, str)]
-        env = ALIASES.get(m.group(1).lower(), m.group(1).lower())
+        lists = [doc.get(k) for k in ("resources", "bases", "components")] if isinstance(doc, dict) else []
+        refs = [r for entries in lists if isinstance(entries, list) for r in map(text_of, entries) if r]
+        env = normalise(m.group(1))
         for ref in refs:
             target = os.path.normpath(os.path.join(os.path.dirname(item.display), ref))
             if "overlays/" not in target.replace("\\", "/") + "/" and "://" not in ref:

@@ -160,12 +160,16 @@ def rules_dir() -> str:
     return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(here), "rules")
 
 
+#: Files beside the rules that are data, not rules (environment names: twinscan/environments.py).
+DATA_FILES = ("environments.yaml",)
+
+
 def builtin_rule_files() -> list[tuple[str, str]]:
     """(name, text) of every rule file shipped in the package, sorted by name."""
     d = rules_dir()
     out = []
     for name in sorted(os.listdir(d)):
-        if name.endswith(".yaml"):
+        if name.endswith(".yaml") and name not in DATA_FILES:
             with open(os.path.join(d, name), encoding="utf-8") as f:
                 out.append((name, f.read()))
     return out

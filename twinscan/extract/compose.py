@@ -24,13 +24,17 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import yaml
-
-from ..classify import ALIASES, DEFAULT_PRODUCTION, base_name
-from ..formats.yamlnodes import YamlText, load
+from ..environments import DEFAULT_PRODUCTION, alias
+from .kind import Kind, base_name
 from .values import ExtractError, Options, Value
+from .yamlshape import is_mapping, is_scalar, is_sequence
+
+if TYPE_CHECKING:
+    import yaml
+
+    from ..formats.yamlnodes import YamlText
 
 MAX_NODES = 100_000  # expanded document size (aliases counted every time they are used)
 _NAME = re.compile(r"^(?:docker-)?compose((?:\.[a-z0-9_-]+)*)\.ya?ml$")
@@ -48,7 +52,7 @@ def _file_environment(path: str) -> tuple[str | None, str | None]:
     if "override" in parts:
         return "development", f"`{shown}` is merged only on developer machines"
     for part in parts:
-        env = ALIASES.get(part)
+        env = alias(part)
         if env and env != "production" and part not in DEFAULT_PRODUCTION:
             return env, f"file name `{shown}` names the {env} environment"
     return None, None
@@ -81,9 +85,9 @@ def _check_size(root: yaml.Node) -> None:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
+    if is_mapping(node):
         return [n for pair in node.value for n in pair]
-    if isinstance(node, yaml.SequenceNode):
+    if is_sequence(node):
         return list(node.value)
     return []
 
@@ -93,13 +97,13 @@ def _items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
     seen: set[str] = set()
     merged: list[yaml.Node] = []
     for key, value in node.value:
-        if key.tag == _MERGE or (isinstance(key, yaml.ScalarNode) and key.value == "<<" and key.style is None):
-            merged += value.value if isinstance(value, yaml.SequenceNode) else [value]
-        elif isinstance(key, yaml.ScalarNode) and key.value not in seen:
+        if key.tag == _MERGE or (is_scalar(key) and key.value == "<<" and key.style is None):
+            merged += value.value if is_sequence(value) else [value]
+        elif is_scalar(key) and key.value not in seen:
             seen.add(key.value)
             yield key.value, value
     for source in merged:
-        if isinstance(source, yaml.MappingNode):
+        if is_mapping(source):
             for key_text, value in _items(source):
                 if key_text not in seen:
                     seen.add(key_text)
@@ -107,7 +111,7 @@ def _items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
 
 
 def _get(node: yaml.Node, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
+    if is_mapping(node):
         for k, v in _items(node):
             if k == key:
                 return v
@@ -154,29 +158,29 @@ class _Reader:
     def assignments(self, node: yaml.Node, what: str) -> list[Value]:
         """`environment:` / `build.args` in map or list form."""
         found: list[Value] = []
-        if isinstance(node, yaml.MappingNode):
+        if is_mapping(node):
             for key, v in _items(node):
-                if isinstance(v, yaml.ScalarNode) and v.tag != "tag:yaml.org,2002:null":
+                if is_scalar(v) and v.tag != "tag:yaml.org,2002:null":
                     found += self.with_defaults(key, v.value, *self.span(v))
-        elif isinstance(node, yaml.SequenceNode):
+        elif is_sequence(node):
             for item in node.value:
-                if isinstance(item, yaml.ScalarNode) and "=" in item.value:
+                if is_scalar(item) and "=" in item.value:
                     key, _, value = item.value.partition("=")
                     a, b = self.span(item)
                     if self.doc.text[a : a + len(key) + 1] == key + "=":
                         a += len(key) + 1  # else (escapes in a quoted item) the whole item
                     found += self.with_defaults(key.strip(), value, a, b)
-        elif not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
+        elif not (is_scalar(node) and node.tag == "tag:yaml.org,2002:null"):
             raise ExtractError(f"line {node.start_mark.line + 1}: `{what}` must be a mapping or a list")
         return found
 
     def env_files(self, node: yaml.Node) -> list[Value]:
-        entries = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        entries = node.value if is_sequence(node) else [node]
         found = []
         for entry in entries:
-            if isinstance(entry, yaml.MappingNode):
+            if is_mapping(entry):
                 entry = _get(entry, "path")
-            if isinstance(entry, yaml.ScalarNode) and entry.value:
+            if is_scalar(entry) and entry.value:
                 found.append(self.value("env_file", entry.value, *self.span(entry)))
         return found
 
@@ -184,6 +188,8 @@ class _Reader:
 def values(data: bytes, path: str, options: Options) -> list[Value]:
     """Every environment value, build arg, default and env_file of every service."""
     env, reason = _file_environment(path)
+    from ..formats.yamlnodes import load
+
     reader = _Reader(load(data), env, reason)  # depth, syntax errors with their line, byte offsets
     docs = reader.doc.roots
     found: list[Value] = []
@@ -194,10 +200,10 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
         services = _get(doc, "services")
         if services is None:
             continue
-        if not isinstance(services, yaml.MappingNode):
+        if not is_mapping(services):
             raise ExtractError(f"line {services.start_mark.line + 1}: `services` must be a mapping")
         for name, service in _items(services):
-            if not isinstance(service, yaml.MappingNode):
+            if not is_mapping(service):
                 continue
             if (node := _get(service, "environment")) is not None:
                 found += reader.assignments(node, f"services.{name}.environment")
@@ -207,3 +213,8 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
             if build is not None and (node := _get(build, "args")) is not None:
                 found += reader.assignments(node, f"services.{name}.build.args")
     return sorted(set(found), key=lambda v: (v.start, v.end, v.context))
+
+
+#: docker compose files (`compose.yaml`, `docker-compose.prod.yml`, `compose-dev.yaml`).
+KIND = Kind("compose", globs=("docker-compose*.{yml,yaml}", "compose.{yml,yaml}", "compose.*.{yml,yaml}",
+                              "compose-*.{yml,yaml}"), values=values)

@@ -17,7 +17,8 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from ..classify import ALIASES, DEFAULT_PRODUCTION, base_name
+from ..environments import DEFAULT_PRODUCTION, alias
+from .kind import Kind, base_name
 from .values import ExtractError, Options, Value
 
 INSTRUCTIONS = frozenset(
@@ -241,7 +242,7 @@ def _file_environment(path: str) -> tuple[str, str] | None:
     m = _FILE_ENV.match(name)
     if not m:
         return None
-    env = ALIASES.get(m.group(1) or m.group(2))
+    env = alias(m.group(1) or m.group(2))
     return (env, posixpath.basename(path.replace("\\", "/"))) if env else None
 
 
@@ -379,10 +380,16 @@ def _environments(stages: list[_Stage], path: str, options: Options) -> dict[int
     for st in stages:
         if st.index in envs:
             continue
-        named_env = {ALIASES[t] for t in re.split(r"[-_.]", st.name or "") if t in ALIASES}
+        named_env = {alias(t) for t in re.split(r"[-_.]", st.name or "") if alias(t)}
         if len(named_env) == 1:
             env = named_env.pop()
             envs[st.index] = (env, f"stage `{st.label}` is named for the {env} environment and is not part of {role}")
         else:
             envs[st.index] = ("build", f"stage `{st.label}` is not part of {role}")
     return envs
+
+
+#: Dockerfiles (`Dockerfile`, `Dockerfile.prod`, `api.dockerfile`); `Dockerfile.dockerignore`
+#: is the ignore file BuildKit reads beside it, not a Dockerfile.
+KIND = Kind("dockerfile", globs=("dockerfile", "dockerfile.*", "*.dockerfile"), exclude=("*.dockerignore",),
+            values=values)

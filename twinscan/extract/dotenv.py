@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 
+from .kind import Kind
 from .values import Options, Value
 
 _HEAD = re.compile(r"""\A\s*(?:export\s+)?(?P<key>[^=\s]+)\s*=\s*(?P<quote>['"]?)""")
@@ -62,3 +63,7 @@ def values(data: bytes, path: str, options: Options | None = None) -> list[Value
                                          to_bytes(m.end("default")), context="default"))
         byte_pos += len(original.encode("utf-8", "surrogateescape"))
     return out
+
+
+#: `.env`, `.env.production`, `.env.production.local`, `production.env`.
+KIND = Kind("dotenv", globs=(".env", ".env.*", "*.env"), values=values)

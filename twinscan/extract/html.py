@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from . import Hit
+from .hits import Hit
+from .kind import Kind
 
 MAX_PARSE = 16 << 20
 _TOKEN = re.compile(rb"<!--|<(?:script|style)\b|<[a-zA-Z][^>]*>", re.I)
@@ -92,7 +93,7 @@ def annotate(hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str
                       after=hit.after, quietable=hit.quietable, port_computed=hit.port_computed)
             scripts.setdefault(where[0], ((where[0], where[1]), []))[1].append((hit, sub))
         else:  # JSON data blocks and styles: values, keyed from the line
-            from . import generic
+            from .hits import generic
 
             hit.context = "string" if hit.quote else "value"
             generic([hit])
@@ -104,3 +105,6 @@ def annotate(hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str
         for hit, sub in pairs:
             hit.context, hit.key = sub.context, sub.key
     return None
+
+
+KIND = Kind("html", globs=("*.html", "*.htm"), annotate=annotate, hook=(), name_env="part")

@@ -29,6 +29,7 @@ from ..formats.jsonspans import JsonSyntaxError, Span, SpanParser, char_offsets
 from ..formats.limits import Limits
 from ..formats.tarstream import Source, display_name, open_stream
 from ..formats.tarstream import is_image_tar as is_image_tar  # the sniff, importable from here as before
+from .kind import Kind
 from .values import ExtractError, Options, Value
 
 _SNIFF = 65536
@@ -292,3 +293,8 @@ def members(fileobj, limits: Limits, name: str) -> ImageMembers:
     yields its own regular files (one implicit layer, ``layer=None``).
     """
     return ImageMembers(fileobj, limits, name)
+
+
+#: Every JSON file; its values are an image config's `Env` (other JSON has none).
+KIND = Kind("image", globs=("*.json", "*.webmanifest"), values=values, hook=(), label="json",
+            name_env="stem")

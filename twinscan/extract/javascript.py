@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from . import Hit, generic
+from .hits import Hit, generic
+from .kind import Kind
 
 MAX_PARSE = 12 << 20
 _parser = None
@@ -406,3 +407,7 @@ def folded_strings(data: bytes, offsets: list[int]):
         context = _QUOTE_CONTEXT.get(n.text[:1].decode("latin-1"), "string")
         yield Folded(parts[at].start_byte, last.end_byte, "".join(values), context,
                      _key_for(top) if top is not n else _key_for(n), _library_context(top))
+
+
+KIND = Kind("javascript", globs=("*.js", "*.mjs", "*.cjs", "*.jsx", "*.ts", "*.tsx", "*.mts", "*.cts"),
+            annotate=annotate, hook=(), name_env="part")

@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import TYPE_CHECKING
 
-import yaml
-
-from ..classify import ALIASES
+from ..environments import known, normalise
+from .kind import Kind
 from .values import Options, Value
-from ..formats.yamlnodes import Tree, YamlText, load, normalise_env, scalars, text_of
+from .yamlshape import is_scalar, text_of
+
+if TYPE_CHECKING:
+    import yaml
+
+    from ..formats.yamlnodes import Tree, YamlText
 
 _POD_SPEC = {
     "pod": ("spec",),
@@ -50,6 +55,8 @@ Env = tuple[str | None, str | None]
 
 def values(data: bytes, path: str, options: Options) -> list[Value]:
     """Every env value, ConfigMap entry and (Helm values) URL-like leaf, with its environment."""
+    from ..formats.yamlnodes import load, scalars
+
     doc = load(data)
     norm = path.replace("\\", "/")
     name = posixpath.basename(norm).lower()
@@ -70,26 +77,19 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
 def _path_env(path: str, name: str, helm: re.Match | None) -> Env:
     """The environment the path names: kustomize overlay or Helm values file suffix."""
     if helm and helm.group("env"):
-        return normalise_env(helm.group("env")), f"Helm values file `{name}`"
+        return normalise(helm.group("env")), f"Helm values file `{name}`"
     m = None
     for m in _OVERLAY.finditer(path):
         pass  # the innermost overlay wins
     if m:
-        return normalise_env(m.group("env")), f"kustomize overlay `overlays/{m.group('env')}`"
+        return normalise(m.group("env")), f"kustomize overlay `overlays/{m.group('env')}`"
     return None, None
 
 
 def namespace_env(namespace: str) -> str | None:
-    """`production`, `prod`, `*-production`, `*-prod` → production; `*-staging` → staging; `dev*` → development."""
-    n = namespace.strip().lower()
-    if n in ALIASES:
-        return ALIASES[n]
-    last = n.rsplit("-", 1)[-1]
-    if last in ALIASES:
-        return ALIASES[last]
-    if n.startswith("dev"):
-        return "development"
-    return None
+    """The environment a namespace names (`shop-production`, `prod-eu`, `dev-alice`), or None
+    when it names none (the path's or the file's environment then applies)."""
+    return known(namespace)
 
 
 def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
@@ -107,7 +107,7 @@ def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
     if kind in ("configmap", "secret"):
         data = tree.get("data" if kind == "configmap" else "stringData")
         for key, node in data.items() if isinstance(data, dict) else ():
-            if isinstance(node, yaml.ScalarNode):
+            if is_scalar(node):
                 out.append(_value(doc, key, node, env))
     spec: Tree = tree
     for step in _POD_SPEC.get(kind, ("-",)):
@@ -117,7 +117,7 @@ def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
         for c in containers if isinstance(containers, list) else ():
             entries = c.get("env") if isinstance(c, dict) else None
             for e in entries if isinstance(entries, list) else ():
-                if isinstance(e, dict) and isinstance(e.get("value"), yaml.ScalarNode) and text_of(e.get("name")):
+                if isinstance(e, dict) and is_scalar(e.get("value")) and text_of(e.get("name")):
                     out.append(_value(doc, text_of(e["name"]) or "", e["value"], env))
     return out
 
@@ -125,3 +125,11 @@ def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
 def _value(doc: YamlText, key: str, node: yaml.ScalarNode, env: Env) -> Value:
     start, end = doc.span(node)
     return Value(key, node.value, start, end, env[0], env[1])
+
+
+#: Any YAML no other kind claims: Kubernetes manifests, `helm template` output, Helm values.
+#: The commit hook checks only YAML where deploy configuration lives (an OpenAPI spec's
+#: `servers: [{url: http://localhost:8080}]` is not a deploy).
+_DEPLOY_DIRS = "k8s,kube,kubernetes,manifests,deploy,deployment,deployments,charts,helm,kustomize,overlays,argocd"
+KIND = Kind("kubernetes", globs=("*.{yml,yaml}",), values=values, label="yaml", name_env="stem",
+            hook=("values*.{yml,yaml}", "kustomization*.{yml,yaml}", f"{{{_DEPLOY_DIRS}}}/**/*.{{yml,yaml}}"))

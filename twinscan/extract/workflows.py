@@ -26,10 +26,15 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-import yaml
+from typing import TYPE_CHECKING
 
+from ..environments import normalise
+from .kind import Kind
 from .values import Options, Value
-from ..formats.yamlnodes import Tree, YamlText, load, normalise_env, text_of
+from .yamlshape import is_scalar, text_of
+
+if TYPE_CHECKING:
+    from ..formats.yamlnodes import Tree, YamlText
 
 _EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _MATRIX_REF = re.compile(r"^\s*matrix\.([\w-]+(?:\.[\w-]+)*)\s*$")
@@ -51,6 +56,8 @@ Env = tuple[str | None, str | None]
 
 def values(data: bytes, path: str, options: Options) -> list[Value]:
     """Every value the workflow assigns, with the environment of the job that sees it."""
+    from ..formats.yamlnodes import load
+
     doc = load(data)
     lowered = path.replace("\\", "/").lower()
     name = posixpath.basename(lowered)
@@ -74,7 +81,7 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
 # -- emitting ------------------------------------------------------------------------------
 def _emit(doc: YamlText, key: str, node: Tree, env: Env) -> list[Value]:
     """A Value for a scalar setting plus its `${{ … || 'literal' }}` fallbacks."""
-    if not isinstance(node, yaml.ScalarNode):
+    if not is_scalar(node):
         return []
     start, end = doc.span(node)
     out = [Value(key, node.value, start, end, env[0], env[1])]
@@ -113,7 +120,7 @@ def _script(doc: YamlText, node: Tree, env: Env) -> list[Value]:
     """Assignments in a shell script (a scalar, or GitLab's list of lines)."""
     if isinstance(node, list):
         return [v for item in node for v in _script(doc, item, env)]
-    if not isinstance(node, yaml.ScalarNode):
+    if not is_scalar(node):
         return []
     out: list[Value] = []
     for at, line in doc.lines(node):
@@ -186,7 +193,7 @@ def _expand(job: dict, raw: str, reason: str) -> list[Env]:
     """Resolve `${{ matrix.x }}` over the job's matrix; other expressions are run-time only."""
     refs = [m for m in _EXPR.finditer(raw)]
     if not refs:
-        return [(normalise_env(raw), reason)]
+        return [(normalise(raw), reason)]
     choices: list[list[str]] = []
     for m in refs:
         ref = _MATRIX_REF.match(m.group(1))
@@ -198,7 +205,7 @@ def _expand(job: dict, raw: str, reason: str) -> list[Env]:
     for combo in itertools.islice(itertools.product(*choices), _MAX_COMBOS):
         it = iter(combo)
         name = _EXPR.sub(lambda _m: next(it), raw)
-        env = (normalise_env(name), f"{reason}, matrix value `{name}`")
+        env = (normalise(name), f"{reason}, matrix value `{name}`")
         if env[0] not in [e[0] for e in out]:
             out.append(env)
     return out
@@ -240,7 +247,7 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
         env_node = job.get("environment")
         raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
         if raw and raw.strip():
-            env: Env = (normalise_env(raw), f"job `{name}` has `environment: {raw}`")
+            env: Env = (normalise(raw), f"job `{name}` has `environment: {raw}`")
         else:
             env = ("ci", f"job `{name}` has no `environment:`")
         if _inherits_variables(job):
@@ -258,7 +265,7 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
 def _inherits_variables(job: dict) -> bool:
     inherit = job.get("inherit")
     flag = inherit.get("variables") if isinstance(inherit, dict) else None
-    return not (isinstance(flag, yaml.ScalarNode) and flag.value.lower() == "false")
+    return not (is_scalar(flag) and flag.value.lower() == "false")
 
 
 def _resolve(top: dict, name: str, stack: tuple[str, ...]) -> dict:
@@ -302,7 +309,7 @@ def _circleci(doc: YamlText, top: dict) -> list[Value]:
             names = [text_of(n) for n in names] if isinstance(names, list) else [text_of(names)] if names else []
             for c in filter(None, names):
                 contexts.setdefault(job, []).append(
-                    (normalise_env(c), f"job `{job}` runs with context `{c}` in workflow `{wf_name}`"))
+                    (normalise(c), f"job `{job}` runs with context `{c}` in workflow `{wf_name}`"))
     out: list[Value] = []
     for name, job in jobs.items():
         if not isinstance(job, dict):
@@ -342,7 +349,7 @@ def _bitbucket(doc: YamlText, top: dict) -> list[Value]:
                 step = node["step"]
                 dep = text_of(step.get("deployment")) or deployment
                 label = text_of(step.get("name")) or "step"
-                env: Env = ((normalise_env(dep), f"step `{label}` has `deployment: {dep}`") if dep
+                env: Env = ((normalise(dep), f"step `{label}` has `deployment: {dep}`") if dep
                             else ("ci", f"step `{label}` has no `deployment:`"))
                 for k in ("script", "after-script"):
                     out.extend(_script(doc, step.get(k), env))
@@ -355,3 +362,8 @@ def _bitbucket(doc: YamlText, top: dict) -> list[Value]:
             for sub in group.values():
                 steps(sub, None)
     return out
+
+
+#: CI configuration: GitHub Actions workflows, GitLab CI, CircleCI, Bitbucket Pipelines.
+KIND = Kind("workflows", globs=(".github/workflows/**/*.{yml,yaml}", ".gitlab-ci.yml", ".circleci/config.yml",
+                                "bitbucket-pipelines.yml"), values=values, label="workflow")

@@ -20,7 +20,6 @@ from typing import Any, Iterator, Union
 
 import yaml
 
-from ..classify import ALIASES
 from ..extract.values import ExtractError
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -232,19 +231,3 @@ def scalars(tree: Tree, prefix: str = "") -> Iterator[tuple[str, yaml.ScalarNode
 def text_of(tree: Any) -> str | None:
     """The string value of a scalar leaf, else None."""
     return tree.value if isinstance(tree, yaml.ScalarNode) else None
-
-
-def normalise_env(name: str) -> str:
-    """Environment name via classify.ALIASES: `Prod` → production, `prod-eu` → production.
-
-    A name that is not an alias itself is tried by its first and last token
-    (split on - _ / . and space); otherwise it is returned lower-cased.
-    """
-    n = name.strip().lower()
-    if n in ALIASES:
-        return ALIASES[n]
-    tokens = [t for t in re.split(r"[-_/. ]+", n) if t]
-    for t in (tokens[-1:] + tokens[:1]) if tokens else []:
-        if t in ALIASES:
-            return ALIASES[t]
-    return n

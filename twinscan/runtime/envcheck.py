@@ -41,10 +41,10 @@ def sniff_kind(name: str, head: bytes) -> str:
     from ..classify import artifact_kind
 
     kind = artifact_kind(name)
-    if kind in ("dotenv", "json"):
+    if kind in ("dotenv", "image"):
         return kind
     head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
-    return "json" if head.lstrip()[:1] in (b"{", b"[") else "dotenv"
+    return "image" if head.lstrip()[:1] in (b"{", b"[") else "dotenv"
 
 
 @dataclass
@@ -79,7 +79,7 @@ def sources(paths: Sequence[str], stdin: bytes | None, environ: Mapping[str, str
     if not paths:
         data = environ_document(os.environ if environ is None else environ, prefixes)
         what = f"variables starting with {', '.join(prefixes)}" if prefixes else "every variable"
-        out.append(Source(PROCESS, PROCESS, data, "json", f"the environment of this process ({what})"))
+        out.append(Source(PROCESS, PROCESS, data, "image", f"the environment of this process ({what})"))
     return out
 
 
@@ -102,7 +102,7 @@ def check(srcs: Sequence[Source], settings) -> tuple[list, float]:
         except Exception as exc:  # a bug costs this source, reported, never a traceback
             res = FileResult(s.display)
             res.errors.append(FileError(s.display, f"internal error ({type(exc).__name__}: {exc}); please report it", True))
-        if s.kind == "json" and not res.errors:
+        if s.kind == "image" and not res.errors:
             problem = _json_problem(s)
             if problem:
                 res.errors.append(FileError(s.display, problem, target.production))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from .. import extract
+from ..classify import Classifier
 from ..decide import decide, library_evidence, make_finding
 from ..engine import Engine, build_expressions, make_engine
 from ..extract.values import ExtractError
@@ -40,7 +41,7 @@ class FileScanner:
         return True
 
     def scan(self, item: Item) -> FileResult:
-        target = self.s.classifier.classify(item.display)
+        target = self.s.classifier.classify(item.display, Classifier.head_of(item.fs_path, item.data))
         self._deadline = time.monotonic() + self.s.limits.file_timeout
         try:
             return self.scan_item(item, target)
@@ -126,7 +127,7 @@ class FileScanner:
             try:
                 values = extract.structured_values(target.kind, data, res.path, self.s.options) if data is not None else None
             except ExtractError as exc:
-                res.errors.append(FileError(res.path, f"cannot parse as {target.kind}: {exc}", target.production))
+                res.errors.append(FileError(res.path, f"cannot parse as {extract.label(target.kind)}: {exc}", target.production))
         if values is not None:
             extract.apply_values(hits, values, lambda v: self.value_target(target, v.environment, v.reason).production)
         else:

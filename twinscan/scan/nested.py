@@ -20,13 +20,13 @@ from .settings import Scanner
 MAX_MAPPED = 64 << 20  # bundles and maps larger than this get no source-map origin, no data: URI decoding
 
 #: Kinds whose text may hold base64 `data:` URIs worth decoding (scripts, pages, inline maps).
-DATA_URI_KINDS = ("javascript", "html", "json", "text", "sourcemap")
+DATA_URI_KINDS = ("javascript", "html", "image", "text", "sourcemap")
 _DATA_URI_HEAD = re.compile(rb"data:([a-z0-9.+/-]*)(?:;[a-z0-9=._-]+)*;base64,\Z", re.I)
 _B64_RUN = re.compile(rb"[A-Za-z0-9+/_-]+=*")
 _DATA_URI_KINDS = (
     (("javascript", "ecmascript", "jsx", "typescript"), "javascript"),
     (("html",), "html"),
-    (("json",), "json"),
+    (("json",), "image"),
     (("xml", "css", "text/", "yaml"), "text"),
 )
 
@@ -52,7 +52,7 @@ def scan_archive(scanner: Scanner, item: Item, target: Target) -> FileResult:
                 sub = Item(m.path, m.path, len(m.data), m.data)
                 sub_target = scanner.s.classifier.classify(m.path)
                 if m.config:  # OCI blobs have no extension: the image config is JSON
-                    sub_target = replace(sub_target, kind="json")
+                    sub_target = replace(sub_target, kind="image")
                 r = scanner.scan_item(sub, sub_target)
                 res.findings += r.findings
                 res.errors += r.errors
@@ -88,7 +88,7 @@ def _data_uri_kind(mime: str, before: bytes) -> str | None:
         return None  # SVG images included: pictures, not configuration
     for needles, kind in _DATA_URI_KINDS:
         if any(n in mime for n in needles):
-            if kind == "json" and b"sourceMappingURL=" in before:
+            if kind == "image" and b"sourceMappingURL=" in before:
                 return "sourcemap"
             return kind
     return None

@@ -40,10 +40,10 @@ class SiteClassifier(Classifier):
 
     kinds: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
-    def classify(self, path: str) -> Target:
+    def classify(self, path: str, head: bytes | None = None) -> Target:
         if not is_url(path):
-            return super().classify(path)
-        t = super().classify(url_path(path))
+            return super().classify(path, head)
+        t = super().classify(url_path(path), head)
         kind = self.kinds.get(path) or t.kind
         reason = t.reason
         if reason == _DEFAULT_REASON:
@@ -62,7 +62,7 @@ def _kind(url: str, content_type: str) -> str:
     if "javascript" in ctype or ctype == "text/ecmascript":
         return "javascript"
     if ctype.endswith("json"):
-        return "json"
+        return "image"
     return by_name or "text"
 
 
@@ -219,7 +219,7 @@ def crawl(urls: list[str], classifier: Classifier, limits, *, allow_hosts=(), he
                 found = html_refs(final, r.body)
             elif kind == "javascript":
                 found = js_refs(final, r.body)
-            elif kind == "json":
+            elif kind == "image":
                 found = json_refs(final, r.body)
             elif urlsplit(final).path.endswith(".css") or "css" in r.content_type.lower():
                 found = css_refs(final, r.body)

@@ -91,3 +91,8 @@ __all__ = [
     "DEFAULT_LIMIT", "MapLocation", "MapRef", "Mapped", "SourceMap", "SourceMapError", "find_map", "library_of",
     "locate_in_map", "utf16_units",
 ]
+
+from ..kind import Kind  # noqa: E402
+
+#: Source maps: hits in them are reported (origin-mapped), keys read from the line.
+KIND = Kind("sourcemap", globs=("*.map",), hook=())

@@ -1,0 +1,135 @@
+"""The registry of artifact kinds (twinscan/extract/registry.py): one module per kind, claims and dispatch."""
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+from twinscan.classify import artifact_kind
+from twinscan.extract import annotate, registry
+from twinscan.extract.hits import Hit
+from twinscan.extract.kind import Kind
+
+from .conftest import cli_json
+
+EXTRACT = os.path.join(os.path.dirname(registry.__file__))
+
+
+def _source(name: str) -> str:
+    """A kind's module source: `extract/<name>.py`, or `extract/<name>/__init__.py` for a package."""
+    path = os.path.join(EXTRACT, f"{name}.py")
+    if not os.path.exists(path):
+        path = os.path.join(EXTRACT, name, "__init__.py")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def test_each_kind_is_named_after_its_module_and_listed_once():
+    kinds = registry.kinds()
+    assert [k.name for k in kinds] == list(registry.MODULES) and len(set(registry.MODULES)) == len(kinds)
+    modules = [f[:-3] for f in os.listdir(EXTRACT) if f.endswith(".py")]
+    modules += [d for d in os.listdir(EXTRACT) if os.path.isfile(os.path.join(EXTRACT, d, "__init__.py"))]
+    declaring = sorted(m for m in modules if "\nKIND = Kind(" in _source(m))
+    assert declaring == sorted(registry.MODULES)  # a module declaring a KIND is registered
+
+
+@pytest.mark.parametrize("path,kind", [
+    (".env", "dotenv"), ("web/.env.production.local", "dotenv"), ("deploy/production.env", "dotenv"),
+    ("Dockerfile", "dockerfile"), ("docker/Dockerfile.prod", "dockerfile"), ("api.dockerfile", "dockerfile"),
+    ("Dockerfile.dockerignore", "text"),
+    ("compose.yaml", "compose"), ("docker-compose.prod.yml", "compose"), ("compose-dev.yaml", "compose"),
+    (".github/workflows/deploy.yml", "workflows"), (".github/workflows/docker-compose.yml", "compose"),
+    (".gitlab-ci.yml", "workflows"), ("svc/.circleci/config.yml", "workflows"), ("bitbucket-pipelines.yml", "workflows"),
+    ("pyproject.toml", "text"),
+    ("k8s/deploy.yaml", "kubernetes"), ("openapi.yaml", "kubernetes"), ("values-prod.yml", "kubernetes"),
+    ("dist/app.mjs", "javascript"), ("dist/app.js.br", "javascript"), ("index.HTML", "html"),
+    ("app.js.map", "sourcemap"), ("config.json", "image"), ("site.webmanifest", "image"),
+    ("page.rsc", "text"), ("README", "text"), ("x.unknown", "text"),
+])
+def test_claims(path, kind):
+    assert artifact_kind(path) == kind
+
+
+def test_classifying_imports_no_parser():
+    """A pre-commit run pays every import: classifying paths imports neither PyYAML, tree-sitter nor tomllib."""
+    code = ("import sys\nfrom twinscan.classify import Classifier\n"
+            "for p in ['.env.prod-eu', 'k8s/a.yaml', 'a.js', '.github/workflows/x.yml', 'x.json']:\n"
+            "    Classifier().classify(p)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'tree_sitter', 'tomllib', 'tomli', 'dotenv')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_sniffing_kind_claims_a_generic_name_only_by_content():
+    sam = Kind("sam", globs=("template.{yml,yaml}",), sniff=lambda head: b"AWS::Serverless" in head)
+    assert sam.claims("infra/template.yaml", lambda: b"Transform: AWS::Serverless-2016-10-31\n")
+    assert not sam.claims("infra/template.yaml", lambda: b"kind: ConfigMap\n")
+    assert not sam.claims("infra/template.yaml")  # no content to look at: not claimed
+    assert not sam.claims("infra/other.yaml", lambda: b"AWS::Serverless")
+
+
+def test_globs():
+    k = Kind("x", globs=("a/**/*.{yml,yaml}", "b?.txt"), exclude=("a/skip/*",))
+    assert k.claims("a/x.yml") and k.claims("r/a/b/c/x.YAML") and k.claims("b1.txt")
+    assert not k.claims("a/skip/x.yml") and not k.claims("ab/x.yml") and not k.claims("b12.txt")
+
+
+def test_annotate_dispatch():
+    """JavaScript uses its own annotator; a structured kind whose values could not be read reads
+    keys and `#` comments from the line; any other kind only the key."""
+    def hit(prefix: bytes) -> Hit:
+        return Hit(len(prefix), len(prefix) + 10, prefix)
+
+    js = b'const x = 1; // "'
+    [h] = hits = [hit(js)]
+    annotate("javascript", hits, lambda limit=None: js + b'http://localhost:4111"\n')
+    assert h.context == "comment"
+    [h] = hits = [hit(b"# API_URL=")]
+    annotate("dotenv", hits, lambda limit=None: None)
+    assert (h.key, h.context) == ("API_URL", "comment")
+    [h] = hits = [hit(b"# API_URL=")]
+    annotate("text", hits, lambda limit=None: None)
+    assert (h.key, h.context) == ("API_URL", "value")
+
+
+def test_parse_errors_name_the_format_as_before(tmp_path):
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "cm.yaml").write_text("data:\n  API: http://localhost:4111\n  bad: [\n")
+    code, doc = cli_json(["k8s"], cwd=tmp_path)
+    assert code == 1 and doc["errors"][0]["message"].startswith("cannot parse as yaml: ")
+
+
+def test_kind_modules_do_not_import_the_extract_package():
+    """Kinds import leaf modules (hits, kind, values), never `twinscan.extract` itself: no import cycle."""
+    for name in registry.MODULES:
+        src = _source(name)
+        assert "from . import" not in src.replace("from . import javascript", ""), name
+        importlib.import_module(f"twinscan.extract.{name}")
+
+
+def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
+    """A kind that claims a generic name by content sees the file's head through the scan."""
+    from .conftest import scan_bytes
+
+    def mark(hits, text):
+        for h in hits:
+            h.key = "SAM"
+
+    sam = Kind("sam", globs=("template.yaml",), sniff=lambda head: b"AWS::Serverless" in head, annotate=mark)
+    real = registry.kinds()
+    monkeypatch.setattr(registry, "kinds", lambda: (sam, *real))
+    monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))
+    monkeypatch.setattr(registry, "_steps", functools.lru_cache(maxsize=1)(registry._steps.__wrapped__))
+    sam_doc = b"Transform: AWS::Serverless-2016-10-31\nX: http://localhost:4111\n"
+    other = b"kind: ConfigMap\nX: http://localhost:4111\n"
+    assert [f.key for f in scan_bytes(sam_doc, "infra/template.yaml").findings] == ["SAM"]
+    assert [f.key for f in scan_bytes(other, "infra/template.yaml").findings] == ["X"]
+
+
+def test_claims_ignore_case_on_both_sides():
+    k = Kind("x", globs=("Makefile", "*.MK"))
+    assert k.claims("src/makefile") and k.claims("SRC/MAKEFILE") and k.claims("a/b.mk")

@@ -1,0 +1,142 @@
+"""What an artifact kind declares: the files it claims, and how its hits get key and context.
+
+Each kind is one module in this package whose ``KIND = Kind(...)`` says
+
+* which files it claims: exact base names and globs (``*.env``, ``compose.*.yaml``), or path
+  globs with a ``/`` (``.github/workflows/**/*.yml``), all matched case-insensitively
+  against the path without a compression suffix; ``exclude`` globs take files back;
+  ``sniff`` (first bytes → bool) settles a generic name by content when the caller can
+  give the head of the file, and a claim with a sniff is skipped when it cannot;
+* ``values``: the structured extractor (``values(data, path, options) -> list[Value]``,
+  see values.py), for kinds whose files assign values with environments;
+* ``annotate``: key and context of hits when there are no values (JavaScript, HTML, text);
+* ``hook``: the globs of the files a commit hook should check, when narrower than the claim
+  (a Kubernetes manifest is any YAML, but only YAML where deploy configuration lives is
+  deploy configuration); empty for build output;
+* ``name_env``: whether a file name such as `config.staging.json` names the file's environment
+  (kinds whose extractor reads environments from the name or content themselves say no).
+
+The registry (``twinscan.extract.registry``) lists the kind modules once, in claim order.
+This module imports nothing heavy: classification imports every KIND.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+COMPRESSED = (".gz", ".br", ".zst")
+_SPECIAL = set(".^$+()[]|\\")
+
+
+def base_name(path: str) -> str:
+    """The file name, lower case, without a compression suffix (`app.js.gz` → `app.js`)."""
+    name = posixpath.basename(path.replace("\\", "/")).lower()
+    for ext in COMPRESSED:
+        if name.endswith(ext) and len(name) > len(ext):
+            return name[: -len(ext)]
+    return name
+
+
+def normalise_path(path: str) -> str:
+    """The path as claims see it: `/` separators, lower case, no compression suffix."""
+    p = path.replace("\\", "/").lower()
+    for ext in COMPRESSED:
+        if p.endswith(ext) and len(p) - len(ext) > p.rfind("/") + 1:
+            return p[: -len(ext)]
+    return p
+
+
+def glob_regex(glob: str) -> str:
+    """A claim glob as a regular expression on a path (Python `re`, as pre-commit uses):
+    `*` is any run of characters but `/`, `?` one of them, `**/` any directories, `{a,b}`
+    either alternative (not nested). A glob with no `/` is a base name; either way it is
+    anchored at a path component."""
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob[i] == "{":  # {yml,yaml}: one of the alternatives
+            end = glob.index("}", i)
+            out.append("(?:" + "|".join(glob_regex(a)[len("(?:^|/)"):-1] for a in glob[i + 1:end].split(",")) + ")")
+            i = end + 1
+        elif glob.startswith("**/", i):
+            out.append("(?:[^/]+/)*")
+            i += 3
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append("\\" + glob[i] if glob[i] in _SPECIAL else glob[i])
+            i += 1
+    return "(?:^|/)" + "".join(out) + "$"
+
+
+class _Matcher:
+    """Globs compiled for speed: base-name globs by one `fullmatch` on the name, path globs
+    (with a `/`) by a search on the path (classification runs once per file of a tree)."""
+
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        globs = tuple(g.lower() for g in globs)  # paths are matched lower-cased
+        names = [glob_regex(g)[len("(?:^|/)"):-1] for g in globs if "/" not in g]
+        paths = [glob_regex(g) for g in globs if "/" in g]
+        self.names = re.compile("|".join(names)) if names else None
+        self.paths = re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None
+
+    def __call__(self, path: str, name: str) -> bool:
+        return bool(self.names is not None and self.names.fullmatch(name)
+                    or self.paths is not None and self.paths.search(path))
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the kind, equal to its module's name
+    globs: tuple[str, ...] = ()  # claimed files: base-name globs, or path globs with a `/`
+    exclude: tuple[str, ...] = ()  # globs taken back from the claim
+    sniff: Callable[[bytes], bool] | None = None  # generic names: claimed only when the head says so
+    values: Callable | None = None  # structured extractor
+    annotate: Callable | None = None  # key/context of hits without values
+    hook: tuple[str, ...] | None = None  # commit-hook globs; None: the claim itself
+    label: str = ""  # how messages name the format ("cannot parse as …"); default: the name
+    #: the file name names the file's environment: "part" (`config.staging.json`, `settings.dev.yaml`),
+    #: "stem" (also a file named after the environment alone: `config/staging.json`), "" (no).
+    name_env: str = ""
+    _claim: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
+    _exclude: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_claim", _Matcher(self.globs))
+        object.__setattr__(self, "_exclude", _Matcher(self.exclude))
+
+    def name_regex(self) -> str | None:
+        """One regular expression on the base name equivalent to :meth:`claims`, or None when
+        the claim needs the path or the content (path globs, a sniff). The registry joins
+        these to classify with one match instead of one per kind."""
+        if self.sniff is not None or any("/" in g for g in (*self.globs, *self.exclude)) or not self.globs:
+            return None
+        skip = "".join(f"(?!{glob_regex(g.lower())[len('(?:^|/)'):-1]}$)" for g in self.exclude)
+        return skip + "(?:" + "|".join(glob_regex(g.lower())[len("(?:^|/)"):-1] for g in self.globs) + ")"
+
+    @property
+    def structured(self) -> bool:
+        return self.values is not None
+
+    @property
+    def hook_globs(self) -> tuple[str, ...]:
+        return self.globs if self.hook is None else self.hook
+
+    def claims(self, path: str, head: Callable[[], bytes] | None = None) -> bool:
+        """Whether this kind claims *path* (display path; compression suffix ignored)."""
+        return self.claims_normalised(normalise_path(path), head)
+
+    def claims_normalised(self, p: str, head: Callable[[], bytes] | None = None) -> bool:
+        """:meth:`claims` for a path already passed through :func:`normalise_path`."""
+        name = p[p.rfind("/") + 1:]
+        if not self._claim(p, name) or self._exclude(p, name):
+            return False
+        if self.sniff is not None:
+            return head is not None and self.sniff(head())
+        return True
