@@ -24,7 +24,7 @@ def logical_path(path: str) -> str:
 
 
 def fingerprint(rule_id: str, url: str, path: str) -> str:
-    data = "\0".join((rule_id, url, logical_path(path))).encode("utf-8")
+    data = "\0".join((rule_id, url, logical_path(path))).encode("utf-8", "surrogateescape")
     return hashlib.sha256(data).hexdigest()[:32]
 
 

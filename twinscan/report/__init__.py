@@ -55,5 +55,9 @@ class Report:
 
 
 def render(fmt: str, report: Report, color: bool = False) -> str:
+    """``report`` in format ``fmt``, as every format shows it (:func:`.present.shown`: secrets
+    in query strings redacted, names that are not UTF-8 escaped)."""
+    from .present import shown
+
     module = importlib.import_module(FORMATS[fmt], __name__)
-    return module.render(report, color)
+    return module.render(shown(report), color)
