@@ -115,7 +115,8 @@ def _scan_options(f):
         click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
         click.option("--quiet", "-q", is_flag=True, help="Print only blocking findings and errors."),
         click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
-        click.option("--no-color", is_flag=True, help="Never colour output (also NO_COLOR=1)."),
+        click.option("--no-color", is_flag=True, help="Never colour output (same as --color never)."),
+        click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour text output: auto = on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR turns it on."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -267,8 +268,11 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
         bytes_scanned=result.bytes_scanned, seconds=result.seconds, engine=result.engine,
         config_path=cfg.path, verbose=verbose, quiet=quiet,
         suppressed=suppressed, show_suppressed=show_suppressed, notes=notes,
+        twin_urls=[*((u, f"twin_urls in {cfg.path}") for u in cfg.twin_urls), *((u, "--twin-url") for u in opts["twin_urls"])],
     )
-    color = (not no_color and not os.environ.get("NO_COLOR") and output is None and sys.stdout.isatty())
+    from .report.text import use_color
+
+    color = use_color("never" if no_color else opts["color"], output is None and sys.stdout.isatty())
     text = render(fmt, report, color=color)
     if output:
         try:
@@ -281,7 +285,7 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
 
             click.echo(summary_line(report, color=False), err=True)
     elif text:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
     _write_reports(report)
     sys.exit(report.exit_code)
 

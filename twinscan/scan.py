@@ -512,7 +512,7 @@ class FileScanner:
 
         d = library_default(r.url.normalized(), r.hit.line_prefix[:-1 if r.hit.quote else None].decode("utf-8", "replace"))
         if d is not None:
-            return f"known default of {d.library} ({d.reason}; rules/libraries/defaults.yaml `{d.id}`)"
+            return d.evidence()
         return None
 
     def _origins(self, res: FileResult, item: Item, data: bytes | None, raws: list[_Raw]) -> dict[int, "Origin"]:

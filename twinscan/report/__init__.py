@@ -36,6 +36,9 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     show_suppressed: bool = False
     notes: list[str] = field(default_factory=list)
+    #: the twin URL patterns of this run: ``(spec, where)`` (``"--twin-url"``, ``"twin_urls in twinscan.yaml"``)
+    #: or bare specs; reports name the one an ``org-twin-url`` finding matched
+    twin_urls: list = field(default_factory=list)
 
     @property
     def blocking(self) -> list[Finding]:

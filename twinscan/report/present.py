@@ -115,14 +115,54 @@ def origin_text(o) -> str:
     return f"{printable(o.path)}:{o.line}:{o.column}{lib} via {printable(o.map)}"
 
 
+# -- what matched ------------------------------------------------------------------------------
+
+_WT_SERVICE = re.compile(r"^[a-z][a-z0-9+.-]*:(?://)?[^/]*wondertwin\.dev(?::\d+)?/twins/([A-Za-z0-9._-]+)", re.IGNORECASE)
+
+
+def _twin_url_matchers(twin_urls) -> list[tuple[re.Pattern, str]]:
+    from ..rulepack import SEP, RuleError, twin_url_pattern
+
+    out = []
+    for entry in twin_urls:
+        spec, where = entry if isinstance(entry, tuple) else (entry, "--twin-url / twin_urls")
+        try:
+            pattern, _ = twin_url_pattern(spec)
+        except RuleError:
+            continue
+        out.append((re.compile(pattern.replace(SEP, "/")), f"{where} `{spec}`"))
+    return out
+
+
+def what_matched(f, matchers) -> str | None:
+    """What made this URL a twin URL, when the reason does not say it yet: the ``--twin-url``
+    pattern or config entry for ``org-twin-url``, the hosted twin's service for
+    ``wondertwin-hosted-url``. (``service-host-url`` reasons name the key and the service, and
+    WonderTwin ports are named where the rule is decided.)"""
+    if f.rule == "org-twin-url" and matchers:
+        rest = f.url.split("//", 1)[-1].lower()
+        hits = [where for rx, where in matchers if rx.match(rest)]
+        if hits:
+            return "matched " + " and ".join(hits)
+    if f.rule == "wondertwin-hosted-url":
+        m = _WT_SERVICE.match(f.url)
+        if m:
+            return f"matched *.wondertwin.dev/twins/: WonderTwin's hosted twin of {m.group(1)}"
+        return "matched *.wondertwin.dev/twins: a WonderTwin-hosted twin"
+    return None
+
+
 # -- the report as every format shows it ------------------------------------------------------
 
 def _clean(value):
     return unsurrogate(value) if isinstance(value, str) else value
 
 
-def _shown_finding(f):
+def _shown_finding(f, matchers=()):
     changes = {k: _clean(getattr(f, k)) for k in ("path", "reason", "key", "title", "environment")}
+    matched = what_matched(f, matchers)
+    if matched and matched not in changes["reason"]:
+        changes["reason"] = f"{changes['reason']}; {matched}"
     for k in ("url", "match", "snippet"):
         changes[k] = redact_secrets(_clean(getattr(f, k)))
     if f.origin is not None:
@@ -145,8 +185,9 @@ def shown(report):
             raw[q] = p
         return q
 
-    findings = [_shown_finding(f) for f in report.findings]
-    suppressed = [_shown_finding(f) for f in report.suppressed]
+    matchers = _twin_url_matchers(report.twin_urls) if any(f.rule == "org-twin-url" for f in report.findings) else []
+    findings = [_shown_finding(f, matchers) for f in report.findings]
+    suppressed = [_shown_finding(f, matchers) for f in report.suppressed]
     for f in (*report.findings, *report.suppressed):
         path(f.path)
     errors = [dataclasses.replace(e, path=path(e.path), message=unsurrogate(e.message)) for e in report.errors]
@@ -160,13 +201,14 @@ def shown(report):
 # -- fix hints ---------------------------------------------------------------------------------
 
 def fix_hints(findings) -> list[tuple[str, str]]:
-    """(rule id, fix text) once per rule among ``findings``, in order of first appearance."""
+    """(rule id, fix text) once per rule among the blocking ``findings`` (what blocks is what
+    needs a next step), in order of first appearance."""
     from ..rulepack import load_builtin_rules
 
     fixes = {r.id: " ".join(r.fix.split()) for r in load_builtin_rules() if r.fix.strip()}
     out, seen = [], set()
     for f in findings:
-        if f.rule not in seen:
+        if f.blocking and f.rule not in seen:
             seen.add(f.rule)
             if f.rule in fixes:
                 out.append((f.rule, fixes[f.rule]))
