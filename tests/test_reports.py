@@ -1,0 +1,249 @@
+"""Reports a person acts on: grouped text, keys, redacted secrets, names that are not UTF-8,
+control characters, colour, library evidence and what matched (issue 15)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, cli, cli_json, run_process, scan_bytes
+
+BUILDS = ROOT / "fixtures" / "builds"
+NEXT = BUILDS / "next-turbopack-twin-local"
+VITE = BUILDS / "vite8-twin-local"
+SECRETS = ROOT / "tests" / "data" / "secrets"
+FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]
+PLACE = re.compile(r"^  (\S.*?):(\d+):(\d+)  ", re.M)
+
+
+def unmarkdown(text: str) -> str:
+    """Markdown output with its escapes undone (``VITE\\_STRIPE`` -> ``VITE_STRIPE``)."""
+    return re.sub(r"\\([\\`*_\[\]|~])", r"\1", text)
+
+
+# -- grouped text ------------------------------------------------------------------------------
+
+def test_text_groups_places_under_each_twin_url_with_one_why_and_one_fix():
+    rel = NEXT.relative_to(ROOT)
+    r = cli([rel], cwd=ROOT)
+    _, doc = cli_json([rel], cwd=ROOT)
+    findings = doc["findings"]
+    urls = {f["url"] for f in findings}
+    assert r.exit_code == 1 and len(findings) == 43 and len(urls) == 5
+    out = r.output
+    assert out.startswith("5 twin URLs in 43 places:\n")
+    # each URL heads exactly one group; the places are ruff-shaped path:line:col lines
+    heads = [line for line in out.splitlines() if line and not line.startswith(" ") and "  loopback-url  " in line]
+    assert sorted(h.split("  ")[0] for h in heads) == sorted(urls)
+    places = sorted((p, int(line), int(col)) for p, line, col in PLACE.findall(out))
+    assert places == sorted((f["path"], f["line"], f["column"]) for f in findings)
+    # every place of this build shares its group's reason: "why" once per group, not once per place
+    assert out.count("  why: ") == len(urls)
+    assert out.count("fix loopback-url: Build production with the twin variables unset") == 1
+    assert out.rstrip().splitlines()[-1].startswith("43 blocking · 0 not blocking · 33 files · ")
+
+
+def test_text_quiet_and_verbose():
+    rel = VITE.relative_to(ROOT)
+    quiet = cli(["-q", rel], cwd=ROOT).output
+    assert quiet.startswith("2 twin URLs in 5 places:") and "source-map" not in quiet and "not blocking · " not in quiet.split("\n\n")[1]
+    verbose = cli(["-v", rel], cwd=ROOT).output
+    # -v adds the snippet under each place, the confidence, every key (minified ones too) and the engine
+    assert "n=`http://localhost:4111`" in verbose and "confidence high" in verbose and "key n ·" in verbose
+    assert "engine: " in verbose
+
+
+def test_a_place_with_another_reason_gets_its_own_why():
+    out = cli([VITE.relative_to(ROOT)], cwd=ROOT).output
+    group = out.split("\n\n")[1]
+    assert group.startswith("http://localhost:4111  loopback-url  BLOCKING in 3 of 4 places")
+    whys = [line for line in group.splitlines() if line.startswith("  why: ")]
+    assert len(whys) == 2 and "in a source map" in whys[1]
+    assert re.search(r"index-BLjdwE-d\.js\.map:1:1882  not blocking · in source-map", group)
+
+
+def test_readme_console_example_is_a_real_run():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"```console\n\$ twinscan (fixtures/builds/vite8-twin-local)\n(.*?)```\n", readme, re.S)
+    assert m, "the README's console example is missing"
+    live = cli([m.group(1)], cwd=ROOT).output
+    assert re.sub(r"\d+\.\d\d s$", "0.01 s", live, flags=re.M) == m.group(2)
+
+
+def test_summary_words_and_plurals(tmp_path):
+    (tmp_path / ".env.development").write_text("A=http://localhost:4111\n")
+    r = cli([tmp_path / ".env.development"])
+    assert r.output.splitlines()[-1].startswith("0 blocking · 1 not blocking · 1 file · ")
+    assert "1 twin URL in 1 place:" in r.output
+    _, doc = cli_json([tmp_path / ".env.development"])
+    assert doc["summary"]["reported"] == 1  # JSON's field keeps its meaning: every finding
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+def test_minified_names_are_not_keys_but_names_are():
+    rel = VITE.relative_to(ROOT)
+    _, doc = cli_json([rel], cwd=ROOT)
+    assert {f["key"] for f in doc["findings"]} >= {"n", "r", "VITE_STRIPE_BASE_URL", "stripe-base"}
+    for fmt in ("text", "github", "markdown", "gitlab", "junit", "sarif"):
+        out = cli(["--format", fmt, rel], cwd=ROOT).output
+        out = unmarkdown(out) if fmt == "markdown" else out
+        assert "key VITE_STRIPE_BASE_URL" in out and "stripe-base" in out, fmt
+        assert not re.search(r"key (n|r)\b", out), fmt
+
+
+# -- secrets in query strings ---------------------------------------------------------------------
+
+SECRET_VALUES = ("sk_test_51HqTwinSecretKey", "phc_TwinTokenValue123", "abcdef0123456789")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_query_string_secrets_are_redacted_in_every_format(fmt):
+    r = cli(["--format", fmt, "dist"], cwd=SECRETS)
+    out = unmarkdown(r.output) if fmt == "markdown" else r.output
+    assert r.exit_code == 1
+    assert not any(v in out for v in SECRET_VALUES), fmt
+    assert "api_key=***" in out and "token=***" in out and "X-Amz-Signature=***" in out
+    assert "mode=live" in out and "X-Amz-Expires=60" in out  # other parameters stay
+
+
+def test_redaction_keeps_fingerprints_baselines_and_ignore_entries(tmp_path):
+    """`baseline-main.json` was written by the release before redaction (main at 5775f17);
+    its fingerprints and URLs must keep matching."""
+    baseline = json.loads((SECRETS / "baseline-main.json").read_text())
+    _, doc = cli_json(["dist"], cwd=SECRETS)
+    assert sorted(f["fingerprint"] for f in doc["findings"]) == sorted(e["fingerprint"] for e in baseline["entries"])
+    sarif = json.loads(cli(["--format", "sarif", "dist"], cwd=SECRETS).output)
+    old = sorted(r["partialFingerprints"]["twinscan/v1"] for r in sarif["runs"][0]["results"])
+    assert old == sorted(e["fingerprint"] for e in baseline["entries"])
+    code, doc = cli_json(["--baseline", "baseline-main.json", "dist"], cwd=SECRETS)
+    assert code == 0 and doc["findings"] == [] and doc["summary"]["suppressed"] == 3
+    # an `ignore:` entry written with the URL as it was shown before (secret and all) still matches
+    shutil.copytree(SECRETS / "dist", tmp_path / "dist")
+    (tmp_path / "twinscan.yaml").write_text(
+        "ignore:\n  - url: 'http://localhost:4112/batch/?token=phc_TwinTokenValue123'\n    reason: tracked in WEB-1\n")
+    code, doc = cli_json(["dist"], cwd=tmp_path)
+    assert doc["summary"]["suppressed"] == 1 and len(doc["findings"]) == 2
+
+
+# -- names that are not UTF-8, control characters -----------------------------------------------------
+
+def _hostile_tree(tmp_path: Path) -> Path:
+    assets = tmp_path / "dist" / "assets"
+    assets.mkdir(parents=True)
+    (assets / os.fsdecode(b"caf\xe9.js")).write_text('const a="http://localhost:4111";\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_name_that_is_not_utf8_is_scanned_and_written_in_every_format(tmp_path, fmt):
+    tree = _hostile_tree(tmp_path)
+    p = run_process(["--format", fmt, "dist"], cwd=tree)
+    assert p.returncode == 1, p.stderr  # blocking: the file was scanned, not lost (was 3)
+    out = p.stdout.decode("utf-8")  # valid UTF-8 in every format
+    assert "Traceback" not in p.stderr.decode("utf-8", "replace") and "internal error" not in out
+    if fmt == "json":
+        doc = json.loads(out)
+        assert [f["path"] for f in doc["findings"]] == ["dist/assets/caf\\xe9.js"] and doc["errors"] == []
+    elif fmt == "sarif":
+        import jsonschema
+
+        doc = json.loads(out)
+        jsonschema.validate(doc, json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text()))
+        uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "dist/assets/caf%E9.js"  # the name's own bytes, lossless
+    elif fmt == "gitlab":
+        assert json.loads(out)[0]["location"]["path"] == "dist/assets/caf\\xe9.js"
+    elif fmt == "junit":
+        assert ET.fromstring(out).find(".//testcase").get("file") == "dist/assets/caf\\xe9.js"
+    else:
+        assert "caf\\xe9.js" in (unmarkdown(out) if fmt == "markdown" else out)
+
+
+def test_control_characters_in_names_and_snippets_are_escaped(tmp_path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "x\n::warning::pwned.js").write_text('const a="http://localhost:4111";\n')
+    (dist / "b.js").write_text('const b="http://localhost:4112";/*\x1b[2J\x1b]0;title\x07*/\n')
+    for fmt in ("text", "github"):
+        p = run_process(["--format", fmt, "-v", "dist"], cwd=tmp_path)
+        out = p.stdout.decode()
+        assert p.returncode == 1
+        assert not any(line.startswith("::warning::pwned") for line in out.splitlines()), fmt
+        assert "\x1b" not in out and "\x07" not in out, fmt
+    text = run_process(["-v", "dist"], cwd=tmp_path).stdout.decode()
+    assert "dist/x\\n::warning::pwned.js:1:10" in text
+
+
+# -- colour ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, env, coloured", [
+    (["--color", "always"], {}, True),
+    (["--color", "always"], {"NO_COLOR": "1"}, True),
+    (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+    (["--no-color"], {"FORCE_COLOR": "1"}, False),
+    ([], {"FORCE_COLOR": "1"}, True),
+    ([], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ([], {"FORCE_COLOR": "0"}, False),
+    ([], {}, False),  # not a terminal
+])
+def test_color_option_and_environment(args, env, coloured):
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
+    p = run_process([*args, VITE], env={**base, **env})
+    assert p.returncode == 1 and (b"\x1b[" in p.stdout) == coloured
+
+
+def test_term_dumb_and_terminal_rules():
+    from twinscan.report.text import use_color
+
+    assert use_color("auto", True, {}) and not use_color("auto", True, {"TERM": "dumb"})
+    assert use_color("auto", False, {"FORCE_COLOR": "true", "TERM": "dumb"})
+    assert not use_color("auto", True, {"NO_COLOR": "1"})
+
+
+# -- library evidence, source-map placeholders, what matched ---------------------------------------------
+
+def test_library_default_names_the_entry_that_matched_not_a_library():
+    # React Router's createBrowserURLImpl: its own code, not axios / Next.js / sockjs-client
+    code = b'function createBrowserURLImpl(to,isAbsolute=false){let base="http://localhost";' \
+           b'if(typeof window!=="undefined"){base=window.location.origin!=="null"?window.location.origin:window.location.href}}'
+    f = scan_bytes(code, "dist/assets/react-router.js").findings[0]
+    assert not f.blocking
+    assert "`bare-localhost-base`" in f.reason and "known default of axios" not in f.reason
+    assert "an idiom of axios, Next.js, sockjs-client" in f.reason
+
+
+def test_a_placeholder_source_is_not_posed_as_a_file(tmp_path):
+    import base64
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    smap = {"version": 3, "sources": ["<anon>"], "names": [], "mappings": "AAAA,SAAS"}
+    data = base64.b64encode(json.dumps(smap).encode()).decode()
+    (dist / "index.js").write_text(f'const a="http://localhost:4111";\n//# sourceMappingURL=data:application/json;base64,{data}\n')
+    _, doc = cli_json(["dist"], cwd=tmp_path)
+    assert doc["findings"][0]["origin"]["path"] == "<anon>"
+    text = cli(["dist"], cwd=tmp_path).output
+    assert "no original file: the source map names the bundler placeholder <anon>" in text and "<anon>:1:1" not in text
+    sarif = json.loads(cli(["--format", "sarif", "dist"], cwd=tmp_path).output)
+    assert "relatedLocations" not in sarif["runs"][0]["results"][0]
+
+
+def test_reason_names_the_twin_url_pattern_or_config_entry_and_the_hosted_service(tmp_path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "a.js").write_text('const a="https://twins.staging.yourco.com/stripe/v1";'
+                               'const b="https://api.wondertwin.dev/twins/posthog";\n')
+    _, doc = cli_json(["--twin-url", "twins.*.yourco.com", "dist"], cwd=tmp_path)
+    reasons = {f["rule"]: f["reason"] for f in doc["findings"]}
+    assert reasons["org-twin-url"].endswith("matched --twin-url `twins.*.yourco.com`")
+    assert reasons["wondertwin-hosted-url"].endswith("WonderTwin's hosted twin of posthog")
+    (tmp_path / "twinscan.yaml").write_text("twin_urls: ['*.yourco.com']\n")
+    _, doc = cli_json(["dist"], cwd=tmp_path)
+    org = next(f for f in doc["findings"] if f["rule"] == "org-twin-url")
+    assert "matched twin_urls in " in org["reason"] and "twinscan.yaml `*.yourco.com`" in org["reason"]
