@@ -247,3 +247,125 @@ def test_reason_names_the_twin_url_pattern_or_config_entry_and_the_hosted_servic
     _, doc = cli_json(["dist"], cwd=tmp_path)
     org = next(f for f in doc["findings"] if f["rule"] == "org-twin-url")
     assert "matched twin_urls in " in org["reason"] and "twinscan.yaml `*.yourco.com`" in org["reason"]
+
+
+# -- in CI -------------------------------------------------------------------------------------------
+
+def _frontend(tmp_path: Path) -> Path:
+    dist = tmp_path / "repo" / "frontend" / "dist"
+    dist.mkdir(parents=True)
+    (dist / "app-3f9a1c2b.js").write_text('const a="http://localhost:4111";\n')
+    return tmp_path / "repo"
+
+
+def _ci_paths(cwd: Path) -> dict[str, str]:
+    sarif = json.loads(cli(["--format", "sarif", "dist"], cwd=cwd).output)
+    gitlab = json.loads(cli(["--format", "gitlab", "dist"], cwd=cwd).output)
+    github = cli(["--format", "github", "dist"], cwd=cwd).output
+    junit = ET.fromstring(cli(["--format", "junit", "dist"], cwd=cwd).output)
+    return {
+        "sarif": sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "srcroot": sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        "gitlab": gitlab[0]["location"]["path"],
+        "github": re.search(r"file=([^,:]+)", github).group(1),
+        "junit": junit.find(".//testcase").get("file"),
+    }
+
+
+@pytest.mark.parametrize("how", ["GITHUB_WORKSPACE", "CI_PROJECT_DIR", "git"])
+def test_ci_paths_are_relative_to_the_repository_when_run_from_a_subfolder(tmp_path, monkeypatch, how):
+    repo = _frontend(tmp_path)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    if how == "git":
+        (repo / ".git").mkdir()
+    else:
+        monkeypatch.setenv(how, str(repo))
+    got = _ci_paths(repo / "frontend")
+    want = "frontend/dist/app-3f9a1c2b.js"
+    assert {k: v for k, v in got.items() if k != "srcroot"} == {"sarif": want, "gitlab": want, "github": want, "junit": want}
+    assert got["srcroot"] == repo.resolve().as_uri() + "/"
+    # the JSON report keeps the path as named (its documented contract)
+    _, doc = cli_json(["dist"], cwd=repo / "frontend")
+    assert doc["findings"][0]["path"] == "dist/app-3f9a1c2b.js"
+
+
+def test_a_workspace_that_does_not_hold_the_working_directory_is_ignored(tmp_path, monkeypatch):
+    repo = _frontend(tmp_path)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    assert _ci_paths(repo / "frontend")["sarif"] == "dist/app-3f9a1c2b.js"
+
+
+def test_sarif_has_one_fingerprint_per_result_under_a_new_key_and_rule_pages():
+    import jsonschema
+
+    r = cli(["--format", "sarif", NEXT.relative_to(ROOT)], cwd=ROOT)
+    doc = json.loads(r.output)
+    _, plain = cli_json([NEXT.relative_to(ROOT)], cwd=ROOT)
+    jsonschema.validate(doc, json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text()))
+    run = doc["runs"][0]
+    results = run["results"]
+    old = [res["partialFingerprints"]["twinscan/v1"] for res in results]
+    new = [res["partialFingerprints"]["twinscan/result/v1"] for res in results]
+    assert old == [f["fingerprint"] for f in plain["findings"]]  # the old key keeps its meaning
+    assert len(set(old)) < len(results) == len(set(new)) == 43  # the new one tells every place apart
+    # stable: a second run gives the same values
+    again = json.loads(cli(["--format", "sarif", NEXT.relative_to(ROOT)], cwd=ROOT).output)
+    assert [res["partialFingerprints"]["twinscan/result/v1"] for res in again["runs"][0]["results"]] == new
+    driver = run["tool"]["driver"]
+    from twinscan.report.ruledocs import REPOSITORY
+
+    assert driver["informationUri"] == REPOSITORY
+    for rule in driver["rules"]:
+        page = rule["helpUri"].split("/blob/main/", 1)
+        assert page[0] == REPOSITORY and (ROOT / page[1]).is_file() and page[1] == f"docs/rules/{rule['id']}.md"
+
+
+def test_rule_pages_are_current():
+    """docs/rules/ is generated from rules/*.yaml: regenerate with `python -m twinscan.report.ruledocs`."""
+    from twinscan.report import ruledocs
+    from twinscan.rulepack import load_builtin_rules
+
+    assert ruledocs.stale(str(ROOT / "docs" / "rules")) == []
+    for rule in load_builtin_rules():
+        text = (ROOT / "docs" / "rules" / f"{rule.id}.md").read_text(encoding="utf-8")
+        assert text.startswith(f"# `{rule.id}`: {rule.title}") and " ".join(rule.fix.split()) in text
+
+
+def test_rule_page_check_fails_when_stale(tmp_path):
+    from twinscan.report import ruledocs
+
+    ruledocs.write(str(tmp_path))
+    assert ruledocs.stale(str(tmp_path)) == []
+    (tmp_path / "loopback-url.md").write_text("old\n")
+    (tmp_path / "gone-rule.md").write_text("old\n")
+    assert ruledocs.stale(str(tmp_path)) == ["loopback-url.md", "gone-rule.md"]
+
+
+def test_step_summary_puts_blocking_rows_first_and_stays_well_under_a_mebibyte(tmp_path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    # 4,000 places that do not block (comments), then 500 that do
+    (dist / "a.js").write_text("".join(f"// see http://localhost:4111/docs/{i}\n" for i in range(4000)))
+    (dist / "b.js").write_text("".join(f'fetch("http://localhost:4111/v1/{i}");\n' for i in range(500)))
+    r = cli(["--format", "markdown", "dist"], cwd=tmp_path)
+    out = r.output
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert r.exit_code == 1 and len(out.encode()) < 300 * 1024
+    assert [row.startswith("| **blocking** ") for row in rows[:501]] == [True] * 500 + [False]
+    left = 4500 - len(rows)
+    assert left > 0 and f"**{left} more findings not shown** (0 blocking)" in out
+
+
+def test_junit_test_names_survive_a_rebuild(tmp_path):
+    for build, name in (("one", "index-BLjdwE-d.js"), ("two", "index-Xy12AbCd.js")):
+        (tmp_path / build / "assets").mkdir(parents=True)
+        (tmp_path / build / "assets" / name).write_text('const a="http://localhost:4111";\n')
+    names = []
+    for build in ("one", "two"):
+        suite = ET.fromstring(cli(["--format", "junit", "assets"], cwd=tmp_path / build).output)
+        case = suite.find(".//testcase")
+        names.append(case.get("name"))
+        assert case.get("file").startswith("assets/index-") and "[hash]" not in case.get("file")
+    assert names == ["assets/index-[hash].js"] * 2
