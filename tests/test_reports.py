@@ -18,7 +18,7 @@ NEXT = BUILDS / "next-turbopack-twin-local"
 VITE = BUILDS / "vite8-twin-local"
 SECRETS = ROOT / "tests" / "data" / "secrets"
 FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]
-PLACE = re.compile(r"^  (\S.*?):(\d+):(\d+)  ", re.M)
+PLACE = re.compile(r"^  (\S.*?):(\d+):(\d+)  ", re.MULTILINE)
 
 
 def unmarkdown(text: str) -> str:
@@ -69,10 +69,10 @@ def test_a_place_with_another_reason_gets_its_own_why():
 
 def test_readme_console_example_is_a_real_run():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    m = re.search(r"```console\n\$ twinscan (fixtures/builds/vite8-twin-local)\n(.*?)```\n", readme, re.S)
+    m = re.search(r"```console\n\$ twinscan (fixtures/builds/vite8-twin-local)\n(.*?)```\n", readme, re.DOTALL)
     assert m, "the README's console example is missing"
     live = cli([m.group(1)], cwd=ROOT).output
-    assert re.sub(r"\d+\.\d\d s$", "0.01 s", live, flags=re.M) == m.group(2)
+    assert re.sub(r"\d+\.\d\d s$", "0.01 s", live, flags=re.MULTILINE) == m.group(2)
 
 
 def test_summary_words_and_plurals(tmp_path):

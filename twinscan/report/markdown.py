@@ -61,9 +61,7 @@ def summary(report: Report) -> str:
         parts.append(f"{len(report.suppressed)} suppressed")
     if report.errors:
         parts.append(f"{len(report.errors)} unreadable")
-    from .text import human_bytes
-
-    from .text import plural
+    from .text import human_bytes, plural
 
     parts += [plural(report.files_scanned, "file"), human_bytes(report.bytes_scanned), f"{report.seconds:.2f} s",
               f"exit code {report.exit_code}"]
@@ -82,9 +80,9 @@ def render(report: Report, color: bool = False) -> str:
             if size > MAX_BYTES:
                 left = rows[i:]
                 nb = sum(1 for g in left if g.blocking)
-                out += ["", f"**{len(left)} more finding{'s' if len(left) != 1 else ''} not shown** "
-                            f"({nb} blocking): this summary stops at {MAX_BYTES // 1024} KB (GitHub takes 1 MiB per step); "
-                            "the SARIF and JSON reports and the log list every finding."]
+                out += ["", (f"**{len(left)} more finding{'s' if len(left) != 1 else ''} not shown** "
+                             f"({nb} blocking): this summary stops at {MAX_BYTES // 1024} KB (GitHub takes 1 MiB per step); "
+                             "the SARIF and JSON reports and the log list every finding.")]
                 break
             out.append(row)
         out.append("")
