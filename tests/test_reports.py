@@ -369,3 +369,15 @@ def test_junit_test_names_survive_a_rebuild(tmp_path):
         names.append(case.get("name"))
         assert case.get("file").startswith("assets/index-") and "[hash]" not in case.get("file")
     assert names == ["assets/index-[hash].js"] * 2
+
+
+def test_a_baseline_holds_no_secret_and_any_file_name(tmp_path):
+    shutil.copytree(SECRETS / "dist", tmp_path / "dist")
+    (tmp_path / "dist" / os.fsdecode(b"caf\xe9.js")).write_text('const a="http://localhost:4115";\n')
+    p = run_process(["baseline", "dist", "-o", "b.json"], cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    text = (tmp_path / "b.json").read_bytes().decode("utf-8")
+    assert not any(v in text for v in SECRET_VALUES) and "token=***" in text and "caf\\\\xe9.js" in text
+    p = run_process(["--format", "json", "--baseline", "b.json", "dist"], cwd=tmp_path)
+    doc = json.loads(p.stdout)
+    assert p.returncode == 0 and doc["findings"] == [] and doc["summary"]["suppressed"] == 4
