@@ -381,3 +381,19 @@ def test_a_baseline_holds_no_secret_and_any_file_name(tmp_path):
     p = run_process(["--format", "json", "--baseline", "b.json", "dist"], cwd=tmp_path)
     doc = json.loads(p.stdout)
     assert p.returncode == 0 and doc["findings"] == [] and doc["summary"]["suppressed"] == 4
+
+
+@pytest.mark.parametrize("shown, redacted", [
+    ("http://h:4111/v1?token=abc&mode=a", "http://h:4111/v1?token=***&mode=a"),
+    ("http://h/x?mode=a&api_key=sk_1#frag", "http://h/x?mode=a&api_key=***#frag"),
+    ("http://h/x?X-Amz-Credential=AK%2F1&X-Amz-Signature=ff&X-Amz-Expires=60",
+     "http://h/x?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Expires=60"),
+    ('href="http://h/x?a=1&amp;password=hunter2"', 'href="http://h/x?a=1&amp;password=***"'),
+    ('"http:\\u002F\\u002Fh\\u002Fx?a=1\\u0026secret=s3"', '"http:\\u002F\\u002Fh\\u002Fx?a=1\\u0026secret=***"'),
+    ("http://h/x?key=k1&keyword=stays&monkey=stays&page=2", "http://h/x?key=***&keyword=stays&monkey=stays&page=2"),
+    ("http://h/x?client_secret=c&access_token=t&sig=s&auth=u", "http://h/x?client_secret=***&access_token=***&sig=***&auth=***"),
+])
+def test_which_query_parameters_are_secrets(shown, redacted):
+    from twinscan.report.present import redact_secrets
+
+    assert redact_secrets(shown) == redacted
