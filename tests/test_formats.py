@@ -228,8 +228,10 @@ def test_github_annotations_for_a_blocking_run():
     f = blocking[0]
     assert props["file"] == f["path"] and props["title"] == "twinscan loopback-url%3A Loopback URL"
     assert (props["line"], props["col"], props["endColumn"]) == tuple(str(f[k]) for k in ("line", "column", "end_column"))
-    assert message.startswith(f"{f['url']} in production (key {f['key']}): blocking. production target")
-    assert r.output.splitlines()[-1].startswith(f"twinscan: {len(blocking)} blocking · {len(findings) - len(blocking)} reported")
+    # a minifier's one-letter name is not a key worth showing (JSON keeps it)
+    assert f["key"] == "n" and message.startswith(f"{f['url']} in production: blocking. production target")
+    assert r.output.splitlines()[-1].startswith(f"twinscan: {len(blocking)} blocking · {len(findings) - len(blocking)} not blocking")
+    assert r.output.count("twinscan fix loopback-url: Build production with the twin variables unset") == 1
 
 
 def test_github_caps_annotations_blocking_first_and_says_where_the_rest_are(tmp_path):
@@ -244,7 +246,7 @@ def test_github_caps_annotations_blocking_first_and_says_where_the_rest_are(tmp_
     kind, props, message = found[10]
     assert len(found) == 11 and kind == "notice" and message.startswith(f"{total - 10} more twinscan results not annotated")
     rest = [line for line in r.output.splitlines() if line.startswith("- ")]
-    assert len(rest) == total - 10 and rest[-1].endswith("reported loopback-url http://localhost:4111 (development)")
+    assert len(rest) == total - 10 and rest[-1].endswith("not blocking loopback-url http://localhost:4111 (development)")
 
 
 def test_github_archive_member_and_unreadable_file(tmp_path):
@@ -280,7 +282,8 @@ def test_markdown_table_has_every_finding_and_survives_hostile_names(tmp_path):
         assert len(_cells(row)) == 6 and "<b>" not in row
     weird = [_cells(row) for row in rows if "ird" in row]
     assert weird[0][2] == "dist/we\\|ird\\`&lt;b&gt;name&lt;b&gt;.js:1:8" and weird[0][0] == "**blocking**"
-    assert "**4 blocking twin URLs** in production" in r.output
+    assert "**blocking: 2 twin URLs in 4 places** in production" in r.output
+    assert r.output.count("`loopback-url`: Build production with the twin variables unset") == 1
 
 
 def test_markdown_errors_notes_and_suppressed_details(monkeypatch):
@@ -339,7 +342,7 @@ def test_junit_blocking_errors_and_control_characters(tmp_path):
     assert cases["dist/bad\\u0001name.js"].find("failure").get("message") == "1 twin URL in production: http://localhost:4112"
     assert cases["dist/app.js.gz"].find("error").text == "gzip data is truncated"
     passing = cases["dist/comment.js"]
-    assert passing.find("failure") is None and "reported loopback-url" in passing.find("system-out").text
+    assert passing.find("failure") is None and "not blocking loopback-url" in passing.find("system-out").text
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
 
 

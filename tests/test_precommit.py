@@ -174,7 +174,7 @@ def test_staged_env_files(tmp_path, hook_repo):
     p = pre_commit(user, env, "run", "twinscan")
     assert p.returncode == 1, p.stdout + p.stderr
     assert "twinscan (twin URLs in config files)" in p.stdout and "Failed" in p.stdout
-    assert ".env.production" in p.stdout and "BLOCKING  loopback-url  http://localhost:4111" in p.stdout
+    assert ".env.production:" in p.stdout and "http://localhost:4111  loopback-url  BLOCKING" in p.stdout
 
     # the real commit path: `pre-commit install`, then git commit is refused by the hook
     assert pre_commit(user, env, "install").returncode == 0
@@ -193,7 +193,7 @@ def test_staged_env_files(tmp_path, hook_repo):
     git(user, "add", ".env.development", env=env)
     p = pre_commit(user, env, "run", "twinscan", "--verbose")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "reported  loopback-url  http://localhost:4111" in p.stdout and "BLOCKING" not in p.stdout
+    assert "http://localhost:4111  loopback-url  not blocking" in p.stdout and "BLOCKING" not in p.stdout
     c = subprocess.run(["git", "commit", "-q", "-m", "dev env"], cwd=user, env=env, capture_output=True, text=True)
     assert c.returncode == 0, c.stdout + c.stderr
 
@@ -250,7 +250,7 @@ def test_artifacts_hook_on_push_and_manual(tmp_path, hook_repo):
     # a build with the twin URLs inlined: push refused
     shutil.copytree(BUILDS / "vite8-twin-local", user / "dist")
     p = push()
-    assert p.returncode != 0 and "BLOCKING  loopback-url  http://localhost:4111" in p.stdout + p.stderr
+    assert p.returncode != 0 and "http://localhost:4111  loopback-url  BLOCKING" in p.stdout + p.stderr
     assert "dist/assets/index-" in p.stdout + p.stderr
     r = pre_commit(user, env, "run", "--hook-stage", "manual", "twinscan-artifacts")
     assert r.returncode == 1 and "BLOCKING" in r.stdout

@@ -101,7 +101,7 @@ ignore:
     code, doc = cli_json(["dist"], cwd=app)
     assert code == 0 and doc["suppressed"] == [] and doc["summary"]["suppressed"] == n
     text = cli(["dist"], cwd=app).output
-    assert f"0 blocking · 0 reported · {n} suppressed · 3 files" in text and "localhost" not in text
+    assert f"0 blocking · 0 not blocking · {n} suppressed · 3 files" in text and "localhost" not in text
     text = cli(["--show-suppressed", "dist"], cwd=app).output
     assert f"suppressed ({n})" in text
     assert f"by config {cfg}: PostHog twin fallback behind a dev-only branch (expires 2999-12-31)" in text

@@ -43,7 +43,7 @@ def logical_path(path: str) -> str:
 
 
 def fingerprint(rule_id: str, url: str, path: str) -> str:
-    data = "\0".join((rule_id, url, logical_path(path))).encode("utf-8")
+    data = "\0".join((rule_id, url, logical_path(path))).encode("utf-8", "surrogateescape")
     return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -136,7 +136,7 @@ def library_evidence(kind: str, url: "URL", hit: "Hit", origin: Origin | None = 
 
     d = library_default(url.normalized(), hit.line_prefix[:-1 if hit.quote else None].decode("utf-8", "replace"))
     if d is not None:
-        return f"known default of {d.library} ({d.reason}; rules/libraries/defaults.yaml `{d.id}`)"
+        return d.evidence()
     return None
 
 

@@ -21,6 +21,13 @@ class LibraryDefault:
     reason: str
     before: re.Pattern[str] | None = None
 
+    def evidence(self) -> str:
+        """Why a hit is library code, naming the entry that matched: an entry recognises a URL
+        (and the code just before it), not a library, so the libraries it was written from are
+        named as where the idiom is seen, never as what this file is."""
+        return (f"the known library default `{self.id}` (rules/libraries/defaults.yaml; an idiom of "
+                f"{self.library}): {self.reason}")
+
     def matches(self, url: str, before: str) -> bool:
         return url in self.urls and (self.before is None or self.before.search(before) is not None)
 

@@ -224,6 +224,8 @@ def baseline_document(findings: Iterable[Finding], path: str, previous: Baseline
 
     base = os.path.dirname(os.path.abspath(path))
     day = (today or _today()).isoformat()
+    from .report.present import redact_secrets, unsurrogate
+
     entries: dict[str, dict] = {}
     for f in findings:
         fp, logical = baseline_fingerprint(f, base)
@@ -231,7 +233,9 @@ def baseline_document(findings: Iterable[Finding], path: str, previous: Baseline
             continue
         old = previous.entries.get(fp) if previous else None
         first = old.get("first_seen") if old and isinstance(old.get("first_seen"), str) else day
-        entries[fp] = {"fingerprint": fp, "rule": f.rule, "url": f.url, "path": logical, "first_seen": first}
+        # shown as every report shows them (secrets redacted, names valid UTF-8); matching is by fingerprint
+        entries[fp] = {"fingerprint": fp, "rule": f.rule, "url": redact_secrets(f.url), "path": unsurrogate(logical),
+                       "first_seen": first}
     ordered = sorted(entries.values(), key=lambda e: (e["path"], e["rule"], e["url"], e["fingerprint"]))
     return {"version": BASELINE_VERSION, "tool": {"name": "twinscan", "version": __version__}, "entries": ordered}
 

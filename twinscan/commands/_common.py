@@ -84,12 +84,15 @@ def engine_note(engine_choice: str, quiet: bool) -> None:
 
 # -- output ------------------------------------------------------------------------------
 
-def use_color(no_color: bool, output: str | None) -> bool:
-    return not no_color and not os.environ.get("NO_COLOR") and output is None and sys.stdout.isatty()
+def use_color(no_color: bool, output: str | None, choice: str = "auto") -> bool:
+    """--color auto|always|never (and --no-color); auto honours NO_COLOR, FORCE_COLOR and TERM=dumb."""
+    from ..report.text import use_color as decide_color
+
+    return decide_color("never" if no_color else choice, output is None and sys.stdout.isatty())
 
 
-def write_output(text: str, output: str | None) -> None:
-    """The rendered result to --output FILE, else standard output."""
+def write_output(text: str, output: str | None, color: bool = False) -> None:
+    """The rendered result to --output FILE, else standard output (ANSI kept when ``color``)."""
     if output:
         try:
             with open(output, "w", encoding="utf-8") as f:
@@ -97,7 +100,7 @@ def write_output(text: str, output: str | None) -> None:
         except OSError as exc:
             fail(f"--output {output}: {exc.strerror or exc}")
     elif text:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color or None)
 
 
 def progress(enabled: bool):
@@ -162,7 +165,8 @@ def scan_options(f):
         click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
         click.option("--quiet", "-q", is_flag=True, help="Print only blocking findings and errors."),
         click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
-        click.option("--no-color", is_flag=True, help="Never colour output (also NO_COLOR=1)."),
+        click.option("--no-color", is_flag=True, help="Never colour output (same as --color never)."),
+        click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour text output: auto = on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR turns it on."),
     ]
     from ..site.options import OPTIONS as site_options  # a PATH that is an http(s):// URL is a site (twinscan/site/)
 

@@ -120,8 +120,10 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
         bytes_scanned=result.bytes_scanned, seconds=result.seconds, engine=result.engine,
         config_path=cfg.path, verbose=verbose, quiet=quiet,
         suppressed=suppressed, show_suppressed=show_suppressed, notes=notes,
+        twin_urls=[*((u, f"twin_urls in {cfg.path}") for u in cfg.twin_urls), *((u, "--twin-url") for u in opts["twin_urls"])],
     )
-    write_output(render(fmt, report, color=use_color(no_color, output)), output)
+    color = use_color(no_color, output, opts["color"])
+    write_output(render(fmt, report, color=color), output, color)
     if output and not quiet:
         from ..report.text import summary_line
 

@@ -36,6 +36,9 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     show_suppressed: bool = False
     notes: list[str] = field(default_factory=list)
+    #: the twin URL patterns of this run: ``(spec, where)`` (``"--twin-url"``, ``"twin_urls in twinscan.yaml"``)
+    #: or bare specs; reports name the one an ``org-twin-url`` finding matched
+    twin_urls: list = field(default_factory=list)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -55,5 +58,9 @@ class Report:
 
 
 def render(fmt: str, report: Report, color: bool = False) -> str:
+    """``report`` in format ``fmt``, as every format shows it (:func:`.present.shown`: secrets
+    in query strings redacted, names that are not UTF-8 escaped)."""
+    from .present import shown
+
     module = importlib.import_module(FORMATS[fmt], __name__)
-    return module.render(report, color)
+    return module.render(shown(report), color)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import Report
 from .locations import display_path, split_archive
+from .present import fix_hints, origin_text, shown_key
 
 MAX_ANNOTATIONS = 10
 
@@ -47,11 +48,12 @@ def _finding(f) -> tuple[int, str, str]:
     """(rank, annotation, plain log line) for a finding."""
     kind = "error" if f.blocking else "warning" if f.production else "notice"
     rank = 0 if f.blocking else 3 if f.production else 5
-    verdict = "blocking" if f.blocking else "reported"
+    verdict = "blocking" if f.blocking else "not blocking"
     where = f"{display_path(f.path)}:{f.line}:{f.column}"
-    message = f"{f.url} in {f.environment}{f' (key {f.key})' if f.key else ''}: {verdict}. {f.reason}"
+    key = shown_key(f.key)
+    message = f"{f.url} in {f.environment}{f' (key {key})' if key else ''}: {verdict}. {f.reason}"
     if f.origin is not None:
-        message += f"\noriginal source: {f.origin.path}:{f.origin.line}:{f.origin.column}"
+        message += f"\noriginal source: {origin_text(f.origin)}"
     if split_archive(f.path)[1] is not None:
         message = f"{where}: {message}"
     title = f"twinscan {f.rule}: {f.title or f.rule}"
@@ -96,5 +98,7 @@ def render(report: Report, color: bool = False) -> str:
             s = f.suppression
             why = f" ({s.kind}: {s.reason})" if s is not None else ""
             out.append(_plain(f"{display_path(f.path)}:{f.line}:{f.column}: suppressed {f.rule} {f.url}{why}"))
+    for rule, fix in fix_hints(shown):
+        out.append(f"twinscan fix {rule}: {fix}")
     out.append("twinscan: " + summary_line(report, color=False))
     return "\n".join(out) + "\n"

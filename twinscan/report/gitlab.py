@@ -13,6 +13,7 @@ import json
 
 from . import Report
 from .locations import display_path, split_archive
+from .present import shown_key
 
 
 def _severity(f) -> str:
@@ -42,7 +43,8 @@ def document(report: Report) -> list[dict]:
     for f in report.findings:
         verdict = "blocking" if f.blocking else "reported, not blocking"
         where = f" at {display_path(f.path)}:{f.line}:{f.column}" if split_archive(f.path)[1] is not None else ""
-        description = (f"twinscan {f.rule}: {f.url} in {f.environment}{f' (key {f.key})' if f.key else ''}"
+        key = shown_key(f.key)
+        description = (f"twinscan {f.rule}: {f.url} in {f.environment}{f' (key {key})' if key else ''}"
                        f"{where}: {verdict}. {f.reason}")
         issues.append({
             "type": "issue",

@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from . import Report
 from .locations import display_path
+from .present import origin_text, shown_key
 
 # Characters XML 1.0 forbids (C0 controls other than tab, LF, CR; surrogates; U+FFFE, U+FFFF).
 _FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -23,11 +24,12 @@ def clean(text: object) -> str:
 
 
 def _line(f) -> str:
-    verdict = "BLOCKING" if f.blocking else "suppressed" if f.suppression else "reported"
-    text = f"{f.line}:{f.column} {verdict} {f.rule} {f.url} ({f.environment}{', key ' + f.key if f.key else ''})"
+    verdict = "BLOCKING" if f.blocking else "suppressed" if f.suppression else "not blocking"
+    key = shown_key(f.key)
+    text = f"{f.line}:{f.column} {verdict} {f.rule} {f.url} ({f.environment}{', key ' + key if key else ''})"
     text += f"\n    why: {f.reason}"
     if f.origin is not None:
-        text += f"\n    original source: {f.origin.path}:{f.origin.line}:{f.origin.column}"
+        text += f"\n    original source: {origin_text(f.origin)}"
     if f.suppression is not None:
         text += f"\n    suppressed by {f.suppression.kind} ({f.suppression.source}): {f.suppression.reason}"
     text += f"\n    {f.snippet}"
@@ -58,8 +60,11 @@ def document(report: Report) -> ET.Element:
     suites = ET.Element("testsuites", name="twinscan")
     suite = _sub(suites, "testsuite", name="twinscan", hostname="twinscan")
     failures = errors = skipped = 0
+    from ..decide import logical_path
+
     for path, got in files.items():
-        case = _sub(suite, "testcase", classname="twinscan", name=path, file=path, time="0")
+        # the name is stable across rebuilds (content hashes stripped, as in fingerprints); `file` is the file
+        case = _sub(suite, "testcase", classname="twinscan", name=logical_path(path), file=path, time="0")
         blocking = [f for f in got["findings"] if f.blocking]
         fatal = [e for e in got["errors"] if e.production]
         if blocking:

@@ -1,4 +1,9 @@
-"""Paths as the CI formats need them: relative to the working directory, archives split.
+"""Paths as the CI formats need them: relative to the repository, archives split.
+
+CI systems attach a path to a file of the repository, so paths are written relative to
+the repository root (:func:`root`): ``$GITHUB_WORKSPACE``, ``$CI_PROJECT_DIR``, else the git
+top level, whichever holds the working directory (else the working directory itself). Run
+from ``frontend/``, ``dist/app.js`` is written ``frontend/dist/app.js``.
 
 A file inside a container image tarball is reported as ``image.tar!/app/.env``; the
 part before ``!/`` is a file on disk, the rest a member of it.
@@ -20,12 +25,54 @@ def split_archive(path: str) -> tuple[str, str | None]:
     return (outer, inner) if sep and outer else (path, None)
 
 
-def _inside_cwd(path: str) -> str | None:
-    """``path`` relative to the working directory (``/`` separated), or None when outside it."""
+def _inside(base: str, path: str) -> bool:
     try:
-        cwd = os.getcwd()
+        return os.path.commonpath([base, path]) == base
+    except ValueError:  # another drive on Windows
+        return False
+
+
+def _git_top(start: str) -> str | None:
+    d = start
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def root() -> str:
+    """The directory CI paths are relative to: ``$GITHUB_WORKSPACE``, ``$CI_PROJECT_DIR`` or the
+    git top level, the first that holds the working directory; else the working directory."""
+    cwd = os.getcwd()
+    for env in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        value = os.environ.get(env)
+        if value:
+            base = os.path.realpath(value)
+            if _inside(base, os.path.realpath(cwd)):
+                return _logical(cwd, os.path.realpath(cwd), base)
+    top = _git_top(cwd)
+    return top if top is not None else cwd
+
+
+def _logical(cwd: str, real_cwd: str, real_base: str) -> str:
+    """``real_base`` seen from ``cwd`` (which may be reached through a symlink): the ancestor
+    of ``cwd`` that is as many levels up as ``real_base`` is above ``real_cwd``."""
+    depth = 0 if real_cwd == real_base else os.path.relpath(real_cwd, real_base).count(os.sep) + 1
+    base = cwd
+    for _ in range(depth):
+        base = os.path.dirname(base)
+    return base
+
+
+def _inside_cwd(path: str) -> str | None:
+    """``path`` relative to :func:`root` (``/`` separated), or None when outside it."""
+    try:
+        cwd = root()
         absolute = os.path.abspath(path)
-        if os.path.commonpath([cwd, absolute]) != cwd:
+        if not _inside(cwd, absolute):
             return None
         rel = os.path.relpath(absolute, cwd)
     except (OSError, ValueError):  # vanished cwd; another drive on Windows
@@ -41,8 +88,8 @@ def _relative(outer: str) -> str | None:
 
 
 def display_path(path: str) -> str:
-    """The path CI systems match against repository files: relative to the working directory
-    when the file is inside it, otherwise absolute (``/`` separated)."""
+    """The path CI systems match against repository files: relative to :func:`root` when the
+    file is inside it, otherwise absolute (``/`` separated)."""
     if is_url(path):  # a site scan's resource: the URL it was fetched from
         return path
     outer, inner = split_archive(path)
@@ -53,15 +100,17 @@ def display_path(path: str) -> str:
 
 
 def _encode(path: str) -> str:
-    """Percent-encode every segment: only RFC 3986 unreserved characters stay literal."""
-    return "/".join(quote(seg, safe="") for seg in path.split("/"))
+    """Percent-encode every segment: only RFC 3986 unreserved characters stay literal. A name
+    that is not UTF-8 keeps its own bytes (``caf\xe9.js`` -> ``caf%E9.js``)."""
+    from .present import raw_bytes
+
+    return "/".join(quote(raw_bytes(seg), safe="") for seg in path.split("/"))
 
 
 def artifact_uri(path: str) -> tuple[str, bool]:
     """(URI, relative?) for a reported path.
 
-    Relative URIs are relative to the working directory (SARIF's ``%SRCROOT%``); a file
-    outside it gets an absolute ``file://`` URI. The ``!`` of an archive member is encoded
+    Relative URIs are relative to :func:`root` (SARIF's ``%SRCROOT%``); a file outside it gets an absolute ``file://`` URI. The ``!`` of an archive member is encoded
     as ``%21`` like every other reserved character, so the URI is one valid reference.
     """
     if is_url(path):  # a site scan's resource: the URL is the artifact's location
@@ -73,7 +122,9 @@ def artifact_uri(path: str) -> tuple[str, bool]:
     absolute = os.path.abspath(outer).replace(os.sep, "/")
     if not absolute.startswith("/"):  # C:/x -> /C:/x
         absolute = "/" + absolute
-    uri = "file://" + quote(absolute, safe="/")
+    from .present import raw_bytes
+
+    uri = "file://" + quote(raw_bytes(absolute), safe="/")
     if inner is not None:
         uri += "%21/" + _encode(inner)
     return uri, False

@@ -9,6 +9,10 @@ import re
 
 from . import Report
 from .locations import display_path
+from .present import fix_hints, origin_text, shown_key
+
+#: GitHub accepts at most 1 MiB per step summary; stop well before, with a count of what was left out.
+MAX_BYTES = 256 * 1024
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -30,33 +34,36 @@ def _status(f) -> str:
         return f"suppressed ({escape(f.suppression.kind)}: {escape(f.suppression.reason)})"
     if f.blocking:
         return "**blocking**"
-    return "reported"
+    return "not blocking"
 
 
 def _row(f) -> str:
     where = escape(f"{display_path(f.path)}:{f.line}:{f.column}")
     if f.origin is not None:
-        where += "<br>from " + escape(f"{f.origin.path}:{f.origin.line}:{f.origin.column}")
-    env = escape(f.environment) + (f"<br>key {escape(f.key)}" if f.key else "")
+        where += "<br>from " + escape(origin_text(f.origin))
+    key = shown_key(f.key)
+    env = escape(f.environment) + (f"<br>key {escape(key)}" if key else "")
     return f"| {_status(f)} | {escape(f.rule)} | {where} | {escape(f.url)} | {env} | {escape(f.reason)} |"
 
 
 def summary(report: Report) -> str:
     nb, nr = len(report.blocking), len(report.findings)
     if nb:
-        head = f"**{nb} blocking twin URL{'s' if nb != 1 else ''}** in production"
+        from .text import headline
+
+        head = f"**blocking: {headline(report.blocking)}** in production"
     elif report.incomplete:
         head = "**scan incomplete**: nothing blocking found, but a production file could not be read"
     else:
         head = "**clean**: no twin URL in production"
-    parts = [f"{nr - nb} reported"]
+    parts = [f"{nr - nb} not blocking"]
     if report.suppressed:
         parts.append(f"{len(report.suppressed)} suppressed")
     if report.errors:
         parts.append(f"{len(report.errors)} unreadable")
-    from .text import human_bytes
+    from .text import human_bytes, plural
 
-    parts += [f"{report.files_scanned} files", human_bytes(report.bytes_scanned), f"{report.seconds:.2f} s",
+    parts += [plural(report.files_scanned, "file"), human_bytes(report.bytes_scanned), f"{report.seconds:.2f} s",
               f"exit code {report.exit_code}"]
     return f"{head} · " + " · ".join(parts)
 
@@ -64,7 +71,26 @@ def summary(report: Report) -> str:
 def render(report: Report, color: bool = False) -> str:
     out = ["## twinscan", "", summary(report), ""]
     if report.findings:
-        out += [HEADER, *(_row(f) for f in report.findings), ""]
+        rows = sorted(report.findings, key=lambda f: (not f.blocking, not f.production))  # blocking rows first
+        out += [HEADER]
+        size = sum(len(line.encode("utf-8")) + 1 for line in out)
+        for i, f in enumerate(rows):
+            row = _row(f)
+            size += len(row.encode("utf-8")) + 1
+            if size > MAX_BYTES:
+                left = rows[i:]
+                nb = sum(1 for g in left if g.blocking)
+                out += ["", (f"**{len(left)} more finding{'s' if len(left) != 1 else ''} not shown** "
+                             f"({nb} blocking): this summary stops at {MAX_BYTES // 1024} KB (GitHub takes 1 MiB per step); "
+                             "the SARIF and JSON reports and the log list every finding.")]
+                break
+            out.append(row)
+        out.append("")
+        hints = fix_hints(report.findings)
+        if hints:
+            out += ["### How to fix", ""]
+            out += [f"- `{r}`: {escape(fix)}" for r, fix in hints]
+            out.append("")
     if report.errors:
         out += ["### Files that could not be read", ""]
         for e in report.errors:

@@ -11,10 +11,17 @@ import json
 from .. import __version__
 from ..model import Finding
 from . import Report
-from .locations import artifact_uri, source_path
+from .locations import artifact_uri, root, source_path
+from .present import placeholder_source, shown_key
+from .ruledocs import REPOSITORY, rule_doc_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+#: The rebuild-stable fingerprint (rule, URL, path without content hashes): shared by every place
+#: the same URL is in one file. Kept unchanged so alerts already in code scanning are not churned.
 FINGERPRINT_KEY = "twinscan/v1"
+#: One value per result: :data:`FINGERPRINT_KEY` plus the key, the context and which repeat it is,
+#: so code scanning does not merge distinct places into one alert.
+RESULT_FINGERPRINT_KEY = "twinscan/result/v1"
 
 
 def level(f: Finding) -> str:
@@ -42,6 +49,7 @@ def _rule_descriptor(rule) -> dict:
             "text": f"{text['what']}\n\nWhy is this bad? {text['why']}\n\nHow to fix: {text['fix']}",
             "markdown": f"{text['what']}\n\n**Why is this bad?** {text['why']}\n\n**How to fix:** {text['fix']}",
         },
+        "helpUri": rule_doc_url(rule.id),
         "defaultConfiguration": {"level": rule.severity},
         "properties": {"precision": rule.confidence, "tags": ["security", "configuration"]},
     }
@@ -72,29 +80,45 @@ def _region(line: int, column: int, end_column: int | None = None) -> dict:
 
 
 def _message(f: Finding) -> str:
-    where = f"in {f.environment}" + (f" (key {f.key})" if f.key else "")
+    key = shown_key(f.key)
+    where = f"in {f.environment}" + (f" (key {key})" if key else "")
     verdict = "blocking" if f.blocking else "reported, not blocking"
     return f"{f.title or f.rule}: {f.url} {where}, {verdict}. {f.reason}"
 
 
-def _result(f: Finding, index: dict[str, int]) -> dict:
+def result_fingerprints(findings: list[Finding]) -> list[str]:
+    """One fingerprint per finding, stable across rebuilds as long as the order of places is:
+    the nth place with the same (fingerprint, key, context) gets n in its hash."""
+    import hashlib
+
+    seen: dict[tuple, int] = {}
+    out = []
+    for f in findings:
+        k = (f.fingerprint, f.key or "", f.context)
+        n = seen.get(k, 0)
+        seen[k] = n + 1
+        out.append(hashlib.sha256("\0".join((*k, str(n))).encode("utf-8")).hexdigest()[:32])
+    return out
+
+
+def _result(f: Finding, index: dict[str, int], unique: str, raw: dict[str, str]) -> dict:
     res = {
         "ruleId": f.rule,
         "ruleIndex": index[f.rule],
         "level": level(f),
         "message": {"text": _message(f)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": _location(f.path),
+            "artifactLocation": _location(raw.get(f.path, f.path)),
             "region": {**_region(f.line, f.column, f.end_column), "snippet": {"text": f.match}},
         }}],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint, RESULT_FINGERPRINT_KEY: unique},
         "properties": {
             "url": f.url, "host": f.host, "port": f.port, "key": f.key, "context": f.context,
             "environment": f.environment, "production": f.production, "blocking": f.blocking,
             "confidence": f.confidence, "encoding": f.encoding,
         },
     }
-    if f.origin is not None:
+    if f.origin is not None and not placeholder_source(f.origin.path):
         o = f.origin
         res["relatedLocations"] = [{
             "id": 1,
@@ -118,18 +142,20 @@ def _cwd_uri() -> str:
     import os
     from urllib.parse import quote
 
-    cwd = os.getcwd().replace(os.sep, "/")
+    cwd = root().replace(os.sep, "/")
     return "file://" + quote(cwd if cwd.startswith("/") else "/" + cwd, safe="/").rstrip("/") + "/"
 
 
 def document(report: Report) -> dict:
     everything = [*report.findings, *report.suppressed]
+    raw = report.extra.get("raw_paths", {})
+    unique = result_fingerprints(everything)
     rules = _rules(everything)
     index = {r["id"]: i for i, r in enumerate(rules)}
     notifications = [{
         "level": "error" if e.production else "warning",
         "message": {"text": f"{e.path}: {e.message}"},
-        "locations": [{"physicalLocation": {"artifactLocation": _location(e.path)}}],
+        "locations": [{"physicalLocation": {"artifactLocation": _location(raw.get(e.path, e.path))}}],
         "properties": {"production": e.production},
     } for e in report.errors]
     invocation = {
@@ -146,13 +172,14 @@ def document(report: Report) -> dict:
                 "name": "twinscan",
                 "version": __version__,
                 "semanticVersion": __version__,
+                "informationUri": REPOSITORY,
                 "rules": rules,
             }},
             "invocations": [invocation],
             "originalUriBaseIds": {"%SRCROOT%": {"uri": _cwd_uri(),
-                                                 "description": {"text": "the working directory twinscan ran in"}}},
+                                                 "description": {"text": "the repository root: $GITHUB_WORKSPACE, $CI_PROJECT_DIR or the git top level (else the working directory)"}}},
             "columnKind": "unicodeCodePoints",
-            "results": [_result(f, index) for f in everything],
+            "results": [_result(f, index, u, raw) for f, u in zip(everything, unique)],
             "properties": {
                 "engine": report.engine,
                 "blocking": len(report.blocking),

@@ -1,9 +1,13 @@
-"""Human output: findings grouped by file, then one summary line."""
+"""Human output: findings grouped by twin URL, each place on one ``path:line:col`` line
+(the shape terminals and editors jump to), a fix hint once per rule, then one summary line.
+
+Everything that comes from scanned files (names, URLs, keys, snippets) goes through
+:func:`~.present.printable`, so it cannot start a line of its own or colour the terminal.
+"""
 from __future__ import annotations
 
-from itertools import groupby
-
 from . import Report
+from .present import fix_hints, origin_text, printable, shown_key
 
 
 def _style(color: bool):
@@ -12,6 +16,28 @@ def _style(color: bool):
     import click
 
     return click.style
+
+
+def use_color(choice: str, tty: bool, environ=None) -> bool:
+    """``--color auto|always|never``. ``auto``: off when ``NO_COLOR`` is set (non-empty), on when
+    ``FORCE_COLOR`` is (non-empty, not ``0``/``false``), off when ``TERM=dumb``, else on a terminal
+    only. ``always`` and ``never`` win over the environment."""
+    import os
+
+    env = os.environ if environ is None else environ
+    if choice in ("always", "never"):
+        return choice == "always"
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR", "").lower() not in ("", "0", "false", "no"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return tty
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def human_bytes(n: int) -> str:
@@ -23,65 +49,112 @@ def human_bytes(n: int) -> str:
 
 
 def summary_line(report: Report, color: bool = False) -> str:
+    """``5 blocking · 1 not blocking · 3 files · 7.0 KB · 0.16 s``. "not blocking" counts the
+    findings that do not block (JSON's ``summary.reported`` counts every finding)."""
     s = _style(color)
     nb, nr = len(report.blocking), len(report.findings)
     parts = [
         s(f"{nb} blocking", fg="red", bold=True) if nb else s("0 blocking", fg="green"),
-        f"{nr - nb} reported",
+        f"{nr - nb} not blocking",
         *([f"{len(report.suppressed)} suppressed"] if report.suppressed else []),
-        f"{report.files_scanned} files",
+        plural(report.files_scanned, "file"),
         human_bytes(report.bytes_scanned),
         f"{report.seconds:.2f} s",
     ]
     line = " · ".join(parts)
     if report.incomplete:
         n = sum(1 for e in report.errors if e.production)
-        line += s(f" · scan incomplete: {n} file{'s' if n != 1 else ''} in a production target could not be read", fg="yellow", bold=True)
+        line += s(f" · scan incomplete: {plural(n, 'file')} in a production target could not be read", fg="yellow", bold=True)
     return line
+
+
+def headline(findings) -> str:
+    """``3 twin URLs in 20 places``."""
+    return f"{plural(len({f.url for f in findings}), 'twin URL')} in {plural(len(findings), 'place')}"
+
+
+def groups(findings) -> list[list]:
+    """Findings grouped by (URL, rule): groups with a blocking place first, then in order of
+    first appearance; within a group, blocking places first."""
+    by: dict[tuple[str, str], list] = {}
+    for f in findings:
+        by.setdefault((f.url, f.rule), []).append(f)
+    out = [sorted(g, key=lambda f: not f.blocking) for g in by.values()]
+    return sorted(out, key=lambda g: not g[0].blocking)
+
+
+def _place(f, mixed: bool, verbose: bool, s) -> str:
+    detail = []
+    if mixed:
+        detail.append(s("BLOCKING", fg="red", bold=True) if f.blocking else s("not blocking", fg="yellow"))
+    if f.environment != "production":
+        detail.append(printable(f.environment))
+    key = f.key if verbose else shown_key(f.key)
+    if key:
+        detail.append(f"key {printable(key)}")
+    detail.append(f"in {f.context}")
+    if verbose:
+        detail.append(f"confidence {f.confidence}")
+    if f.origin is not None:
+        detail.append(f"source {origin_text(f.origin)}")
+    return f"  {s(printable(f'{f.path}:{f.line}:{f.column}'), bold=True)}  " + s(" · ".join(detail), dim=True)
+
+
+def _group(places: list, verbose: bool, s) -> list[str]:
+    first = places[0]
+    nb = sum(1 for f in places if f.blocking)
+    mixed = 0 < nb < len(places)
+    if nb == len(places):
+        verdict = s("BLOCKING", fg="red", bold=True)
+    elif nb:
+        verdict = s(f"BLOCKING in {nb} of", fg="red", bold=True)
+    else:
+        verdict = s("not blocking", fg="yellow")
+    out = [f"{s(printable(first.url), bold=True)}  {s(first.rule, fg='cyan')}  {verdict} {plural(len(places), 'place')}"]
+    by_reason: dict[str, list] = {}
+    for f in places:  # one "why" for the places that share it
+        by_reason.setdefault(f.reason, []).append(f)
+    for reason, same in by_reason.items():
+        out.append(s(f"  why: {printable(reason)}", dim=True))
+        for f in same:
+            out.append(_place(f, mixed, verbose, s))
+            if verbose:
+                out.append(f"      {printable(f.snippet)}")
+    return out
 
 
 def render(report: Report, color: bool = False) -> str:
     s = _style(color)
     out: list[str] = []
     shown = report.findings if not report.quiet else report.blocking
-    for path, group in groupby(shown, key=lambda f: f.path):
-        out.append(s(path, bold=True, underline=True))
-        for f in group:
-            tag = s("BLOCKING", fg="red", bold=True) if f.blocking else s("reported", fg="yellow")
-            out.append(f"  {f.line}:{f.column}  {tag}  {s(f.rule, fg='cyan')}  {f.url}")
-            detail = [f"{f.environment}"]
-            if f.key:
-                detail.append(f"key {f.key}")
-            detail.append(f"in {f.context}")
-            detail.append(f"confidence {f.confidence}")
-            out.append(s("      " + " · ".join(detail), dim=True))
-            out.append(s(f"      why: {f.reason}", dim=True))
-            if f.origin is not None:
-                lib = f" (npm package {f.origin.library})" if f.origin.library else ""
-                out.append(s(f"      source: {f.origin.path}:{f.origin.line}:{f.origin.column}{lib} via {f.origin.map}", dim=True))
-            out.append(f"      {f.snippet}")
+    if shown:
+        out += [s(headline(shown) + ":", bold=True), ""]
+        for g in groups(shown):
+            out += _group(g, report.verbose, s)
+            out.append("")
+        for rule, fix in fix_hints(shown):
+            out.append(f"{s('fix', fg='green', bold=True)} {s(rule, fg='cyan')}: {fix}")
         out.append("")
     if report.show_suppressed and report.suppressed and not report.quiet:
         out.append(s(f"suppressed ({len(report.suppressed)})", bold=True))
-        for path, group in groupby(report.suppressed, key=lambda f: f.path):
-            out.append(f"  {path}")
-            for f in group:
-                out.append(f"    {f.line}:{f.column}  {s('suppressed', dim=True)}  {s(f.rule, fg='cyan')}  {f.url}")
-                sup = f.suppression
-                if sup is not None:
-                    until = f" (expires {sup.expires})" if sup.expires else ""
-                    out.append(s(f"        by {sup.kind} {sup.source}: {sup.reason}{until}", dim=True))
+        for f in report.suppressed:
+            out.append(f"  {printable(f'{f.path}:{f.line}:{f.column}')}  {s('suppressed', dim=True)}  "
+                       f"{s(f.rule, fg='cyan')}  {printable(f.url)}")
+            sup = f.suppression
+            if sup is not None:
+                until = f" (expires {sup.expires})" if sup.expires else ""
+                out.append(s(f"      by {sup.kind} {printable(sup.source)}: {printable(sup.reason)}{until}", dim=True))
         out.append("")
     for e in report.errors:
         label = s("error", fg="red", bold=True) if e.production else s("warning", fg="yellow")
-        out.append(f"{label}: {e.path}: {e.message}")
+        out.append(f"{label}: {printable(e.path)}: {printable(e.message)}")
     if not report.quiet:
         for note in report.notes:
-            out.append(f"{s('note', fg='yellow')}: {note}")
+            out.append(f"{s('note', fg='yellow')}: {printable(note)}")
     if report.verbose:
         for sk in report.skipped:
-            out.append(s(f"skipped: {sk.path}: {sk.reason}", dim=True))
-        out.append(s(f"engine: {report.engine}; config: {report.config_path or 'none (defaults)'}", dim=True))
+            out.append(s(f"skipped: {printable(sk.path)}: {printable(sk.reason)}", dim=True))
+        out.append(s(f"engine: {report.engine}; config: {printable(report.config_path or 'none (defaults)')}", dim=True))
     if report.errors or (report.verbose and report.skipped) or (report.notes and not report.quiet):
         out.append("")
     if not report.quiet or report.exit_code:

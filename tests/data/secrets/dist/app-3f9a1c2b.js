@@ -1,0 +1,1 @@
+const stripe=`http://localhost:4111/v1/charges?api_key=sk_test_51HqTwinSecretKey&mode=live`,ph="http://localhost:4112/batch/?token=phc_TwinTokenValue123",s3="http://localhost:4113/bucket/o.png?X-Amz-Signature=abcdef0123456789&X-Amz-Expires=60";

@@ -1,0 +1,215 @@
+"""What every output format shows of a finding, decided once.
+
+- **Secrets in query strings** (``?token=…``, ``api_key=…``, ``sig=…``) are redacted to ``***``
+  in the URL, the match and the snippet, as userinfo is. Only what is *shown* changes: the
+  fingerprint, `ignore:` matching and baselines use the URL as scanned, so entries written
+  before redaction existed keep matching.
+- **Names that are not UTF-8** (a file ``caf\\xe9.js`` on a Linux disk reaches Python as a
+  lone surrogate) are written with each such byte as ``\\xNN``, so every format is valid UTF-8;
+  SARIF URIs percent-encode the original bytes instead (lossless).
+- **Keys**: a minified identifier (``n``, ``yf``) names nothing; see :func:`shown_key`.
+- **Text for a terminal** has control characters escaped (:func:`printable`), so a file name
+  holding a newline and ``::warning::`` cannot become a line of its own in a CI log.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+# -- secrets in query strings ---------------------------------------------------------------
+
+#: A query parameter whose name says it holds a secret: the word alone or as a part of the
+#: name (`api_key`, `x-api-key`, `access_token`, `X-Amz-Signature`, `client_secret`).
+_SECRET_WORDS = ("token", "api[_-]?key", "apikey", "key", "secret", "password", "passwd", "pwd", "auth",
+                 "authorization", "sig", "signature", "credential", "credentials", "session", "jwt")
+_SECRET_PARAM = re.compile(
+    r"(?P<head>(?:[?&;]|\\u0026|%26)(?:[A-Za-z0-9]+[_.-])*(?:" + "|".join(_SECRET_WORDS) + r")(?:[_.-][A-Za-z0-9]+)*"
+    r"(?:=|%3[Dd]|\\u003[Dd]))(?P<value>[^&#\s\"'`<>\\;]+)",
+    re.IGNORECASE,
+)
+REDACTED = "***"
+
+
+def redact_secrets(text: str) -> str:
+    """``http://h/x?token=abc&mode=a`` -> ``http://h/x?token=***&mode=a``."""
+    if "=" not in text and "%3" not in text and "\\u003" not in text:
+        return text
+    return _SECRET_PARAM.sub(lambda m: m.group("head") + REDACTED, text)
+
+
+# -- names that are not UTF-8 ----------------------------------------------------------------
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_ANY_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unsurrogate(text: str) -> str:
+    """A str as Python decodes an undecodable file name (``surrogateescape``) -> valid text:
+    each byte that was not UTF-8 becomes ``\\xNN``; any other lone surrogate ``\\uNNNN``."""
+    if not _ANY_SURROGATE.search(text):
+        return text
+    text = _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+    return _ANY_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def raw_bytes(text: str) -> bytes:
+    """The bytes a (possibly surrogate-escaped) name stands for."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte made
+        return text.encode("utf-8", "surrogatepass")
+
+
+# -- text for a terminal or a CI log ---------------------------------------------------------
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: object) -> str:
+    """One line of inert text: C0/C1 controls (ESC too), line separators and bidi controls
+    are escaped (``\\n``, ``\\x1b``, ``\\u202e``), so the text can neither start a new line
+    nor colour, move or reorder what a terminal or a CI log shows."""
+    s = unsurrogate(str(text))
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group()) or (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                                             else f"\\u{ord(m.group()):04x}"), s)
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+#: Short names that do name something when a minifier has left them alone.
+_SHORT_NAMES = frozenset({"url", "uri", "api", "src", "dsn", "host", "base", "href", "to", "ws", "wss", "cdn", "env"})
+_SEPARATED = re.compile(r"[A-Za-z0-9][_.:-]|[_.:-][A-Za-z0-9]")
+
+
+def shown_key(key: str | None) -> str | None:
+    """The key as worth showing, or None for a minifier's name.
+
+    A key names something when it has a separator (``VITE_STRIPE_BASE_URL``, ``data-api``,
+    ``stripe.base``), is at least 4 characters (``apiBase``, ``href``), or is one of a few short
+    words (``url``, ``api``, ``dsn``, …). Minifiers name variables with 1–3 characters (``n``,
+    ``yf``, ``eAe``), which say nothing about what the URL is for. JSON keeps every key."""
+    if not key:
+        return None
+    if _SEPARATED.search(key) or len(key) >= 4 or key.lower() in _SHORT_NAMES:
+        return key
+    return None
+
+
+# -- source-map origins -----------------------------------------------------------------------
+
+_PLACEHOLDER_SOURCE = re.compile(r"^(?:<[^<>]*>|\[[^\[\]]*\])$")
+
+
+def placeholder_source(path: str) -> bool:
+    """A source map's "source" that is a bundler placeholder, not a file: Parcel's ``<anon>``,
+    ``<no source>``, ``[synthetic]``."""
+    return bool(_PLACEHOLDER_SOURCE.match(path.strip()))
+
+
+def origin_text(o) -> str:
+    """``src/main.js:4:7 (npm package x) via index.js.map``, or what a placeholder means."""
+    if placeholder_source(o.path):
+        return f"no original file: the source map names the bundler placeholder {printable(o.path)} via {printable(o.map)}"
+    lib = f" (npm package {o.library})" if o.library else ""
+    return f"{printable(o.path)}:{o.line}:{o.column}{lib} via {printable(o.map)}"
+
+
+# -- what matched ------------------------------------------------------------------------------
+
+_WT_SERVICE = re.compile(r"^[a-z][a-z0-9+.-]*:(?://)?[^/]*wondertwin\.dev(?::\d+)?/twins/([A-Za-z0-9._-]+)", re.IGNORECASE)
+
+
+def _twin_url_matchers(twin_urls) -> list[tuple[re.Pattern, str]]:
+    from ..rulepack import SEP, RuleError, twin_url_pattern
+
+    out = []
+    for entry in twin_urls:
+        spec, where = entry if isinstance(entry, tuple) else (entry, "--twin-url / twin_urls")
+        try:
+            pattern, _ = twin_url_pattern(spec)
+        except RuleError:
+            continue
+        out.append((re.compile(pattern.replace(SEP, "/")), f"{where} `{spec}`"))
+    return out
+
+
+def what_matched(f, matchers) -> str | None:
+    """What made this URL a twin URL, when the reason does not say it yet: the ``--twin-url``
+    pattern or config entry for ``org-twin-url``, the hosted twin's service for
+    ``wondertwin-hosted-url``. (``service-host-url`` reasons name the key and the service, and
+    WonderTwin ports are named where the rule is decided.)"""
+    if f.rule == "org-twin-url" and matchers:
+        rest = f.url.split("//", 1)[-1].lower()
+        hits = [where for rx, where in matchers if rx.match(rest)]
+        if hits:
+            return "matched " + " and ".join(hits)
+    if f.rule == "wondertwin-hosted-url":
+        m = _WT_SERVICE.match(f.url)
+        if m:
+            return f"matched *.wondertwin.dev/twins/: WonderTwin's hosted twin of {m.group(1)}"
+        return "matched *.wondertwin.dev/twins: a WonderTwin-hosted twin"
+    return None
+
+
+# -- the report as every format shows it ------------------------------------------------------
+
+def _clean(value):
+    return unsurrogate(value) if isinstance(value, str) else value
+
+
+def _shown_finding(f, matchers=()):
+    changes = {k: _clean(getattr(f, k)) for k in ("path", "reason", "key", "title", "environment")}
+    matched = what_matched(f, matchers)
+    if matched and matched not in changes["reason"]:
+        changes["reason"] = f"{changes['reason']}; {matched}"
+    for k in ("url", "match", "snippet"):
+        changes[k] = redact_secrets(_clean(getattr(f, k)))
+    if f.origin is not None:
+        changes["origin"] = dataclasses.replace(f.origin, path=_clean(f.origin.path), map=_clean(f.origin.map))
+    if f.suppression is not None:
+        s = f.suppression
+        changes["suppression"] = dataclasses.replace(s, reason=_clean(s.reason), source=_clean(s.source))
+    return dataclasses.replace(f, **changes)
+
+
+def shown(report):
+    """A copy of ``report`` as every format shows it: secrets redacted, names valid UTF-8.
+    ``report.extra["raw_paths"]`` maps each shown path back to the name on disk (for SARIF's
+    lossless URIs)."""
+    raw: dict[str, str] = {}
+
+    def path(p: str) -> str:
+        q = unsurrogate(p)
+        if q != p:
+            raw[q] = p
+        return q
+
+    matchers = _twin_url_matchers(report.twin_urls) if any(f.rule == "org-twin-url" for f in report.findings) else []
+    findings = [_shown_finding(f, matchers) for f in report.findings]
+    suppressed = [_shown_finding(f, matchers) for f in report.suppressed]
+    for f in (*report.findings, *report.suppressed):
+        path(f.path)
+    errors = [dataclasses.replace(e, path=path(e.path), message=unsurrogate(e.message)) for e in report.errors]
+    skipped = [dataclasses.replace(s, path=path(s.path), reason=unsurrogate(s.reason)) for s in report.skipped]
+    extra = {**report.extra, "raw_paths": raw}
+    return dataclasses.replace(report, findings=findings, suppressed=suppressed, errors=errors, skipped=skipped,
+                               notes=[unsurrogate(n) for n in report.notes], extra=extra,
+                               config_path=_clean(report.config_path))
+
+
+# -- fix hints ---------------------------------------------------------------------------------
+
+def fix_hints(findings) -> list[tuple[str, str]]:
+    """(rule id, fix text) once per rule among the blocking ``findings`` (what blocks is what
+    needs a next step), in order of first appearance."""
+    from ..rulepack import load_builtin_rules
+
+    fixes = {r.id: " ".join(r.fix.split()) for r in load_builtin_rules() if r.fix.strip()}
+    out, seen = [], set()
+    for f in findings:
+        if f.blocking and f.rule not in seen:
+            seen.add(f.rule)
+            if f.rule in fixes:
+                out.append((f.rule, fixes[f.rule]))
+    return out
