@@ -54,6 +54,7 @@ def apply_values(hits: list[Hit], values: list[Value], blocks: Callable[[Value],
         v = next((v for v in innermost if blocks(v)), innermost[0])
         hit.key, hit.environment, hit.env_reason = v.key, v.environment, v.reason
         hit.context = v.context
+        hit.role, hit.role_reason = v.role, v.role_reason
 
 
 def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str | None:

@@ -39,6 +39,8 @@ class Hit:
     quietable: bool = False  # the rule is `quiet_in_library_code`: library contexts apply
     dev_marker: bool = False  # NODE_ENV / __DEV__ shortly before the hit (a dev branch may hold it)
     port_computed: bool = False  # `http://localhost:${port}`: the URL text ends at `:` before `${`
+    role: str | None = None  # what the holding value is for, when its artifact says (Value.role)
+    role_reason: str | None = None
 
 
 _KEY = re.compile(rb"""([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$""")

@@ -37,3 +37,9 @@ class Value:
     environment: str | None = None  # None: the file's own environment applies
     reason: str | None = None  # why this environment: "job `deploy-prod` has `environment: production`"
     context: str = "value"  # "value", or "default" for `${VAR:-default}`
+    # What the value is for, when the artifact says (twinscan/roles.py; None: decided from the
+    # file, the key and the evidence): "container-command" for a Dockerfile HEALTHCHECK, a compose
+    # healthcheck or a Kubernetes probe; "proxy" for an nginx `proxy_pass`; "service" for a value
+    # set for the build (`RUN VITE_X=… npm run build`), which no key or file role may override.
+    role: str | None = None
+    role_reason: str | None = None  # why: "Dockerfile `HEALTHCHECK` (runs inside the container)"

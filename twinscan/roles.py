@@ -1,0 +1,225 @@
+"""Roles: what a hit is *for*, decided from data in ``rules/roles.yaml`` and config ``roles:``.
+
+A twin URL in a production target blocks only in the ``service`` role (where the app sends
+its API calls). A loopback URL in a healthcheck, a sidecar endpoint, a comment, a README or
+a test is reported with its role as the reason. The decision itself is made in
+``decide.decide``; this module only answers "which role, and why" from four kinds of
+evidence, strongest first:
+
+1. the hit's context: a comment (or a URL inside another URL's fragment) is ``comment``;
+2. the file's role: documentation sources, tests and test infrastructure, examples;
+3. the value's role, set by the artifact's extractor: a Dockerfile ``HEALTHCHECK``, a compose
+   healthcheck, a Kubernetes probe or lifecycle hook (``container-command``);
+4. the key: a vendor key is always ``service``; else a sidecar or proxy key pattern;
+5. library evidence (a curated default, a source map into node_modules/): ``library-default``;
+
+and otherwise ``service``: a hit whose role is unknown fails closed.
+
+Twin evidence (:func:`twin_evidence`) keeps a hit blocking in the roles whose
+``evidence_blocks`` is true, so a role never hides a hosted twin or a WonderTwin port.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+
+SERVICE = "service"
+COMMENT = "comment"
+LIBRARY = "library-default"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    reason: str  # why this hit has this role: "test file", "Dockerfile `HEALTHCHECK`", …
+    source: str = "rules/roles.yaml"  # where the role came from (a config file for user entries)
+
+
+@dataclass(frozen=True)
+class RoleInfo:
+    describe: str
+    evidence_blocks: bool
+
+
+@dataclass(frozen=True)
+class _FileEntry:
+    role: str
+    reason: str
+    globs: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class _KeyEntry:
+    role: str
+    reason: str
+    pattern: re.Pattern[str]
+    source: str
+
+
+class RoleError(ValueError):
+    """An invalid role entry (rules/roles.yaml or config `roles:`)."""
+
+
+@dataclass(frozen=True)
+class RoleBook:
+    """The role data of one run: the built-in entries, with config entries first."""
+
+    roles: dict
+    files: tuple[_FileEntry, ...]
+    keys: tuple[_KeyEntry, ...]
+
+    def info(self, role: str) -> RoleInfo:
+        return self.roles.get(role) or self.roles[SERVICE]
+
+    def file_role(self, path: str) -> Role | None:
+        """The role a file's path gives every hit in it, or None (`README.md` → documentation)."""
+        p = path.replace("\\", "/")
+        if "!/" in p:  # inside an archive or image: the member's own path decides
+            p = p.rsplit("!/", 1)[1]
+        for e in self.files:
+            if _spec(e.globs).match_file(p):
+                return Role(e.role, e.reason, e.source)
+        return None
+
+    def key_role(self, key: str | None) -> Role | None:
+        """The role a key name gives its value (`OTEL_EXPORTER_OTLP_ENDPOINT` → sidecar), or None."""
+        if not key:
+            return None
+        for e in self.keys:
+            if e.pattern.fullmatch(key):
+                return Role(e.role, f"`{key}`: {e.reason}", e.source)
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _spec(globs: tuple[str, ...]):
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(globs)
+
+
+def _parse(doc, where: str, base: RoleBook | None = None) -> RoleBook:
+    if not isinstance(doc, dict):
+        raise RoleError(f"{where}: expected a mapping")
+    roles = dict(base.roles) if base else {}
+    for name, info in (doc.get("roles") or {}).items():
+        if not isinstance(info, dict) or not isinstance(info.get("describe"), str):
+            raise RoleError(f"{where}: role `{name}` needs `describe`")
+        roles[name] = RoleInfo(" ".join(info["describe"].split()), bool(info.get("evidence_blocks", True)))
+    files, keys = [], []
+    for i, e in enumerate(doc.get("files") or []):
+        role, reason = _role_and_reason(e, roles, where, i)
+        globs = e.get("globs") or ([e["path"]] if isinstance(e.get("path"), str) else None)
+        if not isinstance(globs, list) or not globs or not all(isinstance(g, str) and g.strip() for g in globs):
+            raise RoleError(f"{where}: files entry {i + 1}: `globs` must be a non-empty list of globs")
+        try:
+            _spec(tuple(globs))
+        except Exception as exc:  # pathspec's own error types vary by version
+            raise RoleError(f"{where}: files entry {i + 1}: invalid glob: {exc}") from None
+        files.append(_FileEntry(role, reason, tuple(globs), where))
+    for i, e in enumerate(doc.get("keys") or []):
+        role, reason = _role_and_reason(e, roles, where, i)
+        pattern = e.get("pattern")
+        if not isinstance(pattern, str) or not pattern:
+            raise RoleError(f"{where}: keys entry {i + 1}: `pattern` is required")
+        try:
+            rx = re.compile(pattern, re.I)
+        except re.error as exc:
+            raise RoleError(f"{where}: keys entry {i + 1}: invalid pattern: {exc}") from None
+        keys.append(_KeyEntry(role, reason, rx, where))
+    if base:  # config entries are tried before the built-in ones
+        return RoleBook(roles, (*files, *base.files), (*keys, *base.keys))
+    return RoleBook(roles, tuple(files), tuple(keys))
+
+
+def _role_and_reason(e, roles: dict, where: str, i: int) -> tuple[str, str]:
+    if not isinstance(e, dict):
+        raise RoleError(f"{where}: entry {i + 1}: expected a mapping")
+    role, reason = e.get("role"), e.get("reason")
+    if role not in roles:
+        raise RoleError(f"{where}: entry {i + 1}: unknown role {role!r} (one of {', '.join(sorted(roles))})")
+    if not isinstance(reason, str) or not reason.strip():
+        raise RoleError(f"{where}: entry {i + 1}: `reason` is required (say why the role holds)")
+    return role, " ".join(reason.split())
+
+
+@functools.lru_cache(maxsize=1)
+def builtin() -> RoleBook:
+    from .rulepack import _yaml_load, rules_dir
+
+    with open(os.path.join(rules_dir(), "roles.yaml"), encoding="utf-8") as f:
+        return _parse(_yaml_load(f.read()), "rules/roles.yaml")
+
+
+def with_config(entries, where: str) -> RoleBook:
+    """The built-in book with config `roles:` entries (a list of `{path|globs|key, role, reason}`) first."""
+    if not entries:
+        return builtin()
+    if not isinstance(entries, list):
+        raise RoleError(f"{where}: `roles` must be a list of entries")
+    files, keys = [], []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict):
+            raise RoleError(f"{where}: roles entry {i + 1}: expected a mapping")
+        unknown = set(e) - {"path", "globs", "key", "role", "reason"}
+        if unknown:
+            raise RoleError(f"{where}: roles entry {i + 1}: unknown key `{sorted(unknown)[0]}`")
+        if ("key" in e) == ("path" in e or "globs" in e):
+            raise RoleError(f"{where}: roles entry {i + 1}: give either `path`/`globs` or `key`")
+        if "key" in e:
+            if not isinstance(e["key"], str) or not e["key"]:
+                raise RoleError(f"{where}: roles entry {i + 1}: `key` must be a key name")
+            keys.append({"role": e.get("role"), "reason": e.get("reason"), "pattern": re.escape(e["key"])})
+        else:
+            files.append({k: e.get(k) for k in ("role", "reason", "path", "globs") if k in e})
+    return _parse({"files": files, "keys": keys}, where, builtin())
+
+
+def twin_evidence(rule_id: str, url_host: str, port: int | None, path: str, key: str | None, services) -> str | None:
+    """Why a hit is a twin whatever its role, or None: a hosted twin, a WonderTwin port, a vendor
+    path (`/stripe`), a vendor key, a twin-service host."""
+    from .urls import TWIN_PORTS
+
+    if rule_id in ("wondertwin-hosted-url", "org-twin-url"):
+        return "a hosted twin"
+    if rule_id == "twin-service-url":
+        return f"`{url_host}` is a twin service"
+    if port is not None and port in TWIN_PORTS:
+        return f"port {port} is a WonderTwin default"
+    if services is not None:
+        svc = services.service_for(key) if key else None
+        if svc is not None:
+            return f"`{key}` configures {svc.name}"
+    segments = [s for s in (path or "").lower().split("/") if s][:2]
+    if segments and segments[0] in ("twin", "twins"):
+        return f"the path `{path}` names a twin"
+    if services is not None and segments:
+        names = {svc.name.lower() for svc in services.by_key.values()}
+        if segments[0] in names:
+            return f"the path `/{segments[0]}` names the vendor {segments[0]}"
+    return None
+
+
+def resolve(book: RoleBook, *, path: str, context: str, key: str | None, value_role: Role | None,
+            library: str | None, services) -> Role:
+    """The role of one hit, strongest evidence first (see the module docstring); never None:
+    a hit whose role is unknown is a service setting."""
+    if context == COMMENT:
+        return Role(COMMENT, "the URL is in a comment", "context")
+    file_role = book.file_role(path)
+    if file_role is not None:
+        return file_role
+    if value_role is not None:
+        return value_role
+    svc = services.service_for(key) if services is not None and key else None
+    if svc is not None:
+        return Role(SERVICE, f"`{key}` configures {svc.name}", "rules/services")
+    key_role = book.key_role(key)
+    if key_role is not None:
+        return key_role
+    if library:
+        return Role(LIBRARY, library, "rules/libraries/defaults.yaml")
+    return Role(SERVICE, "", "default")
