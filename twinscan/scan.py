@@ -446,16 +446,17 @@ class FileScanner:
 
     def _check_services(self, res: FileResult, target: Target, data: bytes, values, hits) -> None:
         """Vendor keys in production whose value names a host the vendor does not use."""
-        from .services import endpoint
+        from .services import complete, endpoint
 
         rule = self.s.service_rule
         seen: set[tuple[int, int]] = set()  # one text may be a value of several jobs
+        scoped = {(v.environment, v.key.upper()): v.value for v in values}  # `…_PROTOCOL` siblings
         for v in values:
             svc = self.s.services.service_for(v.key)
             if svc is None or rule is None:
                 continue
             where = self._value_target(target, v.environment, v.reason)
-            ep = endpoint(v.value)
+            ep = complete(endpoint(v.value), v.key, lambda k, e=v.environment: scoped.get((e, k)))
             if not where.production or ep is None or svc.allows(ep.host):
                 continue
             if (v.start, v.end) in seen or any(v.start <= h.offset < v.end for h in hits):
