@@ -145,9 +145,10 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
             return None
     # authority: up to the next separator, '?' or '#', or a character no URL has
     auth, i, auth_starts = r.run(i, _AUTH_CHARS)
-    if i >= len(raw) or r.at(i) is None or r.at(i)[0] not in _PATH_CHARS or raw[i:i + 2] == b"${":
+    nxt = r.at(i) if i < len(raw) else None
+    if raw[i:i + 2] != b"${" and (nxt is None or nxt[0] not in _PATH_CHARS):
         # the URL ends with its authority: sentence punctuation after it is not part of it
-        # (`see http://localhost:4111.`), as linkifiers read it
+        # (`see http://localhost:4111.`), as linkifiers read it; `localhost:${port}` goes on
         while auth and auth[-1] in _TRAILING:
             auth.pop()
             i = auth_starts.pop()
