@@ -41,8 +41,9 @@ _ESC = {c: f"(?:{c}|\\\\u00{ord(c):x}|\\\\x{ord(c):x}|\\\\u\\{{0*{ord(c):x}\\}})
 SPLIT_TRIGGERS = (
     # `${"https"}://…`, `${"https://api.wonder"}…`: a scheme in a constant substitution
     ("${", f"[ \t]*{_Q}(?:https?|wss?)(?:{COLON}(?:{SEP}){{0,2}}[a-z0-9.:-]*)?{_Q}[ \t]*\\}}"),
-    # `["http://", "localhost", ":4111"].join("")`
-    ("]", f"[ \t]*\\.[ \t]*join\\([ \t]*{_Q}"),
+    # `["http://", "localhost", ":4111"].join("")` (an empty separator: `.join("|")` and
+    # `.join("\\n")` build regexes and shader sources in common bundles, and would parse them)
+    ("]", "[ \t]*\\.[ \t]*join\\([ \t]*(?:\"\"|''|``)[ \t]*\\)"),
     # `atob("aHR0cDovL…")`, `Buffer.from("aHR0c…", "base64")`: base64 of http(s)://, ws(s)://
     ("atob(", f"[ \t]*{_Q}(?:ahr0c|d3m6|d3nz)"),
     ("buffer.from(", f"[ \t]*{_Q}(?:ahr0c|d3m6|d3nz)"),
