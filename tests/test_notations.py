@@ -224,18 +224,18 @@ _HS_CACHE: dict = {}
 def test_no_trigger_in_real_bundles_means_no_parse(monkeypatch):
     """Folding parses a file only when a trigger matched: the committed real builds and library
     bundles hold none outside the twin builds, so their scan costs what it did."""
-    from twinscan.extract import javascript
+    from twinscan.extract import jsfold
 
     from .conftest import scan_bytes
 
     parsed: list[str] = []
-    real = javascript.folded_strings
+    real = jsfold.folded_strings
 
     def spy(data, offsets):
         parsed.append(len(data))
         return real(data, offsets)
 
-    monkeypatch.setattr(javascript, "folded_strings", spy)
+    monkeypatch.setattr(jsfold, "folded_strings", spy)
     files = [p for d in ("fixtures/builds", "fixtures/libraries") for p in sorted((ROOT / d).rglob("*.js"))
              if "twin" not in str(p.relative_to(ROOT))]
     assert len(files) > 10

@@ -37,7 +37,7 @@ _Q = "[\"'`]"
 _ESC = {c: f"(?:{c}|\\\\u00{ord(c):x}|\\\\x{ord(c):x}|\\\\u\\{{0*{ord(c):x}\\}})" for c in "tps"}
 #: More SPLIT triggers: constants a minifier or a person left unfolded, each starting with a
 #: literal (the stdlib engine searches for it) at the one byte where the match can start.
-#: They only mark a file for folding (extract/javascript.folded_strings), which parses it.
+#: They only mark a file for folding (extract/jsfold.folded_strings), which parses it.
 SPLIT_TRIGGERS = (
     # `${"https"}://…`, `${"https://api.wonder"}…`: a scheme in a constant substitution
     ("${", f"[ \t]*{_Q}(?:https?|wss?)(?:{COLON}(?:{SEP}){{0,2}}[a-z0-9.:-]*)?{_Q}[ \t]*\\}}"),

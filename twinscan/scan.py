@@ -323,7 +323,7 @@ class FileScanner:
         """Twin URLs split across constant string concatenations, folded with tree-sitter:
         `"http://" + "localhost:4111"`, `"https://api.wonder" + "twin.dev/twins/" + "stripe"`.
         Each is reported at the start of the expression, with the folded URL."""
-        from .extract import javascript
+        from .extract import javascript, jsfold
 
         splits, self._splits = sorted(set(self._splits)), []
         data = text(javascript.MAX_PARSE)
@@ -331,7 +331,7 @@ class FileScanner:
             return []
         out: list[_Raw] = []
         done: set[int] = set()
-        for expr in javascript.folded_strings(data, splits):
+        for expr in jsfold.folded_strings(data, splits):
             if expr.start in done:
                 continue
             done.add(expr.start)
