@@ -221,7 +221,7 @@ def twin_url_pattern(spec: str) -> tuple[str, tuple[str, ...]]:
         segs = [re.escape(p) for p in parts[1:]]
         trailing = segs and segs[-1] == ""
         body = SEP.join(s for s in segs if s != "" or False)
-        pat = host + port + SEP + body + (SEP if trailing else END)
+        pat = host + r"\.?" + port + SEP + body + (SEP if trailing else END)  # `host.`: a trailing-dot FQDN
     else:
         pat = host + r"\.?" + port + END
     check_pattern(pat.replace(SEP, "/"), f"twin URL {spec!r}")
