@@ -30,6 +30,8 @@ class Config:
     baseline: str | None = None  # baseline file, resolved against the config file's directory
     fail_on: str | None = None  # "error" or "warning": the lowest rule severity that blocks
     artifacts: list[str] = field(default_factory=list)  # build output for `--artifacts`, relative to the config file
+    roles: Any = None  # roles.RoleBook with the `roles:` entries first; None: the built-in book
+    strict: bool = False  # no roles: every hit in a production target is judged as a service setting
 
 
 def _str_list(value: Any, key: str, where: str) -> list[str]:
@@ -83,6 +85,15 @@ def _fail_on(value: Any, key: str, where: str) -> str:
     return value
 
 
+def _roles(value: Any, key: str, where: str):
+    from .roles import RoleError, with_config
+
+    try:
+        return with_config(value, where)
+    except RoleError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _artifacts(value: Any, key: str, where: str) -> list[str]:
     base = os.path.dirname(where)
     return [os.path.normpath(os.path.join(base, p)) for p in _str_list(value, key, where)]
@@ -92,7 +103,7 @@ _KEYS = {
     "twin_urls": _str_list, "exclude": _str_list, "respect_gitignore": _bool,
     "follow_symlinks": _bool, "environment": _str, "production_environments": _str_list,
     "environments": _env_map, "services": _services, "ignore": _ignore, "baseline": _baseline,
-    "fail_on": _fail_on, "artifacts": _artifacts,
+    "fail_on": _fail_on, "artifacts": _artifacts, "roles": _roles, "strict": _bool,
 }
 
 

@@ -40,7 +40,9 @@ class Walker:
         self._exclude = None
         self._ignores: list = []
         if self.excludes or self.ignore_files or self.respect_gitignore:
-            import pathspec  # only when there are patterns: pre-commit runs pay every import
+            from .globs import pathspec as _pathspec  # only when there are patterns: pre-commit runs pay every import
+
+            pathspec = _pathspec()
 
             self._ps = pathspec
             self._exclude = pathspec.GitIgnoreSpec.from_lines(list(self.excludes))

@@ -158,6 +158,7 @@ def scan_options(f):
         click.option("--no-default-excludes", is_flag=True, help="Also walk .git/, node_modules/, .next/cache/, .venv/ and similar directories."),
         click.option("--docker-target", metavar="STAGE", help="The Dockerfile stage `docker build --target` builds: it and the stages it copies from are production."),
         click.option("--stdin-name", metavar="NAME", help="With '-': the file name that decides the kind and environment of standard input."),
+        click.option("--strict", is_flag=True, default=None, help="No roles: every twin URL in a production target blocks, whatever it is for (healthcheck, sidecar, test, documentation, …). Config: strict."),
         click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto", show_default=True, help="Matching engine; both give identical results."),
         click.option("--jobs", "-j", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core, used for large inputs)."),
         click.option("--max-decoded-size", type=click.IntRange(1), default=256, show_default=True, metavar="MiB", help="Largest decompressed or transcoded file."),
@@ -256,7 +257,8 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
     settings = Settings(rules=rules, classifier=classifier, engine=o["engine"],
                         services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
                         limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
-                        options=Options(docker_target=o["docker_target"]), fail_on=o.get("fail_on") or "error")
+                        options=Options(docker_target=o["docker_target"]), fail_on=o.get("fail_on") or "error", roles=cfg.roles,
+                        strict=cfg.strict if o.get("strict") is None else o["strict"])
     site = None
     if o["sites"]:  # twinscan https://…: what the site serves, fetched within the caps (twinscan/site/)
         from ..site.crawl import crawl
