@@ -25,22 +25,22 @@ def test_symlink_loops_are_never_followed_twice(tmp_path):
     (d / "a" / "x.js").write_text(URL)
     os.symlink("..", d / "a" / "up")  # dist/a/up -> dist
     os.symlink(d, d / "self")
-    code, doc = cli_json(["--follow-symlinks", "dist"], cwd=tmp_path)
-    assert code == 1
-    assert names(doc) == ["dist/a/x.js"]
-    loops = [s for s in doc["skipped"] if "loop" in s["reason"]]
-    assert {s["path"] for s in loops} == {"dist/a/up", "dist/self"}
+    for args in (["dist"], ["--follow-symlinks", "dist"]):
+        code, doc = cli_json(args, cwd=tmp_path)
+        assert code == 1
+        assert names(doc) == ["dist/a/x.js"]
+        loops = [s for s in doc["skipped"] if "loop" in s["reason"]]
+        assert {s["path"] for s in loops} == {"dist/a/up", "dist/self"}
 
 
-def test_symlinks_are_reported_not_followed_by_default(tmp_path):
+def test_symlinks_leaving_the_tree_are_reported_not_followed_by_default(tmp_path):
     (tmp_path / "dist").mkdir()
     (tmp_path / "real.js").write_text(URL)
     os.symlink(tmp_path / "real.js", tmp_path / "dist" / "link.js")
     os.symlink(tmp_path / "nowhere", tmp_path / "dist" / "dangling.js")
     code, doc = cli_json(["dist"], cwd=tmp_path)
-    assert code == 0
-    reasons = {s["path"]: s["reason"] for s in doc["skipped"]}
-    assert "not followed" in reasons["dist/link.js"]
+    assert code == 3
+    assert "outside the scanned tree: not read" in {e["path"]: e["message"] for e in doc["errors"]}["dist/link.js"]
     code, doc = cli_json(["--follow-symlinks", "dist"], cwd=tmp_path)
     assert code == 1 and names(doc) == ["dist/link.js"]
     assert {s["path"]: s["reason"] for s in doc["skipped"]}["dist/dangling.js"] == "dangling symbolic link"
@@ -48,6 +48,7 @@ def test_symlinks_are_reported_not_followed_by_default(tmp_path):
 
 def test_fifos_and_sockets_are_never_opened(tmp_path):
     (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.js").write_text("ok")  # a folder of only these would be empty (exit 3)
     os.mkfifo(tmp_path / "dist" / "pipe.js")  # opening this for reading would block forever
     s = socket.socket(socket.AF_UNIX)
     s.bind(str(tmp_path / "dist" / "sock"))
