@@ -144,3 +144,25 @@ def test_unreadable_files_and_directories_make_the_scan_incomplete(tmp_path):
     assert errs["scan/dist/private"] == (True, "cannot list directory: Permission denied")
     assert errs["scan/.env.development"][0] is False  # not production: reported, not incomplete
     assert b"Traceback" not in p.stderr
+
+
+def test_what_a_production_target_skips_is_listed_without_verbose(tmp_path):
+    """Anything not read in a production target is listed with its reason in every format;
+    images, fonts and other binary files stay plain skips (listed with -v)."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "app.js").write_text("ok")
+    os.mkfifo(dist / "pipe.js")
+    os.symlink("gone.js", dist / "old.js")
+    (dist / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    os.symlink(".", dist / "self")  # a loop: everything behind it is read under its real path
+    r = subprocess.run([sys.executable, "-m", "twinscan", "dist"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0
+    listed = [line for line in r.stdout.splitlines() if "not scanned" in line]
+    assert listed == ["note: not scanned: dist/old.js: dangling symbolic link",
+                      "note: not scanned: dist/pipe.js: not a regular file (FIFO, socket or device): not opened"]
+    code, doc = cli_json(["--environment", "staging", "dist"], cwd=tmp_path)
+    assert code == 0 and doc["notes"] == []  # not a production target: -v lists them
+    assert {s["path"] for s in doc["skipped"]} == {"dist/logo.png", "dist/old.js", "dist/pipe.js", "dist/self"}
+    code, doc = cli_json(["dist"], cwd=tmp_path)
+    assert doc["notes"] == [n.removeprefix("note: ") for n in listed]

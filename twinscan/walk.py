@@ -32,6 +32,7 @@ class Note:
     path: str
     reason: str
     error: bool = False  # True: could not be read (counts toward an incomplete scan)
+    read_elsewhere: bool = False  # True: its content is scanned under another path (a link loop)
 
 
 @dataclass
@@ -150,7 +151,7 @@ class Walker:
             if is_dir:
                 key = (st.st_dev, st.st_ino)
                 if key in ancestors:
-                    self.notes.append(Note(display, "symbolic link loop: not followed again"))
+                    self.notes.append(Note(display, "symbolic link loop: not followed again", read_elsewhere=True))
                     continue
                 yield from self._walk_dir(root, entry.path, erel, ancestors | {key}, git)
             elif stat.S_ISREG(st.st_mode):

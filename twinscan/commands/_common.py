@@ -263,8 +263,9 @@ def items(paths: list[str], walker, o: dict, empty: list[str] | None = None) -> 
             name = o["stdin_name"] or "<stdin>"
             out.append(Item(name, name, len(data), data))
         else:
+            errors = sum(n.error for n in walker.notes)
             found = list(walker.walk([p]))
-            if not found and empty is not None and os.path.isdir(p):
+            if not found and empty is not None and os.path.isdir(p) and errors == sum(n.error for n in walker.notes):
                 empty.append(p)
             out.extend(found)
     return out
@@ -380,4 +381,23 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
             errors.append(FileError(note.path, note.reason, classifier.classify(note.path).production))
         else:
             skipped.append(Skipped(note.path, note.reason))
+    o["unread"] = unread_in_production(skipped, result, walker, classifier)
     return result, errors, skipped
+
+
+def unread_in_production(skipped, result, walker, classifier) -> list[str]:
+    """Skips in a production target whose content was not read at all (a FIFO, a dangling link,
+    a file that vanished, an archive member that was not opened), one line each with the reason:
+    shown by every format, not only with -v. Binary files (media, fonts, PDF, wasm) stay plain
+    skips, and so do notes about a file that was read (its encoding, a link loop)."""
+    from ..site import is_url
+
+    read = {r.path for r in result.files if r.scanned} | {n.path for n in walker.notes if n.read_elsewhere}
+    out = []
+    for sk in skipped:
+        if sk.reason.startswith("binary") or is_url(sk.path) or sk.path.split("!/")[0] in read:
+            continue
+        if classifier.classify(sk.path).production:
+            out.append(f"not scanned: {sk.path}: {sk.reason}")
+    return out
+

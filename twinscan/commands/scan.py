@@ -116,12 +116,12 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
 
         apply_fail_on(findings, fail_on)
     suppressed: list = []
-    notes: list = []
+    notes: list = list(opts["unread"])
     if cfg.ignore or baseline is not None:
         from ..suppress import apply
 
         outcome = apply(findings, cfg.ignore, baseline)
-        findings, suppressed, notes = outcome.active, outcome.suppressed, outcome.notes
+        findings, suppressed, notes = outcome.active, outcome.suppressed, notes + outcome.notes
     report = Report(
         findings=findings, errors=errors, skipped=skipped, files_scanned=result.files_scanned,
         bytes_scanned=result.bytes_scanned, seconds=result.seconds, engine=result.engine,
