@@ -306,3 +306,16 @@ def test_ctrl_c_while_the_worker_pool_scans_exits_130(tmp_path):
     assert p.returncode == 130
     assert err.decode().strip() == "twinscan: interrupted"  # no traceback from the parent or a worker
     assert _gone(p.pid), "worker processes outlived the interrupted run"
+
+
+def test_readme_documents_every_scan_option():
+    from twinscan.commands.scan import scan
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    import re
+
+    missing = [o for p in scan.params for o in p.opts if o.startswith("--") and not re.search(re.escape(o) + r"(?![\w-])", readme)]
+    assert missing == []
+    assert "| 130 | interrupted" in readme and "130  interrupted" in cli(["scan", "--help"]).stdout

@@ -18,7 +18,9 @@ Exit codes:
   1  at least one blocking finding (a twin URL in a production target)
   2  usage or configuration error
   3  the scan was incomplete: a file in a production target could not be
-     read or decoded, and nothing blocking was found
+     read or decoded, a symbolic link in it leaves the tree, or a folder
+     named holds no file (unless --allow-empty); nothing blocking was found
+  130  interrupted (Ctrl-C)
 """
 
 RUNTIME_EXIT_CODES = """\b
