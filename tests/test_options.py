@@ -117,6 +117,7 @@ def test_double_star_inside_a_name_is_gits_single_star(repo):
     ("ignore:\n  - path: 'dist/[z-a].js'\n    reason: vendored\n", "`ignore` entry #1: `path` 'dist/[z-a].js' has the character range"),
     ("ignore:\n  - rule: loopback-url\n    reason: ok\n  - path: 'dist\\'\n    reason: x\n", "`ignore` entry #2: `path` 'dist\\' ends with a lone"),
     ("ignore:\n  - path: 'assets/[chunk'\n    reason: x\n", "never closed"),
+    ("environments:\n  'dist/[z-a]*': staging\n", "`environments`: 'dist/[z-a]*' has the character range `z-a`"),
 ])
 def test_invalid_globs_in_config(repo, config, why):
     (repo / "twinscan.yaml").write_text(config)

@@ -166,3 +166,17 @@ def test_what_a_production_target_skips_is_listed_without_verbose(tmp_path):
     assert {s["path"] for s in doc["skipped"]} == {"dist/logo.png", "dist/old.js", "dist/pipe.js", "dist/self"}
     code, doc = cli_json(["dist"], cwd=tmp_path)
     assert doc["notes"] == [n.removeprefix("note: ") for n in listed]
+
+
+def test_ignore_files_with_lines_git_would_skip_never_crash(tmp_path):
+    """A .gitignore or .twinscanignore line that is not a valid pattern is skipped, as git skips it;
+    the other lines still apply."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "a.js").write_text(URL)
+    (tmp_path / "dist" / "b.js").write_text(URL)
+    (tmp_path / "dist" / "c.js").write_text(URL)
+    (tmp_path / ".gitignore").write_text("[z-a]\n# comment\n\nb.js\n")
+    (tmp_path / ".twinscanignore").write_text("dist\\\nc.js\n")
+    code, doc = cli_json(["--respect-gitignore", "dist"], cwd=tmp_path)
+    assert code == 1 and names(doc) == ["dist/a.js"]

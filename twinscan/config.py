@@ -58,6 +58,12 @@ def _str(value: Any, key: str, where: str) -> str:
 def _env_map(value: Any, key: str, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in value.items()):
         raise ConfigError(f"{where}: `{key}` must map path globs to environment names, e.g. `deploy/prod/**: production`")
+    from .walk import glob_problem
+
+    for g in value:
+        problem = glob_problem(g)
+        if problem:
+            raise ConfigError(f"{where}: `{key}`: '{g}' {problem}")
     return dict(value)
 
 

@@ -52,7 +52,16 @@ class Walker:
 
             self._ps = pathspec
             self._exclude = pathspec.GitIgnoreSpec.from_lines(list(self.excludes))
-            self._ignores = [(os.path.abspath(d), pathspec.GitIgnoreSpec.from_lines(p)) for d, p in self.ignore_files]
+            self._ignores = [(os.path.abspath(d), self._lenient(p)) for d, p in self.ignore_files]
+
+    def _lenient(self, lines: list[str]):
+        """An ignore file's patterns as git reads them: a line that is not a valid pattern
+        (`[z-a]`, a trailing `\\`) is skipped, never a crash. Skipping it scans more, not less."""
+        try:
+            return self._ps.GitIgnoreSpec.from_lines(lines)
+        except Exception:  # noqa: BLE001 - pathspec raises several types for one bad line
+            return self._ps.GitIgnoreSpec.from_lines([line for line in lines if glob_problem(line) is None or
+                                                      line.lstrip().startswith("#") or not line.strip()])
 
     def _ignored(self, abspath: str, rel: str, name: str, is_dir: bool, git: list) -> bool:
         if is_dir and self.default_excludes and (
@@ -115,7 +124,7 @@ class Walker:
         d = os.path.abspath(d)
         try:
             with open(os.path.join(d, ".gitignore"), encoding="utf-8", errors="replace") as f:
-                return (d, self._ps.GitIgnoreSpec.from_lines(f.read().splitlines()))
+                return (d, self._lenient(f.read().splitlines()))
         except OSError:
             return None
 
