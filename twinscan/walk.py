@@ -180,7 +180,7 @@ def glob_problem(pattern: str) -> str | None:
         return "is empty"
     if pattern.startswith("#"):
         return "starts with `#`, which gitignore syntax reads as a comment (write `\\#` for a literal #)"
-    body = pattern[1:] if pattern.startswith("!") else pattern
+    body = pattern.removeprefix("!")
     if not body.strip() or not body.strip("/"):
         return "names no path"
     i = 0

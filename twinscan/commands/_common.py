@@ -304,9 +304,7 @@ def check_docker_target(target: str, scan_items: list) -> None:
 def setup(o: dict):
     """Paths, config and rules for a run; usage and config errors exit 2 before any scanning."""
     from ..config import ConfigError, discover
-    from ..rulepack import RuleError, build_ruleset
-
-    from ..rulepack import twin_url_pattern
+    from ..rulepack import RuleError, build_ruleset, twin_url_pattern
 
     paths, fs_paths = scan_targets(o)
     for spec in o["twin_urls"]:
