@@ -276,10 +276,31 @@ def _gone(pgid: int) -> bool:
     return False
 
 
+def _in_group(pgid: int) -> int:
+    """How many processes are in the process group (Linux /proc; no procps needed)."""
+    n = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                n += os.getpgid(int(entry)) == pgid
+            except OSError:
+                pass
+    return n
+
+
 def test_ctrl_c_while_reading_stdin_exits_130(repo):
     def started(p):
-        time.sleep(1.5)  # importing and waiting on the open pipe
-        assert p.poll() is None
+        """Wait until twinscan blocks reading the pipe (imports done), not a fixed time."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert p.poll() is None
+            try:
+                with open(f"/proc/{p.pid}/wchan") as f:
+                    if "pipe" in f.read():
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
 
     p, err = _interrupt(["-"], repo, started, stdin=subprocess.PIPE)
     assert p.returncode == 130
@@ -295,8 +316,7 @@ def test_ctrl_c_while_the_worker_pool_scans_exits_130(tmp_path):
     def pool_running(p):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # wait until worker processes exist
-            kids = subprocess.run(["pgrep", "-g", str(p.pid)], capture_output=True, text=True).stdout.split()
-            if len(kids) >= 3:  # twinscan and two workers
+            if _in_group(p.pid) >= 3:  # twinscan and two workers
                 time.sleep(0.5)
                 return
             assert p.poll() is None, "finished before the pool started"
