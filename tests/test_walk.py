@@ -6,7 +6,6 @@ import shutil
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -118,7 +117,7 @@ def _nobody_can_run_python() -> bool:
     return subprocess.run(probe, capture_output=True, env=env, cwd="/", timeout=60).returncode == 0
 
 
-@pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root, setpriv, and a Python that the unprivileged user `nobody` can run (root reads every file)")
+@pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root, setpriv, and a Python that the unprivileged user `nobody` can run (root reads every file)")  # noqa: E501
 def test_unreadable_files_and_directories_make_the_scan_incomplete(tmp_path):
     tree = tmp_path / "scan"
     (tree / "dist" / "private").mkdir(parents=True)

@@ -205,26 +205,49 @@ def scan_options(f):
     exactly the scan a later `twinscan --baseline FILE` run repeats)."""
     options = [
         click.argument("paths", nargs=-1, type=str),
-        click.option("--environment", metavar="NAME", callback=_check_environment, help="What the whole run is (e.g. staging); by default every path named is a production target."),
-        click.option("--twin-url", "twin_urls", multiple=True, metavar="PATTERN", help="Your hosted twins: host glob with optional path prefix, e.g. 'twins.*.yourco.com' or '*.yourco.com/twins/'. Repeatable."),
-        click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest twinscan.yaml, .twinscan.yaml or [tool.twinscan] in pyproject.toml)."),
-        click.option("--exclude", multiple=True, metavar="GLOB", callback=_check_globs, help="Skip paths matching GLOB (gitignore syntax, relative to the path named). Repeatable."),
-        click.option("--respect-gitignore", is_flag=True, default=None, help="Also skip what .gitignore files ignore (off by default: dist/ and .env.production are usually git-ignored)."),
-        click.option("--follow-symlinks", is_flag=True, default=None, help="Also follow symbolic links that leave the tree named (links inside it are always followed; loops are detected)."),
+        click.option("--environment", metavar="NAME", callback=_check_environment,
+            help="What the whole run is (e.g. staging); by default every path named is a production target."),
+        click.option("--twin-url", "twin_urls", multiple=True, metavar="PATTERN",
+            help="Your hosted twins: host glob with optional path prefix, e.g. 'twins.*.yourco.com' or "
+            "'*.yourco.com/twins/'. Repeatable."),
+        click.option("--config", "config_path", metavar="FILE",
+            help="Config file (default: nearest twinscan.yaml, .twinscan.yaml or [tool.twinscan] in "
+            "pyproject.toml)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", callback=_check_globs,
+            help="Skip paths matching GLOB (gitignore syntax, relative to the path named). Repeatable."),
+        click.option("--respect-gitignore", is_flag=True, default=None,
+            help="Also skip what .gitignore files ignore (off by default: dist/ and .env.production are usually "
+            "git-ignored)."),
+        click.option("--follow-symlinks", is_flag=True, default=None,
+            help="Also follow symbolic links that leave the tree named (links inside it are always followed; "
+            "loops are detected)."),
         click.option("--no-default-excludes", is_flag=True, help="Also walk .git/, node_modules/, .next/cache/, .venv/ and similar directories."),
-        click.option("--docker-target", metavar="STAGE", help="The Dockerfile stage `docker build --target` builds: it and the stages it copies from are production."),
-        click.option("--stdin-name", metavar="NAME", callback=_check_nonempty, help="With '-': the file name that decides the kind and environment of standard input."),
-        click.option("--strict", is_flag=True, default=None, help="No roles: every twin URL in a production target blocks, whatever it is for (healthcheck, sidecar, test, documentation, …). Config: strict."),
-        click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto", show_default=True, help="Matching engine; both give identical results."),
+        click.option("--docker-target", metavar="STAGE",
+            help="The Dockerfile stage `docker build --target` builds: it and the stages it copies from are "
+            "production."),
+        click.option("--stdin-name", metavar="NAME", callback=_check_nonempty,
+            help="With '-': the file name that decides the kind and environment of standard input."),
+        click.option("--strict", is_flag=True, default=None,
+            help="No roles: every twin URL in a production target blocks, whatever it is for (healthcheck, "
+            "sidecar, test, documentation, …). Config: strict."),
+        click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto", show_default=True,
+            help="Matching engine; both give identical results."),
         click.option("--jobs", "-j", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core, used for large inputs)."),
-        click.option("--max-decoded-size", type=click.IntRange(1), default=256, show_default=True, metavar="MiB", help="Largest decompressed or transcoded file."),
-        click.option("--max-ratio", type=click.IntRange(2), default=200, show_default=True, help="Largest decompression ratio before data counts as a bomb."),
-        click.option("--file-timeout", type=float, callback=_check_seconds, default=60.0, show_default=True, metavar="SECONDS", help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
+        click.option("--max-decoded-size", type=click.IntRange(1), default=256, show_default=True, metavar="MiB",
+            help="Largest decompressed or transcoded file."),
+        click.option("--max-ratio", type=click.IntRange(2), default=200, show_default=True,
+            help="Largest decompression ratio before data counts as a bomb."),
+        click.option("--file-timeout", type=float, callback=_check_seconds, default=60.0, show_default=True, metavar="SECONDS",
+            help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
         click.option("--quiet", "-q", is_flag=True, help="Print only blocking findings and errors."),
         click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
         click.option("--no-color", is_flag=True, help="Never colour output (same as --color never)."),
-        click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour text output: auto = on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR turns it on."),
-        click.option("--allow-empty", is_flag=True, default=None, help="A production directory with no file to scan (empty, or everything excluded) passes instead of making the scan incomplete (config: allow_empty)."),
+        click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+            help="Colour text output: auto = on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR "
+            "turns it on."),
+        click.option("--allow-empty", is_flag=True, default=None,
+            help="A production directory with no file to scan (empty, or everything excluded) passes instead of "
+            "making the scan incomplete (config: allow_empty)."),
     ]
     from ..site.options import OPTIONS as site_options  # a PATH that is an http(s):// URL is a site (twinscan/site/)
 

@@ -78,12 +78,19 @@ def _artifact_paths(o: dict) -> None:
 @click.command("scan", epilog=EXIT_CODES, short_help="Scan PATHs for twin URLs (the default command).")
 @scan_options
 @click.option("--format", "fmt", type=click.Choice(format_names()), default="text", show_default=True, help="Output format.")
-@click.option("--output", "-o", metavar="FILE", callback=check_output, help="Write the report to FILE instead of standard output ('-': standard output).")
-@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE", expose_value=False, callback=_parse_reports, help="Also write a report in FORMAT to FILE from the same run (e.g. sarif=twinscan.sarif). Repeatable.")
-@click.option("--baseline", "baseline_path", metavar="FILE", help="Report only findings that are not in this baseline (written by `twinscan baseline`; config: `baseline`).")
+@click.option("--output", "-o", metavar="FILE", callback=check_output,
+    help="Write the report to FILE instead of standard output ('-': standard output).")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE", expose_value=False, callback=_parse_reports,
+    help="Also write a report in FORMAT to FILE from the same run (e.g. sarif=twinscan.sarif). "
+    "Repeatable.")
+@click.option("--baseline", "baseline_path", metavar="FILE",
+    help="Report only findings that are not in this baseline (written by `twinscan baseline`; config: "
+    "`baseline`).")
 @click.option("--show-suppressed", is_flag=True, help="Also list the findings that `ignore:` entries or the baseline hide, and why.")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None, help="Lowest rule severity that blocks in a production target (default: error; config: fail_on).")
-@click.option("--artifacts", is_flag=True, help="Scan the build output paths listed under `artifacts:` in config instead of PATHs (the twinscan-artifacts pre-commit hook).")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None,
+    help="Lowest rule severity that blocks in a production target (default: error; config: fail_on).")
+@click.option("--artifacts", is_flag=True, help="Scan the build output paths listed under `artifacts:` in config instead of PATHs (the "
+    "twinscan-artifacts pre-commit hook).")
 def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
     """Scan PATHs (default: .) for twin URLs; '-' reads standard input; an
     http(s):// URL is a deployed site, fetched and scanned as it is served.

@@ -213,7 +213,7 @@ def _decode(text: str) -> str:
     return text.encode("latin-1").decode("utf-8", "replace")
 
 
-def _assignments(line: _Line, start: int, scope: dict[str, str], legacy: bool, esc: str) -> list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]]:
+def _assignments(line: _Line, start: int, scope: dict[str, str], legacy: bool, esc: str) -> list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]]:  # noqa: E501
     """(key, value, start, end, defaults) of each `KEY=value` (or legacy `KEY value`) after `start`."""
     s = line.text
     found: list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]] = []

@@ -47,7 +47,7 @@ class FileScanner:
             return self.scan_item(item, target)
         except Exception as exc:  # a bug must cost one file, reported, never the run
             res = FileResult(item.display)
-            res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); please report it", target.production))
+            res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); please report it", target.production))  # noqa: E501
             return res
 
     def scan_item(self, item: Item, target: Target) -> FileResult:
