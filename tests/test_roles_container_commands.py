@@ -222,3 +222,36 @@ def test_dockerfile_exec_form_script_gives_the_role_only_to_its_curl():
     vals = dockerfile.values(data, "Dockerfile", Options())
     assert sorted((v.key, v.value) for v in vals if v.role == CC) == [
         ("CMD", "curl -fsS http://localhost:3000/warm"), ("ENTRYPOINT", '["wget", "-qO-", "http://[::1]:3000/ready"]')]
+
+
+def test_repository_fixture_rows_for_commands_proxies_and_comments():
+    """fixtures/repos/expected.yaml (the repository assembled from real templates): every row whose
+    role is container-command or proxy is held by a value of that role, and every comment row is
+    a comment, never blocking, keyed by its line (the overlay files are the repository's own).
+    Blocking for the command and proxy rows is decide()'s, with the roles: asserted where
+    findings carry a role."""
+    import yaml
+
+    from twinscan.extract import nginx
+    from twinscan.extract.registry import kind_of
+
+    from .conftest import ROOT
+
+    repos = ROOT / "fixtures" / "repos"
+    rows = [r for r in yaml.safe_load((repos / "expected.yaml").read_text())["urls"]
+            if (r["role"] in (CC, "comment") or r["role"] == "proxy" and kind_of(r["file"]) == "nginx")
+            and (repos / "overlay" / r["file"]).is_file()]  # other proxies (HTTP_PROXY) take the role from their key
+    assert {r["role"] for r in rows} == {CC, "proxy", "comment"} and len(rows) >= 9
+    code, report = cli_json(sorted({r["file"] for r in rows}), cwd=repos / "overlay")
+    found = {(f["path"], f["line"], f["url"]): f for f in report["findings"]}
+    extractors = {"dockerfile": dockerfile, "compose": compose, "kubernetes": kubernetes, "nginx": nginx}
+    for r in rows:
+        f = found[(r["file"], r["line"], r["url"])]
+        assert f["production"], r
+        if r["role"] == "comment":
+            assert (f["context"], f["blocking"]) == ("comment", False), r
+            continue
+        data = (repos / "overlay" / r["file"]).read_bytes()
+        vals = extractors[kind_of(r["file"])].values(data, r["file"], Options())
+        holders = [v for v in vals if v.start <= f["offset"] < v.end]
+        assert holders and min(holders, key=lambda v: v.end - v.start).role == r["role"], r
