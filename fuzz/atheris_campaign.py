@@ -47,7 +47,7 @@ with atheris.instrument_imports(include=["twinscan", "dotenv", "yaml", "pathspec
     from twinscan import suppress, urls
     from twinscan.classify import Classifier
     from twinscan.config import ConfigError
-    from twinscan.extract import Hit, compose, dockerfile, dotenv, html, image, javascript, kubernetes, sourcemap, workflows
+    from twinscan.extract import Hit, compose, dockerfile, dotenv, html, image, javascript, jsfold, kubernetes, sourcemap, workflows
     from twinscan.extract.sourcemap import SourceMapError
     from twinscan.extract.values import ExtractError, Options
     from twinscan.model import Finding
@@ -223,7 +223,7 @@ def _annotate_target(module, mode_bits: int):
         hits = _hits(doc, offsets, bool(data[0] & mode_bits))
         module.annotate(hits, lambda limit=None: doc)
         if module is javascript:  # `"http://" + "localhost:4111"` folding, as scan._folded calls it
-            for f in javascript.folded_strings(doc, [h.offset for h in hits]):
+            for f in jsfold.folded_strings(doc, [h.offset for h in hits]):
                 assert 0 <= f.start <= f.end <= len(doc) and isinstance(f.value, str), f
         for h in hits:
             if h.context not in _CONTEXTS:

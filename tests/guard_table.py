@@ -30,6 +30,21 @@ TABLE = [
     ("//localhost:4111/v1", "loopback-url"),
     ("http:\\/\\/localhost:4111\\/v1", "loopback-url"),
     ("http://127.0.0.1@0x7f.1/", "loopback-url"),
+    # WHATWG IPv4 notations, wildcard-DNS loopback names, trailing dots, sentence punctuation (issue 13)
+    ("http://0177.0.0.1:4111", "loopback-url"),
+    ("http://0x7f.0.0.1:4111", "loopback-url"),
+    ("http://017700000001:4111", "loopback-url"),
+    ("http://127.0.0.1.nip.io:4111", "loopback-url"),
+    ("http://app-127-0-0-1.sslip.io:4111", "loopback-url"),
+    ("http://--1.sslip.io:4111", "loopback-url"),
+    ("http://stripe.lvh.me:4111", "loopback-url"),
+    ("http://localtest.me:4111", "loopback-url"),
+    ("http://localhost:4111.", "loopback-url"),
+    ("https://api.wondertwin.dev./twins/stripe", "wondertwin-hosted-url"),
+    ("https://twins.staging.yourco.com./stripe", "org-twin-url"),
+    ("http://10.0.0.1.nip.io/", None),
+    ("http://0127.0.0.1/", None),
+    ("http://127.0.0.09/", None),
     # unspecified address, Docker host gateway
     ("http://0.0.0.0:4115", "unspecified-address-url"),
     ("http://[::]:4111/", "unspecified-address-url"),
@@ -78,8 +93,8 @@ TABLE = [
     ("http&colon;//localhost:4111/v1", "loopback-url"),
     ("http:&#x2F;&#x2F;127.0.0.1:4112/", "loopback-url"),
     ('{"u":"http:\\\\/\\\\/localhost:4111\\\\/v1"}', "loopback-url"),
-    ("http://127.0.0.1@127.0.1.-1/", "loopback-url"),
-    ("http://127.0.0.1@0x7f.0x_1/", "loopback-url"),
+    ("http://127.0.0.1@127.0.1.-1/", None),  # WHATWG: `-1` is no IPv4 number, so a domain name
+    ("http://127.0.0.1@0x7f.0x_1/", None),  # WHATWG: `0x_1` is no IPv4 number: the URL is invalid
     ("http://127.0.0.1@[::1%a%b]/", None),
     ("HTTP://LOCALHOST:04111/x.", "loopback-url"),
     ("http://localhost:4111?a=${X}", "loopback-url"),

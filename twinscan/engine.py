@@ -30,8 +30,31 @@ SCHEME, PROTOCOL_RELATIVE, SPLIT = "scheme", "protocol-relative", "split"
 #: A scheme opener, maybe part of a host, then the string closes and another is
 #: concatenated: `"http://" + "localhost:4111"`, `"https://api.wonder"+"twin.dev"`,
 #: `"http://localhost:" + 4111`.
+#: Also an opener followed by a constant template substitution: `http://${"localhost"}:4111`.
 #: Not a finding by itself: JavaScript hits of it are folded with tree-sitter.
-SPLIT_BODY = "[a-z0-9.:-]*[\"'`][ \t]*\\+[ \t\r\n]*[\"'`0-9(]"
+SPLIT_BODY = "[a-z0-9.:-]*(?:[\"'`][ \t]*\\+[ \t\r\n]*[\"'`0-9(]|\\$\\{[ \t]*[\"'`])"
+_Q = "[\"'`]"
+_ESC = {c: f"(?:{c}|\\\\u00{ord(c):x}|\\\\x{ord(c):x}|\\\\u\\{{0*{ord(c):x}\\}})" for c in "tps"}
+#: More SPLIT triggers: constants a minifier or a person left unfolded, each starting with a
+#: literal (the stdlib engine searches for it) at the one byte where the match can start.
+#: They only mark a file for folding (extract/jsfold.folded_strings), which parses it.
+SPLIT_TRIGGERS = (
+    # `${"https"}://…`, `${"https://api.wonder"}…`: a scheme in a constant substitution
+    ("${", f"[ \t]*{_Q}(?:https?|wss?)(?:{COLON}(?:{SEP}){{0,2}}[a-z0-9.:-]*)?{_Q}[ \t]*\\}}"),
+    # `["http://", "localhost", ":4111"].join("")` (an empty separator: `.join("|")` and
+    # `.join("\\n")` build regexes and shader sources in common bundles, and would parse them)
+    ("]", "[ \t]*\\.[ \t]*join\\([ \t]*(?:\"\"|''|``)[ \t]*\\)"),
+    # `atob("aHR0cDovL…")`, `Buffer.from("aHR0c…", "base64")`: base64 of http(s)://, ws(s)://
+    ("atob(", f"[ \t]*{_Q}(?:ahr0c|d3m6|d3nz)"),
+    ("buffer.from(", f"[ \t]*{_Q}(?:ahr0c|d3m6|d3nz)"),
+    # `String.fromCharCode(104,116,…)` (h, t) or (119,115) (w, s)
+    ("fromcharcode(", "[ \t]*(?:104|0x68)[ \t]*,[ \t]*(?:116|0x74)|[ \t]*(?:119|0x77)[ \t]*,[ \t]*(?:115|0x73)"),
+    # `decodeURIComponent("%68ttp%3A…")`
+    ("decodeuri", f"(?:component)?\\([ \t]*{_Q}"),
+    # `\u0068ttps://`: an escape in the scheme's first letter
+    ("\\", f"(?:u0068|x68|u\\{{0*68\\}}){_ESC['t']}{_ESC['t']}{_ESC['p']}{_ESC['s']}?{COLON}{SEP}{SEP}"
+             f"|(?:u0077|x77|u\\{{0*77\\}}){_ESC['s']}{_ESC['s']}?{COLON}{SEP}{SEP}"),
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,8 @@ class Expression:
     kind: str  # SCHEME, PROTOCOL_RELATIVE or SPLIT
     regex: str  # lower-case; matched caseless
     lead: int = 0  # bytes matched before the URL starts (the protocol-relative delimiter)
-    body: str = ""  # the part after the opener (and userinfo)
+    body: str = ""  # the part after the opener (and userinfo), or after ``prefix``
+    prefix: str = ""  # SPLIT triggers: the literal the expression starts with
 
 
 def _scheme_opener(schemes: Sequence[str]) -> str:
@@ -62,6 +86,8 @@ def build_expressions(rules: Sequence[Rule], split: bool = False) -> list[Expres
                                     lead=1, body=rule.pattern))
     if split and rules:
         exprs.append(Expression(-1, SPLIT, _scheme_opener(("http", "https", "ws", "wss")) + SPLIT_BODY, body=SPLIT_BODY))
+        for prefix, body in SPLIT_TRIGGERS:
+            exprs.append(Expression(-1, SPLIT, re.escape(prefix) + f"(?:{body})", body=body, prefix=prefix))
     return exprs
 
 
@@ -83,8 +109,11 @@ class ReEngine:
         # files would otherwise spend most of its time compiling expressions it never tries)
         self.compiled: list[re.Pattern[bytes] | None] = [None] * len(self.exprs)
         fams: dict[str, list[int]] = {}
+        literal: dict[str, list[int]] = {}  # SPLIT triggers, by the literal they start with
         for idx, e in enumerate(self.exprs):
-            if e.kind in (SCHEME, SPLIT):
+            if e.prefix:
+                literal.setdefault(e.prefix, []).append(idx)
+            elif e.kind in (SCHEME, SPLIT):
                 schemes = rules[e.rule_index].schemes if e.kind == SCHEME else ("http", "ws")
                 for scheme in schemes:
                     fams.setdefault("http" if scheme.startswith("http") else "ws", []).append(idx)
@@ -102,6 +131,9 @@ class ReEngine:
             # SPLIT takes no userinfo; an empty USERINFO match keeps the family one regex
             family = re.compile(f"{head}{USERINFO}(?:{bodies})".encode())
             self.families.append((family, idxs))
+        for prefix, idxs in literal.items():
+            bodies = "|".join(f"(?:{self.exprs[i].body})" for i in idxs)
+            self.families.append((re.compile(f"{re.escape(prefix)}(?:{bodies})".encode()), idxs))
 
     def candidates(self, buf, lo, hi):
         data = bytes(buf).lower()

@@ -210,6 +210,8 @@ def twin_url_pattern(spec: str) -> tuple[str, tuple[str, ...]]:
     scheme = m.group("scheme")
     if scheme and scheme not in SCHEMES:
         raise RuleError(f"twin URL {spec!r}: scheme must be one of {', '.join(SCHEMES)}")
+    if m.group("port") and not 0 < int(m.group("port")) <= 65535:
+        raise RuleError(f"twin URL {spec!r}: port {m.group('port')} is out of range (1-65535)")
     labels = m.group("host").split(".")
     if any(not lab or (lab != "*" and "*" in lab) for lab in labels):
         raise RuleError(f"twin URL {spec!r}: '*' must stand for whole labels, as in twins.*.yourco.com")
@@ -221,7 +223,7 @@ def twin_url_pattern(spec: str) -> tuple[str, tuple[str, ...]]:
         segs = [re.escape(p) for p in parts[1:]]
         trailing = segs and segs[-1] == ""
         body = SEP.join(s for s in segs if s != "" or False)
-        pat = host + port + SEP + body + (SEP if trailing else END)
+        pat = host + r"\.?" + port + SEP + body + (SEP if trailing else END)  # `host.`: a trailing-dot FQDN
     else:
         pat = host + r"\.?" + port + END
     check_pattern(pat.replace(SEP, "/"), f"twin URL {spec!r}")

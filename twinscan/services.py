@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .rulepack import rules_dir
 
@@ -37,13 +37,42 @@ class ServiceError(ValueError):
     """Invalid `services:` configuration."""
 
 
-def parse_services(data: Any, where: str) -> dict[str, Service]:
+_KEY_WORD = re.compile(r"[A-Z0-9]+(?:_[A-Z0-9]+)*")
+
+
+def key_pattern_keys(names: Iterable[str], prefixes: Iterable[str], suffixes: Iterable[str]) -> frozenset[str]:
+    """Every key the pattern ``<prefix><NAME>_<SUFFIX>`` admits (upper case)."""
+    return frozenset(f"{p}{n}_{x}" for n in names for p in prefixes for x in suffixes)
+
+
+def _words(items: Any, what: str, where: str, empty_ok: bool = False) -> list[str]:
+    if not isinstance(items, list) or not all(isinstance(i, str) and (i.strip() or empty_ok) for i in items):
+        raise ServiceError(f"{where}: `{what}` must be a list of non-empty strings")
+    out = [i.strip().upper() for i in items]
+    for w in out:
+        if w and not _KEY_WORD.fullmatch(w.rstrip("_")):
+            raise ServiceError(f"{where}: `{what}`: {w!r} is not a variable-name part (letters, digits, `_`)")
+    return out
+
+
+def parse_key_pattern(data: Any, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``key_pattern: {prefixes: [...], suffixes: [...]}`` of rules/services/defaults.yaml."""
+    if not isinstance(data, dict) or set(data) != {"prefixes", "suffixes"}:
+        raise ServiceError(f"{where}: `key_pattern` needs `prefixes` and `suffixes`")
+    return (tuple(_words(data["prefixes"], "key_pattern.prefixes", where, empty_ok=True)),
+            tuple(_words(data["suffixes"], "key_pattern.suffixes", where)))
+
+
+def parse_services(data: Any, where: str, key_pattern: tuple | None = None) -> dict[str, Service]:
+    """Services from a mapping (the shipped defaults or `services:` in config). A service's
+    ``names`` add every key of the key pattern (``key_pattern``: prefixes and suffixes;
+    default: the shipped ones)."""
     if not isinstance(data, dict):
         raise ServiceError(f"{where}: `services` must map a service name to its `keys` and `hosts`")
     out = {}
     for name, spec in data.items():
-        if not isinstance(spec, dict) or set(spec) - {"keys", "hosts"}:
-            raise ServiceError(f"{where}: service `{name}` takes only `keys` and `hosts`")
+        if not isinstance(spec, dict) or set(spec) - {"keys", "hosts", "names"}:
+            raise ServiceError(f"{where}: service `{name}` takes only `keys`, `hosts` and `names`")
         keys, hosts = spec.get("keys", []), spec.get("hosts", [])
         for field, items in (("keys", keys), ("hosts", hosts)):
             if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
@@ -51,17 +80,45 @@ def parse_services(data: Any, where: str) -> dict[str, Service]:
         for h in hosts:
             if not re.fullmatch(r"(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*", h.lower()):
                 raise ServiceError(f"{where}: `services.{name}.hosts`: {h!r} is not a host or `*.domain` glob")
-        out[str(name)] = Service(str(name), frozenset(k.upper() for k in keys), tuple(h.lower() for h in hosts))
+        all_keys = frozenset(k.upper() for k in keys)
+        if spec.get("names"):
+            names = _words(spec["names"], f"services.{name}.names", where)
+            prefixes, suffixes = key_pattern if key_pattern is not None else default_key_pattern()
+            all_keys |= key_pattern_keys(names, prefixes, suffixes)
+        out[str(name)] = Service(str(name), all_keys, tuple(h.lower() for h in hosts))
     return out
 
 
-def load_services(extra: dict[str, Service] | None = None) -> dict[str, Service]:
-    """Shipped defaults, merged with config: keys and hosts add to a known vendor."""
+def _defaults() -> tuple[dict, str]:
     import yaml
 
     path = os.path.join(rules_dir(), "services", "defaults.yaml")
     with open(path, encoding="utf-8") as f:
-        services = parse_services(yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), path)  # noqa: S506
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), path  # noqa: S506
+
+
+_key_pattern_cache: tuple | None = None
+
+
+def default_key_pattern() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The shipped ``key_pattern`` (prefixes, suffixes)."""
+    global _key_pattern_cache
+    if _key_pattern_cache is None:
+        data, path = _defaults()
+        if not isinstance(data, dict):
+            raise ServiceError(f"{path}: must be a mapping")
+        _key_pattern_cache = parse_key_pattern(data.get("key_pattern"), path)
+    return _key_pattern_cache
+
+
+def load_services(extra: dict[str, Service] | None = None) -> dict[str, Service]:
+    """Shipped defaults, merged with config: keys and hosts add to a known vendor."""
+    data, path = _defaults()
+    if not isinstance(data, dict):
+        raise ServiceError(f"{path}: must be a mapping")
+    data = dict(data)
+    pattern = parse_key_pattern(data.pop("key_pattern", None), path)
+    services = parse_services(data, path, pattern)
     for name, svc in (extra or {}).items():
         base = services.get(name)
         services[name] = svc if base is None else Service(name, base.keys | svc.keys, base.hosts + svc.hosts)
@@ -91,13 +148,56 @@ def endpoint(value: str) -> Endpoint | None:
     return Endpoint(host, port, url)
 
 
+def sibling_keys(key: str, what: str) -> list[str]:
+    """Keys that may hold the ``what`` (PROTOCOL, PORT) of the host a key names, nearest first:
+    `VITE_STRIPE_API_HOST` -> `VITE_STRIPE_API_PROTOCOL`, `VITE_STRIPE_PROTOCOL`."""
+    words = key.upper().split("_")
+    return ["_".join(words[:i] + [what]) for i in range(len(words) - 1, max(0, len(words) - 3), -1)]
+
+
+def complete(ep: Endpoint | None, key: str, lookup: Callable[[str], str | None]) -> Endpoint | None:
+    """A scheme-less endpoint with the scheme of a sibling ``…_PROTOCOL`` key and, when it has no
+    port, the port of a sibling ``…_PORT`` key (``lookup`` reads a key of the same file and scope)."""
+    if ep is None or not ep.url.startswith("//"):
+        return ep
+    scheme = next((v for v in map(lookup, sibling_keys(key, "PROTOCOL")) if v), None)
+    if scheme is not None:
+        scheme = scheme.strip().strip("\"'").rstrip(":/").lower()
+        if not re.fullmatch(r"[a-z][a-z0-9+.-]{0,15}", scheme):
+            scheme = None
+    port = ep.port
+    if port is None:
+        raw = next((v for v in map(lookup, sibling_keys(key, "PORT")) if v), None)
+        raw = raw.strip().strip("\"'") if raw else ""
+        if raw.isdigit() and 0 < int(raw) < 65536:
+            port = int(raw)
+    if scheme is None and port == ep.port:
+        return ep
+    rest = ep.url[2 + len(ep.host):]
+    if port != ep.port:
+        rest = f":{port}{rest}"
+    return Endpoint(ep.host, port, f"{scheme + ':' if scheme else ''}//{ep.host}{rest}")
+
+
 class ServiceIndex:
     def __init__(self, services: Iterable[Service]):
         self.by_key: dict[str, Service] = {}
         for svc in services:
             for key in svc.keys:
                 self.by_key[key] = svc
-        self.keywords = tuple(k.lower().encode() for k in self.by_key)
+        self._keywords: tuple[bytes, ...] | None = None
+
+    @property
+    def keywords(self) -> tuple[bytes, ...]:
+        """The fewest key substrings every key contains one of (keys expand from patterns:
+        `VITE_STRIPE_URL` contains `STRIPE_URL`, so only the shorter is searched)."""
+        if self._keywords is None:
+            kept: list[bytes] = []
+            for k in sorted((k.lower().encode() for k in self.by_key), key=lambda k: (len(k), k)):
+                if not any(w in k for w in kept):
+                    kept.append(k)
+            self._keywords = tuple(kept)
+        return self._keywords
 
     def mentioned_in(self, data: bytes) -> bool:
         low = data.lower()

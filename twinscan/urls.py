@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 
 MAX_URL = 2048
-#: Bytes that may precede a protocol-relative `//host` (a string or attribute start).
-PR_DELIMITERS = frozenset(b"\"'`(=, \t\r\n>[")
+#: Bytes that may precede a protocol-relative `//host` (a string or attribute start, or the
+#: end of a template substitution: `${location.protocol}//localhost:4111`).
+PR_DELIMITERS = frozenset(b"\"'`(=, \t\r\n>[}")
 _AUTH = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&*+=:@[]%")
 _PATH = _AUTH | frozenset(b"/?#")
 # JS/JSON escapes bundlers write inside URLs, lower-cased, and what they stand for.
@@ -25,6 +26,8 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 _PERCENT_STOP = frozenset(b"&=+;")
 _AUTH_CHARS = frozenset(chr(c) for c in _AUTH)
 _PATH_CHARS = frozenset(chr(c) for c in _PATH)
+#: Sentence punctuation that ends a URL rather than belonging to it (`)` never enters one).
+_TRAILING = ".,:;!?"
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,14 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
         if i < 0:
             return None
     # authority: up to the next separator, '?' or '#', or a character no URL has
-    auth, i, _ = r.run(i, _AUTH_CHARS)
+    auth, i, auth_starts = r.run(i, _AUTH_CHARS)
+    nxt = r.at(i) if i < len(raw) else None
+    if raw[i:i + 2] != b"${" and (nxt is None or nxt[0] not in _PATH_CHARS):
+        # the URL ends with its authority: sentence punctuation after it is not part of it
+        # (`see http://localhost:4111.`), as linkifiers read it; `localhost:${port}` goes on
+        while auth and auth[-1] in _TRAILING:
+            auth.pop()
+            i = auth_starts.pop()
     authority = "".join(auth)
     userinfo = None
     if "@" in authority:
@@ -163,7 +173,7 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
         return None
     # path, query and fragment, decoding escapes; stop at `${` (template literal)
     out, i, ends = r.run(i, _PATH_CHARS)
-    while out and out[-1] in ".,:;!?":
+    while out and out[-1] in _TRAILING:
         out.pop()
         i = ends.pop()
     path = "".join(out)
@@ -172,24 +182,94 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
     return URL(start, start + i, scheme, userinfo, host, port, path, bool(kinds), encoding)
 
 
-def _ipv4_value(host: str) -> int | None:
-    """inet_aton-style: 127.1, 2130706433, 0x7f000001, 127.0.1."""
-    parts = host.rstrip(".").split(".")
-    if not 1 <= len(parts) <= 4:
+#: A host written as a number: ``parse_ipv4`` says so with this instead of an address.
+INVALID = -1
+_RADIX_DIGITS = {10: frozenset("0123456789"), 16: frozenset("0123456789abcdef"), 8: frozenset("01234567")}
+
+
+def _ipv4_number(part: str) -> int | None:
+    """The WHATWG URL "IPv4 number parser": decimal, `0x` hex, leading-`0` octal; None on failure."""
+    if not part:
         return None
+    radix = 10
+    if len(part) >= 2 and part[:2] in ("0x", "0X"):
+        part, radix = part[2:], 16
+    elif len(part) >= 2 and part[0] == "0":
+        part, radix = part[1:], 8
+    if not part:
+        return 0
+    if not set(part.lower()) <= _RADIX_DIGITS[radix]:
+        return None
+    return int(part, radix)
+
+
+def _ends_in_a_number(host: str) -> bool:
+    parts = host.split(".")
+    if parts[-1] == "":
+        if len(parts) == 1:
+            return False
+        parts.pop()
+    last = parts[-1]
+    return (last != "" and last.isascii() and last.isdigit()) or _ipv4_number(last) is not None
+
+
+def parse_ipv4(host: str) -> int | None:
+    """The host as the WHATWG URL parser (browsers, Node's ``new URL``) reads it: the IPv4 address
+    as an integer; None when the host is a domain name; ``INVALID`` when it ends in a number but is
+    no IPv4 address (``127.0.0.09``, ``foo.127``: the URL fails to parse).
+
+    Each dot-separated part is decimal, ``0x`` hex or leading-``0`` octal, and the last part fills
+    the remaining bytes: ``0177.0.0.1``, ``0x7f.1``, ``017700000001`` and ``2130706433`` are all
+    127.0.0.1. tests/data/whatwg_ipv4.json records what Node answers for each of ~400 hosts.
+    """
+    if not host or not _ends_in_a_number(host):
+        return None
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    if len(parts) > 4:
+        return INVALID
     nums = []
     for p in parts:
-        try:
-            nums.append(int(p, 16) if p.startswith("0x") else int(p, 10))
-        except ValueError:
-            return None
+        n = _ipv4_number(p)
+        if n is None:
+            return INVALID
+        nums.append(n)
     *head, last = nums
-    if any(n > 255 for n in head) or last >= 256 ** (4 - len(head)):
-        return None
-    value = 0
-    for n in head:
-        value = value * 256 + n
-    return value * 256 ** (4 - len(head)) + last
+    if any(n > 255 for n in head) or last >= 256 ** (5 - len(nums)):
+        return INVALID
+    value = last
+    for i, n in enumerate(head):
+        value += n * 256 ** (3 - i)
+    return value
+
+
+#: Wildcard-DNS services that answer with the address written in the name
+#: (`127.0.0.1.nip.io`, `app-127-0-0-1.sslip.io`, `7f000001.nip.io`, `--1.sslip.io`).
+IP_IN_NAME_DOMAINS = ("nip.io", "sslip.io")
+#: Names whose every subdomain resolves to 127.0.0.1 (public DNS, no local setup).
+LOOPBACK_DOMAINS = ("localtest.me", "lvh.me")
+_DOTTED_OR_DASHED = re.compile(r"(?:^|[.-])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})$")
+_HEX_LABEL = re.compile(r"(?:^|[.-])([0-9a-f]{8})$")
+
+
+def _ip_in_name_is_loopback(name: str) -> bool:
+    """What nip.io / sslip.io answer for ``name`` (the part before the domain) is a loopback address."""
+    m = _DOTTED_OR_DASHED.search(name)
+    if m:
+        octets = [int(g) for g in m.groups()]
+        return all(o <= 255 for o in octets) and octets[0] == 127
+    m = _HEX_LABEL.search(name)
+    if m:
+        return int(m.group(1), 16) >> 24 == 127
+    label = name.rsplit(".", 1)[-1]
+    if "--" in label or label.count("-") >= 2:  # sslip.io's IPv6 form: `--1` is ::1
+        try:
+            ip = ipaddress.IPv6Address(label.replace("-", ":"))
+        except ValueError:
+            return False
+        return ip.is_loopback or bool(ip.ipv4_mapped and ip.ipv4_mapped.is_loopback)
+    return False
 
 
 def is_loopback_host(host: str) -> bool:
@@ -202,8 +282,14 @@ def is_loopback_host(host: str) -> bool:
         except ValueError:
             return False
         return ip.is_loopback or bool(ip.ipv4_mapped and ip.ipv4_mapped.is_loopback)
-    v = _ipv4_value(h)
-    return v is not None and v >> 24 == 127
+    for d in LOOPBACK_DOMAINS:
+        if h == d or h.endswith("." + d):
+            return True
+    for d in IP_IN_NAME_DOMAINS:
+        if h.endswith("." + d):
+            return _ip_in_name_is_loopback(h[:-len(d) - 1])
+    v = parse_ipv4(host)
+    return v is not None and v != INVALID and v >> 24 == 127
 
 
 def is_unspecified_host(host: str) -> bool:

@@ -208,8 +208,16 @@ function parseAt(buf: string, start: number, protocolRelative: boolean): ParsedU
     i = r.take(i, "/");
     if (i < 0) return null;
   }
-  const [auth, afterAuth] = r.run(i, AUTH);
+  const [auth, afterAuth, authStarts] = r.run(i, AUTH);
   i = afterAuth;
+  const next = r.raw.startsWith("${", i) ? null : (i < r.raw.length ? r.at(i) : null);
+  if (!r.raw.startsWith("${", i) && (next === null || !PATH.includes(next[0]))) {
+    // the URL ends with its authority: sentence punctuation after it is not part of it
+    while (auth.length && ".,:;!?".includes(auth[auth.length - 1])) {
+      auth.pop();
+      i = authStarts.pop() as number;
+    }
+  }
   let authority = auth.join("");
   let userinfo: string | null = null;
   const at = authority.lastIndexOf("@");
@@ -242,35 +250,71 @@ function parseAt(buf: string, start: number, protocolRelative: boolean): ParsedU
   return { start, end: start + i, scheme, userinfo, host, port, path: path.join("") };
 }
 
-/** Python int(p, 10) / int(p, 16) on the characters a host can hold. */
-function pyInt(p: string, hex: boolean): bigint | null {
-  if (hex) {
-    const body = p.slice(2);
-    if (!/^_?[0-9a-f]+(?:_[0-9a-f]+)*$/.test(body)) return null;
-    return BigInt("0x" + body.replace(/_/g, ""));
+/** The WHATWG URL "IPv4 number parser", as twinscan/urls.py _ipv4_number. */
+function ipv4Number(part: string): bigint | null {
+  if (!part) return null;
+  let radix = 10;
+  if (part.length >= 2 && (part.startsWith("0x") || part.startsWith("0X"))) {
+    part = part.slice(2);
+    radix = 16;
+  } else if (part.length >= 2 && part[0] === "0") {
+    part = part.slice(1);
+    radix = 8;
   }
-  const m = /^([+-]?)([0-9]+(?:_[0-9]+)*)$/.exec(p);
-  if (!m) return null;
-  const v = BigInt(m[2].replace(/_/g, ""));
-  return m[1] === "-" ? -v : v;
+  if (!part) return 0n;
+  const digits = radix === 16 ? /^[0-9a-fA-F]+$/ : radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+  if (!digits.test(part)) return null;
+  return BigInt((radix === 16 ? "0x" : radix === 8 ? "0o" : "") + part);
 }
 
-/** inet_aton-style IPv4 (127.1, 2130706433, 0x7f000001), as twinscan/urls.py _ipv4_value. */
-function ipv4Value(host: string): bigint | null {
-  const parts = host.replace(/\.+$/, "").split(".");
-  if (parts.length < 1 || parts.length > 4) return null;
+const INVALID_IPV4 = -1n;
+
+/** The WHATWG URL IPv4 parser, as twinscan/urls.py parse_ipv4: the address, null for a domain
+ * name, INVALID_IPV4 when the host ends in a number but is no address. */
+function parseIpv4(host: string): bigint | null {
+  const parts = host.split(".");
+  const tail = parts.slice();
+  if (tail[tail.length - 1] === "") {
+    if (tail.length === 1) return null;
+    tail.pop();
+  }
+  const last = tail[tail.length - 1];
+  if (!((last !== "" && /^[0-9]+$/.test(last)) || ipv4Number(last) !== null)) return null;
+  if (parts[parts.length - 1] === "" && parts.length > 1) parts.pop();
+  if (parts.length > 4) return INVALID_IPV4;
   const nums: bigint[] = [];
   for (const p of parts) {
-    const n = pyInt(p, p.startsWith("0x"));
-    if (n === null) return null;
+    const n = ipv4Number(p);
+    if (n === null) return INVALID_IPV4;
     nums.push(n);
   }
+  const lastN = nums[nums.length - 1];
   const head = nums.slice(0, -1);
-  const last = nums[nums.length - 1];
-  if (head.some((n) => n > 255n) || last >= 256n ** BigInt(4 - head.length)) return null;
-  let value = 0n;
-  for (const n of head) value = value * 256n + n;
-  return value * 256n ** BigInt(4 - head.length) + last;
+  if (head.some((n) => n > 255n) || lastN >= 256n ** BigInt(5 - nums.length)) return INVALID_IPV4;
+  let value = lastN;
+  head.forEach((n, i) => { value += n * 256n ** BigInt(3 - i); });
+  return value;
+}
+
+const LOOPBACK_DOMAINS = ["localtest.me", "lvh.me"];
+const IP_IN_NAME_DOMAINS = ["nip.io", "sslip.io"];
+
+/** twinscan/urls.py _ip_in_name_is_loopback: what nip.io / sslip.io answer is loopback. */
+function ipInNameIsLoopback(name: string): boolean {
+  let m = /(?:^|[.-])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})$/.exec(name);
+  if (m) {
+    const octets = m.slice(1, 5).map((g) => parseInt(g, 10));
+    return octets.every((o) => o <= 255) && octets[0] === 127;
+  }
+  m = /(?:^|[.-])([0-9a-f]{8})$/.exec(name);
+  if (m) return BigInt("0x" + m[1]) >> 24n === 127n;
+  const label = name.slice(name.lastIndexOf(".") + 1);
+  if (label.includes("--") || label.split("-").length - 1 >= 2) {
+    const ip = ipv6Value(label.replace(/-/g, ":"));
+    if (ip === null) return false;
+    return ip === 1n || (ip >> 32n === 0xffffn && (ip & 0xffffffffn) >> 24n === 127n);
+  }
+  return false;
 }
 
 /** Python ipaddress.IPv4Address (strict dotted quad) */
@@ -359,8 +403,10 @@ function isLoopbackHost(host: string): boolean {
     if (ip === null) return false;
     return ip === 1n || (ip >> 32n === 0xffffn && (ip & 0xffffffffn) >> 24n === 127n);
   }
-  const v = ipv4Value(h);
-  return v !== null && v >> 24n === 127n;
+  for (const d of LOOPBACK_DOMAINS) if (h === d || h.endsWith("." + d)) return true;
+  for (const d of IP_IN_NAME_DOMAINS) if (h.endsWith("." + d)) return ipInNameIsLoopback(h.slice(0, -d.length - 1));
+  const v = parseIpv4(host);
+  return v !== null && v !== INVALID_IPV4 && v >> 24n === 127n;
 }
 
 /** twinscan/urls.py is_unspecified_host */

@@ -16,14 +16,14 @@ from .settings import Scanner
 def folded(scanner: Scanner, text: Text, raws: list[RawHit], splits: list[int]) -> list[RawHit]:
     """The hits that only folding finds, each reported at the start of its expression with
     the folded URL (``splits``: absolute offsets of the byte pass's split openers)."""
-    from ..extract import javascript
+    from ..extract import javascript, jsfold
 
     data = text(javascript.MAX_PARSE)
     if data is None:
         return []
     out: list[RawHit] = []
     done: set[int] = set()
-    for expr in javascript.folded_strings(data, sorted(set(splits))):
+    for expr in jsfold.folded_strings(data, sorted(set(splits))):
         if expr.start in done:
             continue
         done.add(expr.start)
