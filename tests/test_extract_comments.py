@@ -21,6 +21,7 @@ def test_inline_comment_in_env_file_is_a_comment_keyed_by_the_line(tmp_path):
     code, report = cli_json([tmp_path / ".env.production"])
     f = _finding(report, 2)
     assert (f["context"], f["key"], f["blocking"], f["production"]) == ("comment", "STRIPE_URL", False, True)
+    assert f["role"] == "comment"  # a comment never blocks, even on a WonderTwin port
     assert "only in a comment" in f["reason"]
     assert code == 0
 

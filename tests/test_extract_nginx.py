@@ -115,12 +115,23 @@ def test_nginx_through_the_cli(tmp_path):
     (tmp_path / "nginx" / "nginx.conf").write_text(NGINX)
     code, report = cli_json([tmp_path / "nginx" / "nginx.conf"])
     found = {(f["line"], f["url"]): f for f in report["findings"]}
-    assert found[(26, "http://127.0.0.1:3000")]["key"] == "proxy_pass"
-    assert found[(35, "http://localhost:8000/uri/")]["key"] == "proxy_pass"
+    for at in [(26, "http://127.0.0.1:3000"), (35, "http://localhost:8000/uri/")]:
+        assert (found[at]["key"], found[at]["role"], found[at]["blocking"]) == ("proxy_pass", "proxy", False), at
+    assert "nginx `proxy_pass`" in found[(26, "http://127.0.0.1:3000")]["reason"]
     comment = found[(26, "http://localhost:4111")]
     assert (comment["context"], comment["key"], comment["blocking"]) == ("comment", None, False)  # not `was`
     commented_out = found[(38, "http://localhost:4111")]
     assert (commented_out["context"], commented_out["blocking"]) == ("comment", False)
     fragment = found[(50, "http://localhost:4111")]
     assert (fragment["context"], fragment["blocking"]) == ("url-fragment", False)
-    assert all(f["production"] for f in report["findings"])
+    assert all(f["production"] for f in report["findings"]) and code == 0
+
+
+def test_nginx_upstream_with_twin_evidence_keeps_blocking(tmp_path):
+    (tmp_path / "nginx.conf").write_text(
+        "events {}\nhttp {\n  server {\n    location /api/stripe/ { proxy_pass http://localhost:4111/; }\n"
+        "    location /pay/ { proxy_pass http://127.0.0.1:8080/stripe/; }\n  }\n}\n")
+    code, report = cli_json([tmp_path / "nginx.conf"])
+    seen = {f["url"]: (f["role"], f["blocking"]) for f in report["findings"]}
+    assert seen == {"http://localhost:4111/": ("proxy", True), "http://127.0.0.1:8080/stripe/": ("proxy", True)}
+    assert code == 1

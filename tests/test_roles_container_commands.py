@@ -84,12 +84,30 @@ def test_dockerfile_through_the_cli(tmp_path):
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     code, report = cli_json([tmp_path / "Dockerfile"])
     by_url = {f["url"]: f for f in report["findings"]}
-    assert by_url["http://localhost/"]["key"] == "HEALTHCHECK"
-    assert by_url["http://localhost:3000/ready"]["key"] == "RUN"
-    assert by_url["http://localhost:8080"]["key"] == "VITE_API_URL"
-    assert by_url["http://localhost:4112"]["key"] == "VITE_TWIN_URL"
+    seen = {u: (f["key"], f["role"], f["blocking"]) for u, f in by_url.items()}
+    assert seen["http://localhost/"] == ("HEALTHCHECK", CC, False)
+    assert seen["http://localhost:3000/ready"] == ("RUN", CC, False)
+    assert seen["http://127.0.0.1:3000/warm"] == ("CMD", CC, False)
+    assert "Dockerfile `HEALTHCHECK` (runs inside the container)" in by_url["http://localhost/"]["reason"]
+    # values set for the build block whatever their port: Vite inlines them
+    assert seen["http://localhost:8080"] == ("VITE_API_URL", SERVICE, True)
+    assert seen["http://localhost:4112"] == ("VITE_TWIN_URL", SERVICE, True)
+    assert seen["http://localhost:4111"] == ("VITE_STRIPE_BASE_URL", SERVICE, True)
+    assert seen["http://localhost:8000"] == ("VITE_POSTHOG_HOST", SERVICE, True)
+    assert seen["http://localhost:4317"] == ("OTEL_EXPORTER_OTLP_ENDPOINT", "sidecar", False)
     assert all(f["production"] for f in report["findings"] if f["url"] != "http://127.0.0.1:3128")
-    assert code == 1  # the build-time twins block
+    assert code == 1
+
+
+def test_dockerfile_container_command_with_twin_evidence_keeps_blocking(tmp_path):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM node:22-alpine\n"
+        "RUN node server.mjs & sleep 1 && curl -fsS http://localhost:4111/v1/charges\n"
+        "HEALTHCHECK CMD curl -f http://localhost:3000/stripe/health || exit 1\n")
+    code, report = cli_json([tmp_path / "Dockerfile"])
+    seen = {f["url"]: (f["role"], f["blocking"]) for f in report["findings"]}
+    assert seen == {"http://localhost:4111/v1/charges": (CC, True), "http://localhost:3000/stripe/health": (CC, True)}
+    assert code == 1
 
 
 COMPOSE = """\
@@ -130,9 +148,11 @@ def test_compose_healthcheck_test_string_and_list_forms():
 def test_compose_healthcheck_through_the_cli(tmp_path):
     (tmp_path / "compose.yaml").write_text(COMPOSE)
     code, report = cli_json([tmp_path / "compose.yaml"])
-    keys = {f["url"]: f["key"] for f in report["findings"]}
-    assert keys == {"http://localhost:3000/health": "healthcheck.test", "http://localhost": "healthcheck.test",
-                    "http://127.0.0.1:8081/healthz": "healthcheck.test", "http://localhost:4111": "STRIPE_API_BASE"}
+    seen = {f["url"]: (f["key"], f["role"], f["blocking"]) for f in report["findings"]}
+    assert seen == {"http://localhost:3000/health": ("healthcheck.test", CC, False),
+                    "http://localhost": ("healthcheck.test", CC, False),
+                    "http://127.0.0.1:8081/healthz": ("healthcheck.test", CC, False),
+                    "http://localhost:4111": ("STRIPE_API_BASE", SERVICE, True)}
     assert code == 1  # the twin in `environment:` blocks
 
 
@@ -209,10 +229,22 @@ def test_kubernetes_probes_through_the_cli(tmp_path):
     k8s.mkdir()
     (k8s / "deployment.yaml").write_text(_workload("Deployment"))
     code, report = cli_json([k8s / "deployment.yaml"])
-    keys = {f["url"]: f["key"] for f in report["findings"]}
-    assert keys == {"http://localhost:8080/health": "livenessProbe.exec.command[2]",
-                    "http://localhost:8080/warm": "lifecycle.postStart.exec.command[2]"}
-    assert all(f["production"] for f in report["findings"])
+    seen = {f["url"]: (f["key"], f["role"], f["blocking"]) for f in report["findings"]}
+    assert seen == {"http://localhost:8080/health": ("livenessProbe.exec.command[2]", CC, False),
+                    "http://localhost:8080/warm": ("lifecycle.postStart.exec.command[2]", CC, False)}
+    assert all(f["production"] for f in report["findings"]) and code == 0
+
+
+def test_kubernetes_probe_with_a_hosted_twin_keeps_blocking(tmp_path):
+    k8s = tmp_path / "k8s"
+    k8s.mkdir()
+    (k8s / "deployment.yaml").write_text(_workload("Deployment").replace(
+        "http://localhost:8080/health", "https://api.wondertwin.dev/twins/stripe/health"))
+    code, report = cli_json([k8s / "deployment.yaml"])
+    seen = {f["url"]: (f["role"], f["blocking"]) for f in report["findings"]}
+    assert seen["https://api.wondertwin.dev/twins/stripe/health"] == (CC, True)
+    assert seen["http://localhost:8080/warm"] == (CC, False)
+    assert code == 1
 
 
 def test_dockerfile_exec_form_script_gives_the_role_only_to_its_curl():
@@ -228,8 +260,7 @@ def test_repository_fixture_rows_for_commands_proxies_and_comments():
     """fixtures/repos/expected.yaml (the repository assembled from real templates): every row whose
     role is container-command or proxy is held by a value of that role, and every comment row is
     a comment, never blocking, keyed by its line (the overlay files are the repository's own).
-    Blocking for the command and proxy rows is decide()'s, with the roles: asserted where
-    findings carry a role."""
+    The finding carries the row's role and verdict."""
     import yaml
 
     from twinscan.extract import nginx
@@ -248,6 +279,7 @@ def test_repository_fixture_rows_for_commands_proxies_and_comments():
     for r in rows:
         f = found[(r["file"], r["line"], r["url"])]
         assert f["production"], r
+        assert (f["role"], f["blocking"]) == (r["role"], r["verdict"] == "blocking"), r
         if r["role"] == "comment":
             assert (f["context"], f["blocking"]) == ("comment", False), r
             continue
