@@ -23,12 +23,15 @@ Values with context ``default``.
 """
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import posixpath
 import re
 from typing import TYPE_CHECKING
 
-from ..environments import normalise
+from .. import deploycommands
+from ..environments import known, normalise
+from .cijobs import action_values, deploys, job_deploy_envs, jobs_fed, script_values
 from .kind import Kind
 from .values import Options, Value
 from .yamlshape import is_scalar, text_of
@@ -45,6 +48,7 @@ _ECHO = re.compile(
     r"""\becho\s+(?:-[neE]+\s+)*(?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>.*?)(?P=q)\s*>>?\s*"""
     r"""(?P<dest>"?\$\{?GITHUB_ENV\}?"?|"?[^\s;&|"]*\.env[^\s;&|"]*"?)"""
 )
+_BUILD_ARG = re.compile(r"""--build-arg[= ](?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>[^\s"']*)(?P=q)""")
 _ENV_INPUTS = ("environment", "env", "environment_name", "environment-name", "deploy_environment",
                "deploy-environment", "target_environment", "target-environment", "stage")
 _GITLAB_RESERVED = {"default", "include", "stages", "variables", "workflow", "image", "services",
@@ -127,6 +131,8 @@ def _script(doc: YamlText, node: Tree, env: Env) -> list[Value]:
         found: list[tuple[str, int, int]] = []
         for m in _ECHO.finditer(line):
             found.append((m.group("key"), m.start("val"), m.end("val")))
+        for m in _BUILD_ARG.finditer(line):  # `docker build --build-arg VITE_X=…`: a value for the build
+            found.append((m.group("key"), m.start("val"), m.end("val")))
         for c in _CMD_START.finditer(line):
             pos = c.end()
             while (m := _ASSIGN.match(line, pos)) and m.group("val") is not None:
@@ -144,13 +150,18 @@ def _script(doc: YamlText, node: Tree, env: Env) -> list[Value]:
 # -- GitHub Actions ------------------------------------------------------------------------
 def _github(doc: YamlText, wf: dict) -> list[Value]:
     out: list[Value] = []
-    jobs = wf["jobs"]
+    jobs = {k: v for k, v in wf["jobs"].items() if isinstance(v, dict)} if isinstance(wf["jobs"], dict) else {}
     if not jobs:
         return _mapping(doc, wf.get("env"), (None, None))
+    envs: dict[str, list[Env]] = {}
+    declared: dict[str, bool] = {}
     for name, job in jobs.items():
-        if not isinstance(job, dict):
-            continue
-        for env in _github_envs(name, job):
+        envs[name], declared[name] = _github_envs(doc, name, job, wf.get("env"))
+    fed = jobs_fed(list(jobs), envs, lambda b, d: _github_feeds(jobs, b, d),
+                          lambda n: not declared[n] and envs[n][0][0] == "ci")
+    envs.update(fed)
+    for name, job in jobs.items():
+        for env in envs[name]:
             out += _mapping(doc, wf.get("env"), env)
             out += _mapping(doc, job.get("env"), env)
             out += _mapping(doc, job.get("with"), env)
@@ -161,32 +172,167 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
             for svc in services.values() if isinstance(services, dict) else ():
                 if isinstance(svc, dict):
                     out += _mapping(doc, svc.get("env"), env)
-            steps = job.get("steps")
-            for step in steps if isinstance(steps, list) else ():
-                if isinstance(step, dict):
-                    out += _mapping(doc, step.get("env"), env)
-                    out += _mapping(doc, step.get("with"), env)
-                    out += _script(doc, step.get("run"), env)
+            for step in _steps(job):
+                out += _mapping(doc, step.get("env"), env)
+                out += _mapping(doc, step.get("with"), env)
+                out += _script(doc, step.get("run"), env)
+                out += script_values(doc, step.get("run"), env, declared[name], "run")
+                uses = text_of(step.get("uses"))
+                if uses:
+                    out += action_values(doc, uses, step.get("with"), env, declared[name],
+                                         _inputs(step.get("with"), [wf.get("env"), job.get("env"), step.get("env")]))
+        out += _matrix_entries(doc, job, envs[name])
     return out
 
 
-def _github_envs(name: str, job: dict) -> list[Env]:
-    """The job's environment(s) and why; one per distinct matrix value."""
+def _steps(job: dict) -> list[dict]:
+    steps = job.get("steps")
+    return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+
+def _inputs(with_: Tree, envs: list[Tree]) -> dict[str, str]:
+    """A step's `with:` inputs as text, `${{ env.X }}` replaced from the workflow, job and step `env:`."""
+    known_env: dict[str, str] = {}
+    for m in envs:
+        for k, v in m.items() if isinstance(m, dict) else ():
+            if is_scalar(v):
+                known_env[k] = v.value
+    ref = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+    return {k: ref.sub(lambda m: known_env.get(m.group(1), m.group(0)), v.value)
+            for k, v in (with_.items() if isinstance(with_, dict) else ()) if is_scalar(v)}
+
+
+def _github_envs(doc: YamlText, name: str, job: dict, wf_env: Tree = None) -> tuple[list[Env], bool]:
+    """The job's environment(s) and why, one per distinct matrix value; and whether the job
+    declares it (a declared environment wins over what its deploy commands default to)."""
     env = job.get("environment")
     if isinstance(env, dict):
         raw, shown = text_of(env.get("name")), "environment.name"
     else:
         raw, shown = text_of(env), "environment"
     if raw and raw.strip():
-        return _expand(job, raw, f"job `{name}` has `{shown}: {raw}`")
+        return _expand(job, raw, f"job `{name}` has `{shown}: {raw}`"), True
     uses, with_ = text_of(job.get("uses")), job.get("with")
     if uses:
         for k in _ENV_INPUTS:
             raw = text_of(with_.get(k)) if isinstance(with_, dict) else None
             if raw and raw.strip():
-                return _expand(job, raw, f"job `{name}` calls `{uses}` with `{k}: {raw}`")
-        return [(None, f"job `{name}` calls `{uses}` without an environment input")]
-    return [("ci", f"job `{name}` has no `environment:`")]
+                return _expand(job, raw, f"job `{name}` calls `{uses}` with `{k}: {raw}`"), True
+        return [(None, f"job `{name}` calls `{uses}` without an environment input")], True
+    found: list[tuple[str | None, str]] = []
+    for step in _steps(job):
+        found += [(d.environment, d.reason()) for d in deploys(doc, step.get("run"))]
+        uses = text_of(step.get("uses"))
+        w = step.get("with")
+        act = deploycommands.action(uses, _inputs(w, [wf_env, job.get("env"), step.get("env")])) if uses else None
+        if act:
+            found.append((act[0], f"uses `{act[3]}` ({act[2]})"))
+    return job_deploy_envs(name, found) or [("ci", f"job `{name}` has no `environment:`")], False
+
+
+def _needs(job: dict) -> list[str]:
+    needs = job.get("needs")
+    items = needs if isinstance(needs, list) else [needs]
+    return [t for t in map(text_of, items) if t]
+
+
+def _closure(jobs: dict, name: str) -> set[str]:
+    """The jobs *name* needs, transitively (they have finished when it runs)."""
+    seen: set[str] = set()
+    todo = _needs(jobs.get(name) or {})
+    while todo:
+        n = todo.pop()
+        if n not in seen and n in jobs:
+            seen.add(n)
+            todo += _needs(jobs[n])
+    return seen
+
+
+def _artifact_steps(job: dict, action: str) -> list[dict]:
+    return [s for s in _steps(job) if (text_of(s.get("uses")) or "").lower().split("@")[0] == action]
+
+
+def _github_feeds(jobs: dict, builder: str, deployer: str) -> str | None:
+    """The artifact *builder* uploads and *deployer* (which needs it) downloads, or None."""
+    if builder not in _closure(jobs, deployer):
+        return None
+    uploads = []
+    for s in _artifact_steps(jobs[builder], "actions/upload-artifact"):
+        w = s.get("with") if isinstance(s.get("with"), dict) else {}
+        uploads.append(text_of(w.get("name")) or "artifact")
+    for s in _artifact_steps(jobs[deployer], "actions/download-artifact"):
+        w = s.get("with") if isinstance(s.get("with"), dict) else {}
+        want, pattern = text_of(w.get("name")), text_of(w.get("pattern"))
+        for up in uploads:
+            if (want == up) or (want is None and (pattern is None or fnmatch.fnmatchcase(up, pattern))):
+                return f"the artifact `{up}`"
+    return None
+
+
+def _matrix_entries(doc: YamlText, job: dict, envs: list[Env]) -> list[Value]:
+    """Values written in `strategy.matrix`: an entry that names the environment (an `include`
+    entry, an item of the list the environment is read from) is judged by that entry alone;
+    every other matrix value reaches every environment of the job. The key is the variable
+    the job sets from it (`VITE_STRIPE_BASE_URL: ${{ matrix.api_url }}`), else its matrix name."""
+    from ..formats.yamlnodes import scalars
+
+    strategy = job.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    if not isinstance(matrix, dict):
+        return []
+    keys = _matrix_keys(job)
+    env_node = job.get("environment")
+    raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
+    if not raw and isinstance(job.get("with"), dict):
+        raw = next((text_of(job["with"].get(k)) for k in _ENV_INPUTS if text_of(job["with"].get(k))), None)
+    refs = [_MATRIX_REF.match(m.group(1)) for m in _EXPR.finditer(raw or "")]
+    parts = refs[0].group(1).split(".") if len(refs) == 1 and refs[0] else None
+    out: list[Value] = []
+
+    def emit(tree: Tree, prefix: str, entry_envs: list[Env]) -> None:
+        for path, node in scalars(tree, prefix):
+            for env in entry_envs:
+                start, end = doc.span(node)
+                key = keys.get(path) or path.rsplit(".", 1)[-1]
+                out.append(Value(key, node.value, start, end, env[0], env[1]))
+
+    def entry_env(item: Tree, rest: list[str], what: str) -> list[Env] | None:
+        for p in rest:
+            item = item.get(p) if isinstance(item, dict) else None
+        name = text_of(item)
+        if name is None or raw is None:
+            return None
+        text = _EXPR.sub(name, raw)
+        return [(normalise(text), f"matrix {what} has environment `{text}`")]
+
+    for k, v in matrix.items():
+        if k == "exclude":
+            continue
+        if k == "include" and isinstance(v, list):
+            for i, entry in enumerate(v):
+                own = entry_env(entry.get(parts[0]), parts[1:], f"`include` entry {i + 1}") \
+                    if parts and isinstance(entry, dict) and parts[0] in entry else None
+                emit(entry, "", own or envs)
+        elif parts and k == parts[0] and isinstance(v, list):
+            for i, item in enumerate(v):
+                own = entry_env(item, parts[1:], f"`{k}` entry {i + 1}")
+                emit(item, k, own or envs)
+        else:
+            emit(v, k, envs)
+    return out
+
+
+def _matrix_keys(job: dict) -> dict[str, str]:
+    """Matrix path → the variable or input the job sets from `${{ matrix.path }}`."""
+    out: dict[str, str] = {}
+    maps = [job.get("env"), job.get("with")] + [s.get(k) for s in _steps(job) for k in ("env", "with")]
+    for m in maps:
+        for key, node in m.items() if isinstance(m, dict) else ():
+            for ref in _EXPR.finditer(text_of(node) or ""):
+                r = _MATRIX_REF.match(ref.group(1))
+                if r:
+                    out.setdefault(r.group(1), key)
+    return out
 
 
 def _expand(job: dict, raw: str, reason: str) -> list[Env]:
@@ -240,26 +386,67 @@ def _looks_gitlab(tree: dict) -> bool:
 
 def _gitlab(doc: YamlText, top: dict) -> list[Value]:
     out: list[Value] = []
-    for name, job in top.items():
-        if name in _GITLAB_RESERVED or name.startswith(".") or not isinstance(job, dict):
-            continue
-        job = _resolve(top, name, ())
+    jobs = {name: _resolve(top, name, ()) for name, job in top.items()
+            if name not in _GITLAB_RESERVED and not name.startswith(".") and isinstance(job, dict)}
+    envs: dict[str, list[Env]] = {}
+    declared: dict[str, bool] = {}
+    for name, job in jobs.items():
         env_node = job.get("environment")
         raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
-        if raw and raw.strip():
-            env: Env = (normalise(raw), f"job `{name}` has `environment: {raw}`")
+        declared[name] = bool(raw and raw.strip())
+        if declared[name]:
+            envs[name] = [(normalise(raw or ""), f"job `{name}` has `environment: {raw}`")]
         else:
-            env = ("ci", f"job `{name}` has no `environment:`")
-        if _inherits_variables(job):
-            out += _mapping(doc, top.get("variables"), env)
-        out += _mapping(doc, job.get("variables"), env)
-        rules = job.get("rules")
-        for rule in rules if isinstance(rules, list) else ():
-            if isinstance(rule, dict):
-                out += _mapping(doc, rule.get("variables"), env)
-        for k in ("before_script", "script", "after_script"):
-            out += _script(doc, job.get(k), env)
+            found = [(d.environment, d.reason()) for k in _GITLAB_SCRIPTS for d in deploys(doc, job.get(k))]
+            envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` has no `environment:`")]
+    stages = [t for t in map(text_of, top["stages"]) if t] if isinstance(top.get("stages"), list) else []
+    stages = [".pre", *(stages or ["build", "test", "deploy"]), ".post"]
+    envs.update(jobs_fed(list(jobs), envs, lambda b, d: _gitlab_feeds(jobs, stages, b, d),
+                                lambda n: not declared[n] and envs[n][0][0] == "ci"))
+    for name, job in jobs.items():
+        for env in envs[name]:
+            if _inherits_variables(job):
+                out += _mapping(doc, top.get("variables"), env)
+            out += _mapping(doc, job.get("variables"), env)
+            rules = job.get("rules")
+            for rule in rules if isinstance(rules, list) else ():
+                if isinstance(rule, dict):
+                    out += _mapping(doc, rule.get("variables"), env)
+            for k in _GITLAB_SCRIPTS:
+                out += _script(doc, job.get(k), env)
+                out += script_values(doc, job.get(k), env, declared[name], k)
     return out
+
+
+_GITLAB_SCRIPTS = ("before_script", "script", "after_script")
+
+
+def _gitlab_feeds(jobs: dict, stages: list[str], builder: str, deployer: str) -> str | None:
+    """The artifacts *builder* hands *deployer*: GitLab passes a job's `artifacts:` to the jobs that
+    name it in `dependencies:` or `needs:`, and (when they name neither) to every later stage."""
+    arts = jobs[builder].get("artifacts")
+    if not (isinstance(arts, dict) and ("paths" in arts or "untracked" in arts)):
+        return None
+    d = jobs[deployer]
+    what = f"its artifacts ({', '.join(t for t in map(text_of, arts.get('paths') or []) if t) or 'untracked files'})" \
+        if isinstance(arts.get("paths") or [], list) else "its artifacts"
+    if "dependencies" in d:
+        deps = d["dependencies"]
+        return what if isinstance(deps, list) and builder in map(text_of, deps) else None
+    if "needs" in d:
+        for n in d["needs"] if isinstance(d["needs"], list) else []:
+            if text_of(n) == builder:
+                return what
+            if isinstance(n, dict) and text_of(n.get("job")) == builder:
+                flag = n.get("artifacts")
+                return None if is_scalar(flag) and flag.value.lower() == "false" else what
+        return None
+
+    def index(job: dict) -> int:
+        stage = text_of(job.get("stage")) or "test"
+        return stages.index(stage) if stage in stages else -1
+
+    return what if 0 <= index(jobs[builder]) < index(d) else None
 
 
 def _inherits_variables(job: dict) -> bool:
@@ -298,6 +485,7 @@ def _circleci(doc: YamlText, top: dict) -> list[Value]:
     if not isinstance(jobs, dict):
         return []
     contexts: dict[str, list[Env]] = {}
+    requires: dict[str, set[str]] = {}
     workflows = top.get("workflows")
     for wf_name, wf in (workflows.items() if isinstance(workflows, dict) else ()):
         entries = wf.get("jobs") if isinstance(wf, dict) else None
@@ -305,28 +493,68 @@ def _circleci(doc: YamlText, top: dict) -> list[Value]:
             job, ctx = (text_of(entry), None) if not isinstance(entry, dict) else next(iter(entry.items()), (None, None))
             if not job:
                 continue
+            req = ctx.get("requires") if isinstance(ctx, dict) else None
+            requires.setdefault(job, set()).update(t for t in map(text_of, req if isinstance(req, list) else []) if t)
             names = ctx.get("context") if isinstance(ctx, dict) else None
             names = [text_of(n) for n in names] if isinstance(names, list) else [text_of(names)] if names else []
             for c in filter(None, names):
+                if not known(c):  # `org-global`, `aws-creds`: credentials, not an environment
+                    continue
                 contexts.setdefault(job, []).append(
                     (normalise(c), f"job `{job}` runs with context `{c}` in workflow `{wf_name}`"))
+    jobs = {k: v for k, v in jobs.items() if isinstance(v, dict)}
+    envs: dict[str, list[Env]] = {}
+    for name, job in jobs.items():
+        if contexts.get(name):
+            envs[name] = contexts[name]
+            continue
+        found = [(d.environment, d.reason()) for cmd in _circle_runs(job) for d in deploys(doc, cmd)]
+        envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` runs without a deployment context")]
+    free = {n for n in jobs if not contexts.get(n) and envs[n][0][0] == "ci"}
+    envs.update(jobs_fed(list(jobs), envs, lambda b, d: _circle_feeds(jobs, requires, b, d), free.__contains__))
     out: list[Value] = []
     for name, job in jobs.items():
-        if not isinstance(job, dict):
-            continue
-        envs = contexts.get(name) or [("ci", f"job `{name}` runs without a deployment context")]
-        for env in envs:
+        for env in envs[name]:
             out += _mapping(doc, job.get("environment"), env)
             for image in job.get("docker") if isinstance(job.get("docker"), list) else ():
                 if isinstance(image, dict):
                     out += _mapping(doc, image.get("environment"), env)
             for step in job.get("steps") if isinstance(job.get("steps"), list) else ():
                 run = step.get("run") if isinstance(step, dict) else None
+                key = "run"
                 if isinstance(run, dict):
                     out += _mapping(doc, run.get("environment"), env)
-                    run = run.get("command")
+                    run, key = run.get("command"), "command"
                 out += _script(doc, run, env)
+                out += script_values(doc, run, env, bool(contexts.get(name)), key)
     return out
+
+
+def _circle_runs(job: dict) -> list[Tree]:
+    out = []
+    for step in job.get("steps") if isinstance(job.get("steps"), list) else ():
+        run = step.get("run") if isinstance(step, dict) else None
+        out.append(run.get("command") if isinstance(run, dict) else run)
+    return out
+
+
+def _circle_step(job: dict, name: str) -> bool:
+    steps = job.get("steps")
+    return any(isinstance(s, dict) and name in s or text_of(s) == name for s in steps) if isinstance(steps, list) else False
+
+
+def _circle_feeds(jobs: dict, requires: dict[str, set[str]], builder: str, deployer: str) -> str | None:
+    """The workspace *builder* persists and *deployer* (which requires it, transitively) attaches."""
+    seen, todo = set(), list(requires.get(deployer, ()))
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo += list(requires.get(n, ()))
+    if builder in seen and _circle_step(jobs[builder], "persist_to_workspace") \
+            and _circle_step(jobs[deployer], "attach_workspace"):
+        return "the workspace"
+    return None
 
 
 # -- Bitbucket Pipelines -------------------------------------------------------------------
