@@ -14,6 +14,7 @@ deploy is production, whatever it is called.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable
 
 from .. import deploycommands
@@ -23,7 +24,83 @@ from .yamlshape import is_scalar
 if TYPE_CHECKING:
     from ..formats.yamlnodes import Tree, YamlText
 
-Env = tuple["str | None", "str | None"]
+Env = tuple[str | None, str | None]
+
+EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+_TOKEN = r"""(?:"[^"]*"|'[^']*'|\$\{\{.*?\}\}|\$\{[^}\s]*\}|[^\s;&|'"()<>`])+"""
+_ASSIGN = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>" + _TOKEN + r")?")
+_CMD_START = re.compile(r"(?:^|&&|\|\||;|\bthen\b|\bdo\b)\s*(?:(?:export|env|declare\s+-x|readonly)\s+)?")
+_ECHO = re.compile(
+    r"""\becho\s+(?:-[neE]+\s+)*(?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>.*?)(?P=q)\s*>>?\s*"""
+    r"""(?P<dest>"?\$\{?GITHUB_ENV\}?"?|"?[^\s;&|"]*\.env[^\s;&|"]*"?)"""
+)
+_BUILD_ARG = re.compile(r"""--build-arg[= ](?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>[^\s"']*)(?P=q)""")
+
+
+# -- values of settings and scripts -----------------------------------------------------------
+def emit(doc: YamlText, key: str, node: Tree, env: Env) -> list[Value]:
+    """A Value for a scalar setting plus its `${{ … || 'literal' }}` fallbacks."""
+    if not is_scalar(node):
+        return []
+    start, end = doc.span(node)
+    out = [Value(key, node.value, start, end, env[0], env[1])]
+    if node.style in ("|", ">"):
+        for at, line in doc.lines(node):
+            out += defaults(doc, key, line, at, env)
+    else:
+        quoted = 1 if node.style in ('"', "'") else 0
+        s, e = node.start_mark.index + quoted, node.end_mark.index - quoted
+        out += defaults(doc, key, doc.text[s:e], s, env, "''" if node.style == "'" else "'")
+    return out
+
+
+def defaults(doc: YamlText, key: str, raw: str, at: int, env: Env, quote: str = "'") -> list[Value]:
+    """`${{ vars.X || 'http://localhost:4111' }}`: each quoted fallback literal, context "default"."""
+    lit = re.compile(r"\|\|\s*" + quote + r"(?P<v>(?:(?!" + quote + r").)*)" + quote, re.S)
+    out = []
+    for expr in EXPR.finditer(raw):
+        for m in lit.finditer(expr.group(1)):
+            s = at + expr.start(1) + m.start("v")
+            e = s + len(m.group("v"))
+            out.append(Value(key, m.group("v").replace("''", "'"), doc.byte(s), doc.byte(e), env[0], env[1], "default"))
+    return out
+
+
+def mapping(doc: YamlText, tree: Tree, env: Env) -> list[Value]:
+    """`env:` / `variables:` / `with:`: key = the name; GitLab `{value: …}` forms too."""
+    out: list[Value] = []
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            out += emit(doc, k, v.get("value") if isinstance(v, dict) else v, env)
+    return out
+
+
+def assignments(doc: YamlText, node: Tree, env: Env) -> list[Value]:
+    """Assignments in a shell script (a scalar, or GitLab's list of lines)."""
+    if isinstance(node, list):
+        return [v for item in node for v in assignments(doc, item, env)]
+    if not is_scalar(node):
+        return []
+    out: list[Value] = []
+    for at, line in doc.lines(node):
+        found: list[tuple[str, int, int]] = []
+        for m in _ECHO.finditer(line):
+            found.append((m.group("key"), m.start("val"), m.end("val")))
+        for m in _BUILD_ARG.finditer(line):  # `docker build --build-arg VITE_X=…`: a value for the build
+            found.append((m.group("key"), m.start("val"), m.end("val")))
+        for c in _CMD_START.finditer(line):
+            pos = c.end()
+            while (m := _ASSIGN.match(line, pos)) and m.group("val") is not None:
+                found.append((m.group("key"), m.start("val"), m.end("val")))
+                pos = m.end()
+                pos += len(line[pos:]) - len(line[pos:].lstrip(" \t"))
+        for key, s, e in found:
+            if line[s:e][:1] in "\"'" and e - s >= 2 and line[e - 1] == line[s]:
+                s, e = s + 1, e - 1  # inside the shell quotes
+            out.append(Value(key, line[s:e], doc.byte(at + s), doc.byte(at + e), env[0], env[1]))
+            out += defaults(doc, key, line[s:e], at + s, env)
+    return out
+
 
 
 def script_lines(doc: YamlText, node: Tree) -> list[tuple[int, str]]:

@@ -15,11 +15,18 @@ Every value a job sees is emitted with *that job's* environment:
 
 A job's environment comes from ``environment:`` (a string or ``{name: …}``);
 ``${{ matrix.x }}`` is expanded over ``strategy.matrix`` and one Value is emitted
-per distinct matrix value, so the production entry blocks. A reusable workflow
-call counts by its ``environment`` input. A job without one is ``ci``. A name only
-known at run time (``${{ inputs.environment }}``) gives None: the file's
-environment applies. ``${{ vars.X || 'http://…' }}`` fallback literals are
-Values with context ``default``.
+per distinct matrix value, so the production entry blocks; a value written in a matrix
+entry that names the environment (an ``include`` entry) is judged by that entry alone.
+A reusable workflow call counts by its ``environment`` input. A name only known at run
+time (``${{ inputs.environment }}``) gives None: the file's environment applies.
+``${{ vars.X || 'http://…' }}`` fallback literals are Values with context ``default``.
+
+A job that declares none is what its deploy commands and deploy actions deploy to
+(rules/deploy_commands.yaml: ``fly deploy``, ``vercel deploy --prod``, deploy-cloudrun), else
+what the jobs that deploy its artifact deploy to (GitHub ``needs:`` with upload/download-artifact
+of the same name; GitLab ``artifacts:`` passed by ``dependencies:``/``needs:`` or stage order;
+CircleCI workspaces), else ``ci``. Each job's whole script is a value of the job (cijobs.py).
+CircleCI and Bitbucket are read in cipipelines.py.
 """
 from __future__ import annotations
 
@@ -30,8 +37,19 @@ import re
 from typing import TYPE_CHECKING
 
 from .. import deploycommands
-from ..environments import known, normalise
-from .cijobs import action_values, deploys, job_deploy_envs, jobs_fed, script_values
+from ..environments import normalise
+from .cijobs import (
+    EXPR,
+    Env,
+    action_values,
+    assignments,
+    deploys,
+    job_deploy_envs,
+    jobs_fed,
+    mapping,
+    script_values,
+)
+from .cipipelines import bitbucket, circleci
 from .kind import Kind
 from .values import Options, Value
 from .yamlshape import is_scalar, text_of
@@ -39,23 +57,13 @@ from .yamlshape import is_scalar, text_of
 if TYPE_CHECKING:
     from ..formats.yamlnodes import Tree, YamlText
 
-_EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _MATRIX_REF = re.compile(r"^\s*matrix\.([\w-]+(?:\.[\w-]+)*)\s*$")
-_TOKEN = r"""(?:"[^"]*"|'[^']*'|\$\{\{.*?\}\}|\$\{[^}\s]*\}|[^\s;&|'"()<>`])+"""
-_ASSIGN = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>" + _TOKEN + r")?")
-_CMD_START = re.compile(r"(?:^|&&|\|\||;|\bthen\b|\bdo\b)\s*(?:(?:export|env|declare\s+-x|readonly)\s+)?")
-_ECHO = re.compile(
-    r"""\becho\s+(?:-[neE]+\s+)*(?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>.*?)(?P=q)\s*>>?\s*"""
-    r"""(?P<dest>"?\$\{?GITHUB_ENV\}?"?|"?[^\s;&|"]*\.env[^\s;&|"]*"?)"""
-)
-_BUILD_ARG = re.compile(r"""--build-arg[= ](?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>[^\s"']*)(?P=q)""")
 _ENV_INPUTS = ("environment", "env", "environment_name", "environment-name", "deploy_environment",
                "deploy-environment", "target_environment", "target-environment", "stage")
 _GITLAB_RESERVED = {"default", "include", "stages", "variables", "workflow", "image", "services",
                     "before_script", "after_script", "cache", "spec"}
 _MAX_COMBOS = 64
 
-Env = tuple[str | None, str | None]
 
 
 def values(data: bytes, path: str, options: Options) -> list[Value]:
@@ -72,78 +80,13 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
         if not isinstance(tree, dict):
             continue
         if "/.circleci/" in "/" + lowered:
-            out += _circleci(doc, tree)
+            out += circleci(doc, tree)
         elif name.startswith("bitbucket-pipelines"):
-            out += _bitbucket(doc, tree)
+            out += bitbucket(doc, tree)
         elif gitlab or not isinstance(tree.get("jobs"), dict):
             out += _gitlab(doc, tree) if gitlab or _looks_gitlab(tree) else []
         else:
             out += _github(doc, tree)
-    return out
-
-
-# -- emitting ------------------------------------------------------------------------------
-def _emit(doc: YamlText, key: str, node: Tree, env: Env) -> list[Value]:
-    """A Value for a scalar setting plus its `${{ … || 'literal' }}` fallbacks."""
-    if not is_scalar(node):
-        return []
-    start, end = doc.span(node)
-    out = [Value(key, node.value, start, end, env[0], env[1])]
-    if node.style in ("|", ">"):
-        for at, line in doc.lines(node):
-            out += _defaults(doc, key, line, at, env)
-    else:
-        quoted = 1 if node.style in ('"', "'") else 0
-        s, e = node.start_mark.index + quoted, node.end_mark.index - quoted
-        out += _defaults(doc, key, doc.text[s:e], s, env, "''" if node.style == "'" else "'")
-    return out
-
-
-def _defaults(doc: YamlText, key: str, raw: str, at: int, env: Env, quote: str = "'") -> list[Value]:
-    """`${{ vars.X || 'http://localhost:4111' }}`: each quoted fallback literal, context "default"."""
-    lit = re.compile(r"\|\|\s*" + quote + r"(?P<v>(?:(?!" + quote + r").)*)" + quote, re.S)
-    out = []
-    for expr in _EXPR.finditer(raw):
-        for m in lit.finditer(expr.group(1)):
-            s = at + expr.start(1) + m.start("v")
-            e = s + len(m.group("v"))
-            out.append(Value(key, m.group("v").replace("''", "'"), doc.byte(s), doc.byte(e), env[0], env[1], "default"))
-    return out
-
-
-def _mapping(doc: YamlText, tree: Tree, env: Env) -> list[Value]:
-    """`env:` / `variables:` / `with:`: key = the name; GitLab `{value: …}` forms too."""
-    out: list[Value] = []
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            out += _emit(doc, k, v.get("value") if isinstance(v, dict) else v, env)
-    return out
-
-
-def _script(doc: YamlText, node: Tree, env: Env) -> list[Value]:
-    """Assignments in a shell script (a scalar, or GitLab's list of lines)."""
-    if isinstance(node, list):
-        return [v for item in node for v in _script(doc, item, env)]
-    if not is_scalar(node):
-        return []
-    out: list[Value] = []
-    for at, line in doc.lines(node):
-        found: list[tuple[str, int, int]] = []
-        for m in _ECHO.finditer(line):
-            found.append((m.group("key"), m.start("val"), m.end("val")))
-        for m in _BUILD_ARG.finditer(line):  # `docker build --build-arg VITE_X=…`: a value for the build
-            found.append((m.group("key"), m.start("val"), m.end("val")))
-        for c in _CMD_START.finditer(line):
-            pos = c.end()
-            while (m := _ASSIGN.match(line, pos)) and m.group("val") is not None:
-                found.append((m.group("key"), m.start("val"), m.end("val")))
-                pos = m.end()
-                pos += len(line[pos:]) - len(line[pos:].lstrip(" \t"))
-        for key, s, e in found:
-            if line[s:e][:1] in "\"'" and e - s >= 2 and line[e - 1] == line[s]:
-                s, e = s + 1, e - 1  # inside the shell quotes
-            out.append(Value(key, line[s:e], doc.byte(at + s), doc.byte(at + e), env[0], env[1]))
-            out += _defaults(doc, key, line[s:e], at + s, env)
     return out
 
 
@@ -152,7 +95,7 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
     out: list[Value] = []
     jobs = {k: v for k, v in wf["jobs"].items() if isinstance(v, dict)} if isinstance(wf["jobs"], dict) else {}
     if not jobs:
-        return _mapping(doc, wf.get("env"), (None, None))
+        return mapping(doc, wf.get("env"), (None, None))
     envs: dict[str, list[Env]] = {}
     declared: dict[str, bool] = {}
     for name, job in jobs.items():
@@ -162,20 +105,20 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
     envs.update(fed)
     for name, job in jobs.items():
         for env in envs[name]:
-            out += _mapping(doc, wf.get("env"), env)
-            out += _mapping(doc, job.get("env"), env)
-            out += _mapping(doc, job.get("with"), env)
+            out += mapping(doc, wf.get("env"), env)
+            out += mapping(doc, job.get("env"), env)
+            out += mapping(doc, job.get("with"), env)
             container = job.get("container")
             if isinstance(container, dict):
-                out += _mapping(doc, container.get("env"), env)
+                out += mapping(doc, container.get("env"), env)
             services = job.get("services")
             for svc in services.values() if isinstance(services, dict) else ():
                 if isinstance(svc, dict):
-                    out += _mapping(doc, svc.get("env"), env)
+                    out += mapping(doc, svc.get("env"), env)
             for step in _steps(job):
-                out += _mapping(doc, step.get("env"), env)
-                out += _mapping(doc, step.get("with"), env)
-                out += _script(doc, step.get("run"), env)
+                out += mapping(doc, step.get("env"), env)
+                out += mapping(doc, step.get("with"), env)
+                out += assignments(doc, step.get("run"), env)
                 out += script_values(doc, step.get("run"), env, declared[name], "run")
                 uses = text_of(step.get("uses"))
                 if uses:
@@ -285,7 +228,7 @@ def _matrix_entries(doc: YamlText, job: dict, envs: list[Env]) -> list[Value]:
     raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
     if not raw and isinstance(job.get("with"), dict):
         raw = next((text_of(job["with"].get(k)) for k in _ENV_INPUTS if text_of(job["with"].get(k))), None)
-    refs = [_MATRIX_REF.match(m.group(1)) for m in _EXPR.finditer(raw or "")]
+    refs = [_MATRIX_REF.match(m.group(1)) for m in EXPR.finditer(raw or "")]
     parts = refs[0].group(1).split(".") if len(refs) == 1 and refs[0] else None
     out: list[Value] = []
 
@@ -302,7 +245,7 @@ def _matrix_entries(doc: YamlText, job: dict, envs: list[Env]) -> list[Value]:
         name = text_of(item)
         if name is None or raw is None:
             return None
-        text = _EXPR.sub(name, raw)
+        text = EXPR.sub(name, raw)
         return [(normalise(text), f"matrix {what} has environment `{text}`")]
 
     for k, v in matrix.items():
@@ -328,7 +271,7 @@ def _matrix_keys(job: dict) -> dict[str, str]:
     maps = [job.get("env"), job.get("with")] + [s.get(k) for s in _steps(job) for k in ("env", "with")]
     for m in maps:
         for key, node in m.items() if isinstance(m, dict) else ():
-            for ref in _EXPR.finditer(text_of(node) or ""):
+            for ref in EXPR.finditer(text_of(node) or ""):
                 r = _MATRIX_REF.match(ref.group(1))
                 if r:
                     out.setdefault(r.group(1), key)
@@ -337,7 +280,7 @@ def _matrix_keys(job: dict) -> dict[str, str]:
 
 def _expand(job: dict, raw: str, reason: str) -> list[Env]:
     """Resolve `${{ matrix.x }}` over the job's matrix; other expressions are run-time only."""
-    refs = [m for m in _EXPR.finditer(raw)]
+    refs = [m for m in EXPR.finditer(raw)]
     if not refs:
         return [(normalise(raw), reason)]
     choices: list[list[str]] = []
@@ -350,7 +293,7 @@ def _expand(job: dict, raw: str, reason: str) -> list[Env]:
     out: list[Env] = []
     for combo in itertools.islice(itertools.product(*choices), _MAX_COMBOS):
         it = iter(combo)
-        name = _EXPR.sub(lambda _m: next(it), raw)
+        name = EXPR.sub(lambda _m: next(it), raw)
         env = (normalise(name), f"{reason}, matrix value `{name}`")
         if env[0] not in [e[0] for e in out]:
             out.append(env)
@@ -406,14 +349,14 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
     for name, job in jobs.items():
         for env in envs[name]:
             if _inherits_variables(job):
-                out += _mapping(doc, top.get("variables"), env)
-            out += _mapping(doc, job.get("variables"), env)
+                out += mapping(doc, top.get("variables"), env)
+            out += mapping(doc, job.get("variables"), env)
             rules = job.get("rules")
             for rule in rules if isinstance(rules, list) else ():
                 if isinstance(rule, dict):
-                    out += _mapping(doc, rule.get("variables"), env)
+                    out += mapping(doc, rule.get("variables"), env)
             for k in _GITLAB_SCRIPTS:
-                out += _script(doc, job.get(k), env)
+                out += assignments(doc, job.get(k), env)
                 out += script_values(doc, job.get(k), env, declared[name], k)
     return out
 
@@ -475,121 +418,6 @@ def _deep_merge(a: dict, b: dict) -> dict:
         out[k] = _deep_merge(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
     return out
 
-
-
-# -- CircleCI ------------------------------------------------------------------------------
-def _circleci(doc: YamlText, top: dict) -> list[Value]:
-    """Job `environment:` maps, `docker[].environment` and `run:` steps; a job is production
-    when a workflow runs it with a production `context:` (CircleCI's deploy credentials)."""
-    jobs = top.get("jobs")
-    if not isinstance(jobs, dict):
-        return []
-    contexts: dict[str, list[Env]] = {}
-    requires: dict[str, set[str]] = {}
-    workflows = top.get("workflows")
-    for wf_name, wf in (workflows.items() if isinstance(workflows, dict) else ()):
-        entries = wf.get("jobs") if isinstance(wf, dict) else None
-        for entry in entries if isinstance(entries, list) else ():
-            job, ctx = (text_of(entry), None) if not isinstance(entry, dict) else next(iter(entry.items()), (None, None))
-            if not job:
-                continue
-            req = ctx.get("requires") if isinstance(ctx, dict) else None
-            requires.setdefault(job, set()).update(t for t in map(text_of, req if isinstance(req, list) else []) if t)
-            names = ctx.get("context") if isinstance(ctx, dict) else None
-            names = [text_of(n) for n in names] if isinstance(names, list) else [text_of(names)] if names else []
-            for c in filter(None, names):
-                if not known(c):  # `org-global`, `aws-creds`: credentials, not an environment
-                    continue
-                contexts.setdefault(job, []).append(
-                    (normalise(c), f"job `{job}` runs with context `{c}` in workflow `{wf_name}`"))
-    jobs = {k: v for k, v in jobs.items() if isinstance(v, dict)}
-    envs: dict[str, list[Env]] = {}
-    for name, job in jobs.items():
-        if contexts.get(name):
-            envs[name] = contexts[name]
-            continue
-        found = [(d.environment, d.reason()) for cmd in _circle_runs(job) for d in deploys(doc, cmd)]
-        envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` runs without a deployment context")]
-    free = {n for n in jobs if not contexts.get(n) and envs[n][0][0] == "ci"}
-    envs.update(jobs_fed(list(jobs), envs, lambda b, d: _circle_feeds(jobs, requires, b, d), free.__contains__))
-    out: list[Value] = []
-    for name, job in jobs.items():
-        for env in envs[name]:
-            out += _mapping(doc, job.get("environment"), env)
-            for image in job.get("docker") if isinstance(job.get("docker"), list) else ():
-                if isinstance(image, dict):
-                    out += _mapping(doc, image.get("environment"), env)
-            for step in job.get("steps") if isinstance(job.get("steps"), list) else ():
-                run = step.get("run") if isinstance(step, dict) else None
-                key = "run"
-                if isinstance(run, dict):
-                    out += _mapping(doc, run.get("environment"), env)
-                    run, key = run.get("command"), "command"
-                out += _script(doc, run, env)
-                out += script_values(doc, run, env, bool(contexts.get(name)), key)
-    return out
-
-
-def _circle_runs(job: dict) -> list[Tree]:
-    out = []
-    for step in job.get("steps") if isinstance(job.get("steps"), list) else ():
-        run = step.get("run") if isinstance(step, dict) else None
-        out.append(run.get("command") if isinstance(run, dict) else run)
-    return out
-
-
-def _circle_step(job: dict, name: str) -> bool:
-    steps = job.get("steps")
-    return any(isinstance(s, dict) and name in s or text_of(s) == name for s in steps) if isinstance(steps, list) else False
-
-
-def _circle_feeds(jobs: dict, requires: dict[str, set[str]], builder: str, deployer: str) -> str | None:
-    """The workspace *builder* persists and *deployer* (which requires it, transitively) attaches."""
-    seen, todo = set(), list(requires.get(deployer, ()))
-    while todo:
-        n = todo.pop()
-        if n not in seen:
-            seen.add(n)
-            todo += list(requires.get(n, ()))
-    if builder in seen and _circle_step(jobs[builder], "persist_to_workspace") \
-            and _circle_step(jobs[deployer], "attach_workspace"):
-        return "the workspace"
-    return None
-
-
-# -- Bitbucket Pipelines -------------------------------------------------------------------
-def _bitbucket(doc: YamlText, top: dict) -> list[Value]:
-    """Every step's `script:`; a step's environment is its (or its stage's) `deployment:`."""
-    out: list[Value] = []
-
-    def steps(node: Tree, deployment: str | None) -> None:
-        if isinstance(node, list):
-            for item in node:
-                steps(item, deployment)
-        elif isinstance(node, dict):
-            if isinstance(node.get("stage"), dict):
-                stage = node["stage"]
-                steps(stage.get("steps"), text_of(stage.get("deployment")) or deployment)
-            elif "parallel" in node:
-                par = node["parallel"]
-                steps(par.get("steps") if isinstance(par, dict) else par, deployment)
-            elif isinstance(node.get("step"), dict):
-                step = node["step"]
-                dep = text_of(step.get("deployment")) or deployment
-                label = text_of(step.get("name")) or "step"
-                env: Env = ((normalise(dep), f"step `{label}` has `deployment: {dep}`") if dep
-                            else ("ci", f"step `{label}` has no `deployment:`"))
-                for k in ("script", "after-script"):
-                    out.extend(_script(doc, step.get(k), env))
-
-    pipelines = top.get("pipelines")
-    for kind, group in (pipelines.items() if isinstance(pipelines, dict) else ()):
-        if kind == "default":
-            steps(group, None)
-        elif isinstance(group, dict):  # branches / tags / pull-requests / custom: name -> steps
-            for sub in group.values():
-                steps(sub, None)
-    return out
 
 
 #: CI configuration: GitHub Actions workflows, GitLab CI, CircleCI, Bitbucket Pipelines.
