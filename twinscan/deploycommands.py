@@ -112,7 +112,8 @@ def env_named(text: str) -> str | None:
     if not text or "$" in text:
         return None
     t = _EXT.sub("", text.strip().strip("/")).replace(":", "-")
-    return known(t) if t else None
+    env = known(t) if t else None
+    return None if env == "example" else env  # `dist/`, `template.yaml`: files, not a deploy target
 
 
 # -- shell words -----------------------------------------------------------------------------
