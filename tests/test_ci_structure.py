@@ -345,3 +345,36 @@ def test_repository_fixture_staging_overlay_is_reported(tmp_path):
     f = _at(findings, "overlays/staging/kustomization.yaml", 8)
     assert f["url"] == "https://api.wondertwin.dev/twins/stripe"
     assert not f["blocking"] and f["environment"] == "staging" and f["key"] == "stripeUrl"
+
+
+def test_bitbucket_steps_script_lines_and_deploy_commands(tmp_path):
+    """After Bitbucket's Node.js template: a test step with a twin service, a deploy step without
+    `deployment:` that deploys to Netlify production."""
+    text = """\
+image: node:22
+pipelines:
+  branches:
+    main:
+      - step:
+          name: Test
+          services: [stripe]
+          script:
+            - curl --retry 5 --fail http://localhost:4111/health
+            - npm test
+      - step:
+          name: Deploy
+          script:
+            - export VITE_STRIPE_BASE_URL=http://localhost:4112
+            - npm run build
+            - npx netlify deploy --prod --dir=dist
+definitions:
+  services:
+    stripe:
+      image: ghcr.io/wondertwin/stripe:1.4.0
+"""
+    code, findings = _scan(_repo(tmp_path, {"bitbucket-pipelines.yml": text}))
+    assert code == 1
+    test = _at(findings, "bitbucket-pipelines.yml", 9)
+    assert not test["blocking"] and test["environment"] == "test"
+    deploy = _at(findings, "bitbucket-pipelines.yml", 14)
+    assert deploy["blocking"] and "step `Deploy` declares no environment but runs `netlify deploy`" in deploy["reason"]

@@ -119,10 +119,17 @@ def bitbucket(doc: YamlText, top: dict) -> list[Value]:
                 step = node["step"]
                 dep = text_of(step.get("deployment")) or deployment
                 label = text_of(step.get("name")) or "step"
-                env: Env = ((normalise(dep), f"step `{label}` has `deployment: {dep}`") if dep
-                            else ("ci", f"step `{label}` has no `deployment:`"))
-                for k in ("script", "after-script"):
-                    out.extend(assignments(doc, step.get(k), env))
+                if dep:
+                    envs: list[Env] = [(normalise(dep), f"step `{label}` has `deployment: {dep}`")]
+                else:
+                    found = [(d.environment, d.reason()) for k in ("script", "after-script")
+                             for d in deploys(doc, step.get(k))]
+                    envs = job_deploy_envs(label, found) or [("ci", f"step `{label}` has no `deployment:`")]
+                    envs = [(e, why.replace(f"job `{label}`", f"step `{label}`", 1)) for e, why in envs]
+                for env in envs:
+                    for k in ("script", "after-script"):
+                        out.extend(assignments(doc, step.get(k), env))
+                        out.extend(script_values(doc, step.get(k), env, bool(dep), k))
 
     pipelines = top.get("pipelines")
     for kind, group in (pipelines.items() if isinstance(pipelines, dict) else ()):
