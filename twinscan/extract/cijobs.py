@@ -173,31 +173,34 @@ def action_values(doc: YamlText, uses: str, with_: Tree, env: Env, declared: boo
     return out
 
 
-def jobs_fed(names: list[str], envs: dict[str, list[Env]], feeds: Callable[[str, str], str | None],
+def jobs_fed(names: list[str], envs: dict[str, list[Env]], sources: Callable[[str], dict[str, str]],
              is_free: Callable[[str], bool]) -> dict[str, list[Env]]:
     """Environments of jobs that declare none and build what a deploying job deploys.
 
-    *feeds(builder, deployer)* says what the builder hands the deployer (an artifact name) or
-    None; *is_free(job)* whether the job's environment is still open (no declaration, no deploy
-    command). Repeated to a fixed point, so a chain build → package → deploy reaches the build.
+    *sources(deployer)* says which jobs hand the deployer what it deploys (builder → "the artifact
+    `dist`"); *is_free(job)* whether the job's environment is still open (no declaration, no
+    deploy command). A builder that gains an environment is a deployer in turn, so a chain
+    build → package → deploy reaches the build; each job's sources are computed once.
     """
     out: dict[str, list[Env]] = {}
-    changed = True
-    while changed:
-        changed = False
-        for builder in names:
-            if not is_free(builder):
+    cache: dict[str, dict[str, str]] = {}
+    if all(not is_free(n) for n in names):
+        return out  # every job says where it deploys: nothing to hand on
+    todo = [n for n in names if not is_free(n)]
+    while todo:
+        deployer = todo.pop(0)
+        if deployer not in cache:
+            cache[deployer] = sources(deployer)
+        for builder, what in cache[deployer].items():
+            if builder == deployer or not is_free(builder):
                 continue
-            for deployer in names:
-                if deployer == builder or (is_free(deployer) and deployer not in out):
+            added = False
+            for env, why in out.get(deployer) or envs[deployer]:
+                if env is None or env in [e for e, _ in out.get(builder, [])]:
                     continue
-                what = feeds(builder, deployer)
-                if not what:
-                    continue
-                for env, why in out.get(deployer) or envs[deployer]:
-                    if env is None or env in [e for e, _ in out.get(builder, [])]:
-                        continue
-                    reason = f"job `{builder}` declares no environment but builds {what} that job `{deployer}` deploys"
-                    out.setdefault(builder, []).append((env, f"{reason} ({why})" if why else reason))
-                    changed = True
+                reason = f"job `{builder}` declares no environment but builds {what} that job `{deployer}` deploys"
+                out.setdefault(builder, []).append((env, f"{reason} ({why})" if why else reason))
+                added = True
+            if added:
+                todo.append(builder)
     return out

@@ -53,7 +53,7 @@ def circleci(doc: YamlText, top: dict) -> list[Value]:
         found = [(d.environment, d.reason()) for cmd in _circle_runs(job) for d in deploys(doc, cmd)]
         envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` runs without a deployment context")]
     free = {n for n in jobs if not contexts.get(n) and envs[n][0][0] == "ci"}
-    envs.update(jobs_fed(list(jobs), envs, lambda b, d: _circle_feeds(jobs, requires, b, d), free.__contains__))
+    envs.update(jobs_fed(list(jobs), envs, lambda d: _circle_sources(jobs, requires, d), free.__contains__))
     out: list[Value] = []
     for name, job in jobs.items():
         for env in envs[name]:
@@ -85,18 +85,18 @@ def _circle_step(job: dict, name: str) -> bool:
     return any(isinstance(s, dict) and name in s or text_of(s) == name for s in steps) if isinstance(steps, list) else False
 
 
-def _circle_feeds(jobs: dict, requires: dict[str, set[str]], builder: str, deployer: str) -> str | None:
-    """The workspace *builder* persists and *deployer* (which requires it, transitively) attaches."""
-    seen, todo = set(), list(requires.get(deployer, ()))
+def _circle_sources(jobs: dict, requires: dict[str, set[str]], deployer: str) -> dict[str, str]:
+    """The jobs *deployer* requires (transitively) whose persisted workspace it attaches."""
+    if not _circle_step(jobs[deployer], "attach_workspace"):
+        return {}
+    seen: set[str] = set()
+    todo = list(requires.get(deployer, ()))
     while todo:
         n = todo.pop()
         if n not in seen:
             seen.add(n)
             todo += list(requires.get(n, ()))
-    if builder in seen and _circle_step(jobs[builder], "persist_to_workspace") \
-            and _circle_step(jobs[deployer], "attach_workspace"):
-        return "the workspace"
-    return None
+    return {b: "the workspace" for b in jobs if b in seen and _circle_step(jobs[b], "persist_to_workspace")}
 
 
 # -- Bitbucket Pipelines -------------------------------------------------------------------

@@ -100,7 +100,7 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
     declared: dict[str, bool] = {}
     for name, job in jobs.items():
         envs[name], declared[name] = _github_envs(doc, name, job, wf.get("env"))
-    fed = jobs_fed(list(jobs), envs, lambda b, d: _github_feeds(jobs, b, d),
+    fed = jobs_fed(list(jobs), envs, _Artifacts(jobs).sources,
                           lambda n: not declared[n] and envs[n][0][0] == "ci")
     envs.update(fed)
     for name, job in jobs.items():
@@ -179,37 +179,57 @@ def _needs(job: dict) -> list[str]:
     return [t for t in map(text_of, items) if t]
 
 
-def _closure(jobs: dict, name: str) -> set[str]:
-    """The jobs *name* needs, transitively (they have finished when it runs)."""
-    seen: set[str] = set()
-    todo = _needs(jobs.get(name) or {})
-    while todo:
-        n = todo.pop()
-        if n not in seen and n in jobs:
-            seen.add(n)
-            todo += _needs(jobs[n])
-    return seen
-
-
 def _artifact_steps(job: dict, action: str) -> list[dict]:
     return [s for s in _steps(job) if (text_of(s.get("uses")) or "").lower().split("@")[0] == action]
 
 
-def _github_feeds(jobs: dict, builder: str, deployer: str) -> str | None:
-    """The artifact *builder* uploads and *deployer* (which needs it) downloads, or None."""
-    if builder not in _closure(jobs, deployer):
-        return None
-    uploads = []
-    for s in _artifact_steps(jobs[builder], "actions/upload-artifact"):
-        w = s.get("with") if isinstance(s.get("with"), dict) else {}
-        uploads.append(text_of(w.get("name")) or "artifact")
-    for s in _artifact_steps(jobs[deployer], "actions/download-artifact"):
-        w = s.get("with") if isinstance(s.get("with"), dict) else {}
-        want, pattern = text_of(w.get("name")), text_of(w.get("pattern"))
-        for up in uploads:
-            if (want == up) or (want is None and (pattern is None or fnmatch.fnmatchcase(up, pattern))):
-                return f"the artifact `{up}`"
-    return None
+def _artifact_names(job: dict, action: str) -> list[tuple[str | None, str | None]]:
+    """(name, pattern) of each upload/download-artifact step of a job."""
+    out = []
+    for step in _artifact_steps(job, action):
+        w = step.get("with") if isinstance(step.get("with"), dict) else {}
+        out.append((text_of(w.get("name")), text_of(w.get("pattern"))))
+    return out
+
+
+class _Artifacts:
+    """Who uploads which artifact and who needs whom, read once per workflow (a deploy job's
+    sources are then found without reading every other job again)."""
+
+    def __init__(self, jobs: dict) -> None:
+        self.jobs = jobs
+        self.needs = {n: _needs(j) for n, j in jobs.items()}
+        self.uploads: dict[str, list[str]] = {}
+        for n, j in jobs.items():
+            for name, _ in _artifact_names(j, "actions/upload-artifact"):
+                self.uploads.setdefault(name or "artifact", []).append(n)
+
+    def closure(self, name: str) -> set[str]:
+        """The jobs *name* needs, transitively (they have finished when it runs)."""
+        seen: set[str] = set()
+        todo = list(self.needs.get(name, ()))
+        while todo:
+            n = todo.pop()
+            if n not in seen and n in self.jobs:
+                seen.add(n)
+                todo += self.needs[n]
+        return seen
+
+    def sources(self, deployer: str) -> dict[str, str]:
+        """The jobs *deployer* needs whose uploaded artifact it downloads: job → what."""
+        downloads = _artifact_names(self.jobs[deployer], "actions/download-artifact")
+        if not downloads or not self.uploads:
+            return {}
+        needed = self.closure(deployer)
+        out: dict[str, str] = {}
+        for want, pattern in downloads:
+            names = [want] if want is not None else [u for u in self.uploads
+                                                      if pattern is None or fnmatch.fnmatchcase(u, pattern)]
+            for up in names:
+                for builder in self.uploads.get(up, ()):
+                    if builder in needed:
+                        out.setdefault(builder, f"the artifact `{up}`")
+        return out
 
 
 def _matrix_entries(doc: YamlText, job: dict, envs: list[Env]) -> list[Value]:
@@ -344,7 +364,7 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
             envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` has no `environment:`")]
     stages = [t for t in map(text_of, top["stages"]) if t] if isinstance(top.get("stages"), list) else []
     stages = [".pre", *(stages or ["build", "test", "deploy"]), ".post"]
-    envs.update(jobs_fed(list(jobs), envs, lambda b, d: _gitlab_feeds(jobs, stages, b, d),
+    envs.update(jobs_fed(list(jobs), envs, lambda d: _gitlab_sources(jobs, stages, d),
                                 lambda n: not declared[n] and envs[n][0][0] == "ci"))
     for name, job in jobs.items():
         for env in envs[name]:
@@ -362,6 +382,15 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
 
 
 _GITLAB_SCRIPTS = ("before_script", "script", "after_script")
+
+
+def _gitlab_sources(jobs: dict, stages: list[str], deployer: str) -> dict[str, str]:
+    out = {}
+    for builder in jobs:
+        what = _gitlab_feeds(jobs, stages, builder, deployer) if builder != deployer else None
+        if what:
+            out[builder] = what
+    return out
 
 
 def _gitlab_feeds(jobs: dict, stages: list[str], builder: str, deployer: str) -> str | None:
