@@ -95,9 +95,11 @@ def test_the_one_real_leak_blocks(repo):
     assert code == 1
 
 
-# Reported already today: a development env file, the env of a CI job without `environment:`,
-# a `*.test.*` file, a Dockerfile comment. (Everything else but the leak still blocks: the gap.)
+# Reported already today: a development env file, the env and the `run:` curl of a CI job without
+# `environment:`, the staging overlay's generator literal, a `*.test.*` file, a Dockerfile comment.
+# (Everything else but the leak still blocks: the gap.)
 REPORTED_TODAY = [(".env.development", 1), (".env.development", 2), (".github/workflows/ci-deploy.yml", 29),
+                  (".github/workflows/ci-deploy.yml", 39), ("k8s/overlays/staging/kustomization.yaml", 8),
                   ("src/stripe.test.ts", 5), ("Dockerfile", 8)]
 
 

@@ -49,13 +49,16 @@ _OVERLAY = re.compile(r"(?:^|/)overlays/([^/]+)/")
 
 
 def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -> dict[str, tuple[str, str]]:
-    """Directories that kustomize overlays build on: dir -> (environment, reason).
+    """Directories that kustomize overlays build on, and files their generators read: path -> (environment, reason).
 
     A base is production when any production overlay uses it; otherwise it takes
     the environment of the overlays that do (a base only staging uses is staging).
-    The kustomization is read with the bounds every YAML kind has (depth, aliases).
+    An overlay named for no environment (`overlays/us-east-1`) is what its own path
+    classifies as (production unless config says otherwise), so adding region overlays
+    never hides a twin. The env and property files a generator reads (`envs:`, `files:`)
+    are the overlay's. The kustomization is read with the bounds every YAML kind has.
     """
-    from .environments import normalise
+    from .environments import known
     from .extract.yamlshape import text_of
     from .formats.yamlnodes import load
 
@@ -70,21 +73,33 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
             doc = parsed.tree(parsed.roots[0]) if parsed.roots else {}
         except (ReadError, NotText, ExtractError):  # unreadable or invalid: the file itself is reported when scanned
             continue
-        lists = [doc.get(k) for k in ("resources", "bases", "components")] if isinstance(doc, dict) else []
+        if not isinstance(doc, dict):
+            continue
+        lists = [doc.get(k) for k in ("resources", "bases", "components")]
         refs = [r for entries in lists if isinstance(entries, list) for r in map(text_of, entries) if r]
-        env = normalise(m.group(1))
+        env = known(m.group(1)) or classifier.classify(item.display).environment
+        here = os.path.dirname(item.display)
         for ref in refs:
-            target = os.path.normpath(os.path.join(os.path.dirname(item.display), ref))
+            target = os.path.normpath(os.path.join(here, ref))
             if "overlays/" not in target.replace("\\", "/") + "/" and "://" not in ref:
-                users.setdefault(target, []).append((env, os.path.dirname(item.display)))
+                users.setdefault(target, []).append((env, here))
+        for gen in ("configMapGenerator", "secretGenerator"):
+            for entry in doc.get(gen) if isinstance(doc.get(gen), list) else ():
+                for k in ("envs", "files", "env"):
+                    names = entry.get(k) if isinstance(entry, dict) else None
+                    for ref in map(text_of, names if isinstance(names, list) else [names]):
+                        if ref:  # `files: [key=path]` names the file after the `=`
+                            path = os.path.normpath(os.path.join(here, ref.rpartition("=")[2]))
+                            users.setdefault("file:" + path, []).append((env, here))
     out = {}
     for base, envs in users.items():
         prod = [(e, o) for e, o in envs if classifier.is_production(e)]
         env, overlay = (prod or envs)[0]
-        out[base] = (env, f"kustomize base used by the {env} overlay `{overlay}`")
+        if base.startswith("file:"):
+            out[base] = (env, f"read by a generator (`envs:`, `files:`) of the {env} kustomize overlay `{overlay}`")
+        else:
+            out[base] = (env, f"kustomize base used by the {env} overlay `{overlay}`")
     return out
-
-
 
 
 def apply(items: list[Item], classifier: Classifier, limits: Limits, options: Options) -> tuple[list[Item], Classifier]:
@@ -94,7 +109,11 @@ def apply(items: list[Item], classifier: Classifier, limits: Limits, options: Op
 
     if classifier.environment:
         return items, classifier
-    bases = kustomize_bases(items, classifier, limits)
+    found = kustomize_bases(items, classifier, limits)
+    files = {k[len("file:"):]: v for k, v in found.items() if k.startswith("file:")}
+    bases = {k: v for k, v in found.items() if not k.startswith("file:")}
+    if files:
+        classifier = replace(classifier, rules=(PathRule(files), *classifier.rules))
     if bases:
         classifier = replace(classifier, rules=(*classifier.rules, PrefixRule(bases), PathRule(bases)))
     refs = env_file_targets(items, classifier, limits, options)

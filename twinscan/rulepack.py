@@ -161,7 +161,7 @@ def rules_dir() -> str:
 
 
 #: Files beside the rules that are data, not rules (environment names: twinscan/environments.py).
-DATA_FILES = ("environments.yaml", "roles.yaml")
+DATA_FILES = ("environments.yaml", "roles.yaml", "deploy_commands.yaml")
 
 
 def builtin_rule_files() -> list[tuple[str, str]]:

@@ -85,8 +85,8 @@ def _path_env(path: str, name: str, helm: re.Match | None) -> Env:
     m = None
     for m in _OVERLAY.finditer(path):
         pass  # the innermost overlay wins
-    if m:
-        return normalise(m.group("env")), f"kustomize overlay `overlays/{m.group('env')}`"
+    if m and known(m.group("env")):  # an overlay named for no environment (`us-east-1`): the file's applies
+        return known(m.group("env")), f"kustomize overlay `overlays/{m.group('env')}`"
     return None, None
 
 
@@ -108,6 +108,8 @@ def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
     if ns and namespace_env(ns):
         env = (namespace_env(ns), f"namespace `{ns}`")
     out: list[Value] = []
+    if kind == "kustomization" or "configMapGenerator" in tree or "secretGenerator" in tree:
+        out += _generator_literals(doc, tree, env)
     if kind in ("configmap", "secret"):
         data = tree.get("data" if kind == "configmap" else "stringData")
         for key, node in data.items() if isinstance(data, dict) else ():
@@ -162,6 +164,28 @@ def _leaves(doc: YamlText, key: str, tree: Tree, env: Env, why: str) -> list[Val
             stack += [(f"{path}.{k}", v) for k, v in node.items()]
         elif isinstance(node, list):
             stack += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
+    return out
+
+
+def _generator_literals(doc: YamlText, tree: dict, env: Env) -> list[Value]:
+    """kustomize `configMapGenerator` / `secretGenerator` `literals: [KEY=value]`: key = KEY, with
+    the overlay's environment (the kustomization's own path)."""
+    out: list[Value] = []
+    for gen in ("configMapGenerator", "secretGenerator"):
+        entries = tree.get(gen)
+        for entry in entries if isinstance(entries, list) else ():
+            literals = entry.get("literals") if isinstance(entry, dict) else None
+            for node in literals if isinstance(literals, list) else ():
+                if not is_scalar(node) or "=" not in node.value:
+                    continue
+                key, _, value = node.value.partition("=")
+                s = node.start_mark.index + (1 if node.style in ('"', "'") else 0)
+                raw = doc.text[s:s + len(node.value)]
+                if raw != node.value:  # escapes or folding: the whole literal is the value
+                    out.append(_value(doc, key.strip(), node, env))
+                    continue
+                at = s + len(key) + 1
+                out.append(Value(key.strip(), value, doc.byte(at), doc.byte(at + len(value)), env[0], env[1]))
     return out
 
 

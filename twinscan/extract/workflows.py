@@ -15,20 +15,41 @@ Every value a job sees is emitted with *that job's* environment:
 
 A job's environment comes from ``environment:`` (a string or ``{name: …}``);
 ``${{ matrix.x }}`` is expanded over ``strategy.matrix`` and one Value is emitted
-per distinct matrix value, so the production entry blocks. A reusable workflow
-call counts by its ``environment`` input. A job without one is ``ci``. A name only
-known at run time (``${{ inputs.environment }}``) gives None: the file's
-environment applies. ``${{ vars.X || 'http://…' }}`` fallback literals are
-Values with context ``default``.
+per distinct matrix value, so the production entry blocks; a value written in a matrix
+entry that names the environment (an ``include`` entry) is judged by that entry alone.
+A reusable workflow call counts by its ``environment`` input. A name only known at run
+time (``${{ inputs.environment }}``) gives None: the file's environment applies.
+``${{ vars.X || 'http://…' }}`` fallback literals are Values with context ``default``.
+
+A job that declares none is what its deploy commands and deploy actions deploy to
+(rules/deploy_commands.yaml: ``fly deploy``, ``vercel deploy --prod``, deploy-cloudrun), else
+what the jobs that deploy its artifact deploy to (GitHub ``needs:`` with upload/download-artifact
+of the same name; GitLab ``artifacts:`` passed by ``dependencies:``/``needs:`` or stage order;
+CircleCI workspaces), else ``ci``. Each job's whole script is a value of the job (cijobs.py).
+CircleCI and Bitbucket are read in cipipelines.py.
 """
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import posixpath
 import re
 from typing import TYPE_CHECKING
 
+from .. import deploycommands
 from ..environments import normalise
+from .cijobs import (
+    EXPR,
+    Env,
+    action_values,
+    assignments,
+    deploys,
+    job_deploy_envs,
+    jobs_fed,
+    mapping,
+    script_values,
+)
+from .cipipelines import bitbucket, circleci
 from .kind import Kind
 from .values import Options, Value
 from .yamlshape import is_scalar, text_of
@@ -36,22 +57,13 @@ from .yamlshape import is_scalar, text_of
 if TYPE_CHECKING:
     from ..formats.yamlnodes import Tree, YamlText
 
-_EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _MATRIX_REF = re.compile(r"^\s*matrix\.([\w-]+(?:\.[\w-]+)*)\s*$")
-_TOKEN = r"""(?:"[^"]*"|'[^']*'|\$\{\{.*?\}\}|\$\{[^}\s]*\}|[^\s;&|'"()<>`])+"""
-_ASSIGN = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>" + _TOKEN + r")?")
-_CMD_START = re.compile(r"(?:^|&&|\|\||;|\bthen\b|\bdo\b)\s*(?:(?:export|env|declare\s+-x|readonly)\s+)?")
-_ECHO = re.compile(
-    r"""\becho\s+(?:-[neE]+\s+)*(?P<q>["']?)(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>.*?)(?P=q)\s*>>?\s*"""
-    r"""(?P<dest>"?\$\{?GITHUB_ENV\}?"?|"?[^\s;&|"]*\.env[^\s;&|"]*"?)"""
-)
 _ENV_INPUTS = ("environment", "env", "environment_name", "environment-name", "deploy_environment",
                "deploy-environment", "target_environment", "target-environment", "stage")
 _GITLAB_RESERVED = {"default", "include", "stages", "variables", "workflow", "image", "services",
                     "before_script", "after_script", "cache", "spec"}
 _MAX_COMBOS = 64
 
-Env = tuple[str | None, str | None]
 
 
 def values(data: bytes, path: str, options: Options) -> list[Value]:
@@ -68,9 +80,9 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
         if not isinstance(tree, dict):
             continue
         if "/.circleci/" in "/" + lowered:
-            out += _circleci(doc, tree)
+            out += circleci(doc, tree)
         elif name.startswith("bitbucket-pipelines"):
-            out += _bitbucket(doc, tree)
+            out += bitbucket(doc, tree)
         elif gitlab or not isinstance(tree.get("jobs"), dict):
             out += _gitlab(doc, tree) if gitlab or _looks_gitlab(tree) else []
         else:
@@ -78,120 +90,217 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
     return out
 
 
-# -- emitting ------------------------------------------------------------------------------
-def _emit(doc: YamlText, key: str, node: Tree, env: Env) -> list[Value]:
-    """A Value for a scalar setting plus its `${{ … || 'literal' }}` fallbacks."""
-    if not is_scalar(node):
-        return []
-    start, end = doc.span(node)
-    out = [Value(key, node.value, start, end, env[0], env[1])]
-    if node.style in ("|", ">"):
-        for at, line in doc.lines(node):
-            out += _defaults(doc, key, line, at, env)
-    else:
-        quoted = 1 if node.style in ('"', "'") else 0
-        s, e = node.start_mark.index + quoted, node.end_mark.index - quoted
-        out += _defaults(doc, key, doc.text[s:e], s, env, "''" if node.style == "'" else "'")
-    return out
-
-
-def _defaults(doc: YamlText, key: str, raw: str, at: int, env: Env, quote: str = "'") -> list[Value]:
-    """`${{ vars.X || 'http://localhost:4111' }}`: each quoted fallback literal, context "default"."""
-    lit = re.compile(r"\|\|\s*" + quote + r"(?P<v>(?:(?!" + quote + r").)*)" + quote, re.S)
-    out = []
-    for expr in _EXPR.finditer(raw):
-        for m in lit.finditer(expr.group(1)):
-            s = at + expr.start(1) + m.start("v")
-            e = s + len(m.group("v"))
-            out.append(Value(key, m.group("v").replace("''", "'"), doc.byte(s), doc.byte(e), env[0], env[1], "default"))
-    return out
-
-
-def _mapping(doc: YamlText, tree: Tree, env: Env) -> list[Value]:
-    """`env:` / `variables:` / `with:`: key = the name; GitLab `{value: …}` forms too."""
-    out: list[Value] = []
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            out += _emit(doc, k, v.get("value") if isinstance(v, dict) else v, env)
-    return out
-
-
-def _script(doc: YamlText, node: Tree, env: Env) -> list[Value]:
-    """Assignments in a shell script (a scalar, or GitLab's list of lines)."""
-    if isinstance(node, list):
-        return [v for item in node for v in _script(doc, item, env)]
-    if not is_scalar(node):
-        return []
-    out: list[Value] = []
-    for at, line in doc.lines(node):
-        found: list[tuple[str, int, int]] = []
-        for m in _ECHO.finditer(line):
-            found.append((m.group("key"), m.start("val"), m.end("val")))
-        for c in _CMD_START.finditer(line):
-            pos = c.end()
-            while (m := _ASSIGN.match(line, pos)) and m.group("val") is not None:
-                found.append((m.group("key"), m.start("val"), m.end("val")))
-                pos = m.end()
-                pos += len(line[pos:]) - len(line[pos:].lstrip(" \t"))
-        for key, s, e in found:
-            if line[s:e][:1] in "\"'" and e - s >= 2 and line[e - 1] == line[s]:
-                s, e = s + 1, e - 1  # inside the shell quotes
-            out.append(Value(key, line[s:e], doc.byte(at + s), doc.byte(at + e), env[0], env[1]))
-            out += _defaults(doc, key, line[s:e], at + s, env)
-    return out
-
-
 # -- GitHub Actions ------------------------------------------------------------------------
 def _github(doc: YamlText, wf: dict) -> list[Value]:
     out: list[Value] = []
-    jobs = wf["jobs"]
+    jobs = {k: v for k, v in wf["jobs"].items() if isinstance(v, dict)} if isinstance(wf["jobs"], dict) else {}
     if not jobs:
-        return _mapping(doc, wf.get("env"), (None, None))
+        return mapping(doc, wf.get("env"), (None, None))
+    envs: dict[str, list[Env]] = {}
+    declared: dict[str, bool] = {}
     for name, job in jobs.items():
-        if not isinstance(job, dict):
-            continue
-        for env in _github_envs(name, job):
-            out += _mapping(doc, wf.get("env"), env)
-            out += _mapping(doc, job.get("env"), env)
-            out += _mapping(doc, job.get("with"), env)
+        envs[name], declared[name] = _github_envs(doc, name, job, wf.get("env"))
+    fed = jobs_fed(list(jobs), envs, _Artifacts(jobs).sources,
+                          lambda n: not declared[n] and envs[n][0][0] == "ci")
+    envs.update(fed)
+    for name, job in jobs.items():
+        for env in envs[name]:
+            out += mapping(doc, wf.get("env"), env)
+            out += mapping(doc, job.get("env"), env)
+            out += mapping(doc, job.get("with"), env)
             container = job.get("container")
             if isinstance(container, dict):
-                out += _mapping(doc, container.get("env"), env)
+                out += mapping(doc, container.get("env"), env)
             services = job.get("services")
             for svc in services.values() if isinstance(services, dict) else ():
                 if isinstance(svc, dict):
-                    out += _mapping(doc, svc.get("env"), env)
-            steps = job.get("steps")
-            for step in steps if isinstance(steps, list) else ():
-                if isinstance(step, dict):
-                    out += _mapping(doc, step.get("env"), env)
-                    out += _mapping(doc, step.get("with"), env)
-                    out += _script(doc, step.get("run"), env)
+                    out += mapping(doc, svc.get("env"), env)
+            for step in _steps(job):
+                out += mapping(doc, step.get("env"), env)
+                out += mapping(doc, step.get("with"), env)
+                out += assignments(doc, step.get("run"), env)
+                out += script_values(doc, step.get("run"), env, declared[name], "run")
+                uses = text_of(step.get("uses"))
+                if uses:
+                    out += action_values(doc, uses, step.get("with"), env, declared[name],
+                                         _inputs(step.get("with"), [wf.get("env"), job.get("env"), step.get("env")]))
+        out += _matrix_entries(doc, job, envs[name])
     return out
 
 
-def _github_envs(name: str, job: dict) -> list[Env]:
-    """The job's environment(s) and why; one per distinct matrix value."""
+def _steps(job: dict) -> list[dict]:
+    steps = job.get("steps")
+    return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+
+def _inputs(with_: Tree, envs: list[Tree]) -> dict[str, str]:
+    """A step's `with:` inputs as text, `${{ env.X }}` replaced from the workflow, job and step `env:`."""
+    known_env: dict[str, str] = {}
+    for m in envs:
+        for k, v in m.items() if isinstance(m, dict) else ():
+            if is_scalar(v):
+                known_env[k] = v.value
+    ref = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+    return {k: ref.sub(lambda m: known_env.get(m.group(1), m.group(0)), v.value)
+            for k, v in (with_.items() if isinstance(with_, dict) else ()) if is_scalar(v)}
+
+
+def _github_envs(doc: YamlText, name: str, job: dict, wf_env: Tree = None) -> tuple[list[Env], bool]:
+    """The job's environment(s) and why, one per distinct matrix value; and whether the job
+    declares it (a declared environment wins over what its deploy commands default to)."""
     env = job.get("environment")
     if isinstance(env, dict):
         raw, shown = text_of(env.get("name")), "environment.name"
     else:
         raw, shown = text_of(env), "environment"
     if raw and raw.strip():
-        return _expand(job, raw, f"job `{name}` has `{shown}: {raw}`")
+        return _expand(job, raw, f"job `{name}` has `{shown}: {raw}`"), True
     uses, with_ = text_of(job.get("uses")), job.get("with")
     if uses:
         for k in _ENV_INPUTS:
             raw = text_of(with_.get(k)) if isinstance(with_, dict) else None
             if raw and raw.strip():
-                return _expand(job, raw, f"job `{name}` calls `{uses}` with `{k}: {raw}`")
-        return [(None, f"job `{name}` calls `{uses}` without an environment input")]
-    return [("ci", f"job `{name}` has no `environment:`")]
+                return _expand(job, raw, f"job `{name}` calls `{uses}` with `{k}: {raw}`"), True
+        return [(None, f"job `{name}` calls `{uses}` without an environment input")], True
+    found: list[tuple[str | None, str]] = []
+    for step in _steps(job):
+        found += [(d.environment, d.reason()) for d in deploys(doc, step.get("run"))]
+        uses = text_of(step.get("uses"))
+        w = step.get("with")
+        act = deploycommands.action(uses, _inputs(w, [wf_env, job.get("env"), step.get("env")])) if uses else None
+        if act:
+            found.append((act[0], f"uses `{act[3]}` ({act[2]})"))
+    return job_deploy_envs(name, found) or [("ci", f"job `{name}` has no `environment:`")], False
+
+
+def _needs(job: dict) -> list[str]:
+    needs = job.get("needs")
+    items = needs if isinstance(needs, list) else [needs]
+    return [t for t in map(text_of, items) if t]
+
+
+def _artifact_steps(job: dict, action: str) -> list[dict]:
+    return [s for s in _steps(job) if (text_of(s.get("uses")) or "").lower().split("@")[0] == action]
+
+
+def _artifact_names(job: dict, action: str) -> list[tuple[str | None, str | None]]:
+    """(name, pattern) of each upload/download-artifact step of a job."""
+    out = []
+    for step in _artifact_steps(job, action):
+        w = step.get("with") if isinstance(step.get("with"), dict) else {}
+        out.append((text_of(w.get("name")), text_of(w.get("pattern"))))
+    return out
+
+
+class _Artifacts:
+    """Who uploads which artifact and who needs whom, read once per workflow (a deploy job's
+    sources are then found without reading every other job again)."""
+
+    def __init__(self, jobs: dict) -> None:
+        self.jobs = jobs
+        self.needs = {n: _needs(j) for n, j in jobs.items()}
+        self.uploads: dict[str, list[str]] = {}
+        for n, j in jobs.items():
+            for name, _ in _artifact_names(j, "actions/upload-artifact"):
+                self.uploads.setdefault(name or "artifact", []).append(n)
+
+    def closure(self, name: str) -> set[str]:
+        """The jobs *name* needs, transitively (they have finished when it runs)."""
+        seen: set[str] = set()
+        todo = list(self.needs.get(name, ()))
+        while todo:
+            n = todo.pop()
+            if n not in seen and n in self.jobs:
+                seen.add(n)
+                todo += self.needs[n]
+        return seen
+
+    def sources(self, deployer: str) -> dict[str, str]:
+        """The jobs *deployer* needs whose uploaded artifact it downloads: job → what."""
+        downloads = _artifact_names(self.jobs[deployer], "actions/download-artifact")
+        if not downloads or not self.uploads:
+            return {}
+        needed = self.closure(deployer)
+        out: dict[str, str] = {}
+        for want, pattern in downloads:
+            names = [want] if want is not None else [u for u in self.uploads
+                                                      if pattern is None or fnmatch.fnmatchcase(u, pattern)]
+            for up in names:
+                for builder in self.uploads.get(up, ()):
+                    if builder in needed:
+                        out.setdefault(builder, f"the artifact `{up}`")
+        return out
+
+
+def _matrix_entries(doc: YamlText, job: dict, envs: list[Env]) -> list[Value]:
+    """Values written in `strategy.matrix`: an entry that names the environment (an `include`
+    entry, an item of the list the environment is read from) is judged by that entry alone;
+    every other matrix value reaches every environment of the job. The key is the variable
+    the job sets from it (`VITE_STRIPE_BASE_URL: ${{ matrix.api_url }}`), else its matrix name."""
+    from ..formats.yamlnodes import scalars
+
+    strategy = job.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    if not isinstance(matrix, dict):
+        return []
+    keys = _matrix_keys(job)
+    env_node = job.get("environment")
+    raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
+    if not raw and isinstance(job.get("with"), dict):
+        raw = next((text_of(job["with"].get(k)) for k in _ENV_INPUTS if text_of(job["with"].get(k))), None)
+    refs = [_MATRIX_REF.match(m.group(1)) for m in EXPR.finditer(raw or "")]
+    parts = refs[0].group(1).split(".") if len(refs) == 1 and refs[0] else None
+    out: list[Value] = []
+
+    def emit(tree: Tree, prefix: str, entry_envs: list[Env]) -> None:
+        for path, node in scalars(tree, prefix):
+            for env in entry_envs:
+                start, end = doc.span(node)
+                key = keys.get(path) or path.rsplit(".", 1)[-1]
+                out.append(Value(key, node.value, start, end, env[0], env[1]))
+
+    def entry_env(item: Tree, rest: list[str], what: str) -> list[Env] | None:
+        for p in rest:
+            item = item.get(p) if isinstance(item, dict) else None
+        name = text_of(item)
+        if name is None or raw is None:
+            return None
+        text = EXPR.sub(name, raw)
+        return [(normalise(text), f"matrix {what} has environment `{text}`")]
+
+    for k, v in matrix.items():
+        if k == "exclude":
+            continue
+        if k == "include" and isinstance(v, list):
+            for i, entry in enumerate(v):
+                own = entry_env(entry.get(parts[0]), parts[1:], f"`include` entry {i + 1}") \
+                    if parts and isinstance(entry, dict) and parts[0] in entry else None
+                emit(entry, "", own or envs)
+        elif parts and k == parts[0] and isinstance(v, list):
+            for i, item in enumerate(v):
+                own = entry_env(item, parts[1:], f"`{k}` entry {i + 1}")
+                emit(item, k, own or envs)
+        else:
+            emit(v, k, envs)
+    return out
+
+
+def _matrix_keys(job: dict) -> dict[str, str]:
+    """Matrix path → the variable or input the job sets from `${{ matrix.path }}`."""
+    out: dict[str, str] = {}
+    maps = [job.get("env"), job.get("with")] + [s.get(k) for s in _steps(job) for k in ("env", "with")]
+    for m in maps:
+        for key, node in m.items() if isinstance(m, dict) else ():
+            for ref in EXPR.finditer(text_of(node) or ""):
+                r = _MATRIX_REF.match(ref.group(1))
+                if r:
+                    out.setdefault(r.group(1), key)
+    return out
 
 
 def _expand(job: dict, raw: str, reason: str) -> list[Env]:
     """Resolve `${{ matrix.x }}` over the job's matrix; other expressions are run-time only."""
-    refs = [m for m in _EXPR.finditer(raw)]
+    refs = [m for m in EXPR.finditer(raw)]
     if not refs:
         return [(normalise(raw), reason)]
     choices: list[list[str]] = []
@@ -204,7 +313,7 @@ def _expand(job: dict, raw: str, reason: str) -> list[Env]:
     out: list[Env] = []
     for combo in itertools.islice(itertools.product(*choices), _MAX_COMBOS):
         it = iter(combo)
-        name = _EXPR.sub(lambda _m: next(it), raw)
+        name = EXPR.sub(lambda _m: next(it), raw)
         env = (normalise(name), f"{reason}, matrix value `{name}`")
         if env[0] not in [e[0] for e in out]:
             out.append(env)
@@ -240,26 +349,76 @@ def _looks_gitlab(tree: dict) -> bool:
 
 def _gitlab(doc: YamlText, top: dict) -> list[Value]:
     out: list[Value] = []
-    for name, job in top.items():
-        if name in _GITLAB_RESERVED or name.startswith(".") or not isinstance(job, dict):
-            continue
-        job = _resolve(top, name, ())
+    jobs = {name: _resolve(top, name, ()) for name, job in top.items()
+            if name not in _GITLAB_RESERVED and not name.startswith(".") and isinstance(job, dict)}
+    envs: dict[str, list[Env]] = {}
+    declared: dict[str, bool] = {}
+    for name, job in jobs.items():
         env_node = job.get("environment")
         raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
-        if raw and raw.strip():
-            env: Env = (normalise(raw), f"job `{name}` has `environment: {raw}`")
+        declared[name] = bool(raw and raw.strip())
+        if declared[name]:
+            envs[name] = [(normalise(raw or ""), f"job `{name}` has `environment: {raw}`")]
         else:
-            env = ("ci", f"job `{name}` has no `environment:`")
-        if _inherits_variables(job):
-            out += _mapping(doc, top.get("variables"), env)
-        out += _mapping(doc, job.get("variables"), env)
-        rules = job.get("rules")
-        for rule in rules if isinstance(rules, list) else ():
-            if isinstance(rule, dict):
-                out += _mapping(doc, rule.get("variables"), env)
-        for k in ("before_script", "script", "after_script"):
-            out += _script(doc, job.get(k), env)
+            found = [(d.environment, d.reason()) for k in _GITLAB_SCRIPTS for d in deploys(doc, job.get(k))]
+            envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` has no `environment:`")]
+    stages = [t for t in map(text_of, top["stages"]) if t] if isinstance(top.get("stages"), list) else []
+    stages = [".pre", *(stages or ["build", "test", "deploy"]), ".post"]
+    envs.update(jobs_fed(list(jobs), envs, lambda d: _gitlab_sources(jobs, stages, d),
+                                lambda n: not declared[n] and envs[n][0][0] == "ci"))
+    for name, job in jobs.items():
+        for env in envs[name]:
+            if _inherits_variables(job):
+                out += mapping(doc, top.get("variables"), env)
+            out += mapping(doc, job.get("variables"), env)
+            rules = job.get("rules")
+            for rule in rules if isinstance(rules, list) else ():
+                if isinstance(rule, dict):
+                    out += mapping(doc, rule.get("variables"), env)
+            for k in _GITLAB_SCRIPTS:
+                out += assignments(doc, job.get(k), env)
+                out += script_values(doc, job.get(k), env, declared[name], k)
     return out
+
+
+_GITLAB_SCRIPTS = ("before_script", "script", "after_script")
+
+
+def _gitlab_sources(jobs: dict, stages: list[str], deployer: str) -> dict[str, str]:
+    out = {}
+    for builder in jobs:
+        what = _gitlab_feeds(jobs, stages, builder, deployer) if builder != deployer else None
+        if what:
+            out[builder] = what
+    return out
+
+
+def _gitlab_feeds(jobs: dict, stages: list[str], builder: str, deployer: str) -> str | None:
+    """The artifacts *builder* hands *deployer*: GitLab passes a job's `artifacts:` to the jobs that
+    name it in `dependencies:` or `needs:`, and (when they name neither) to every later stage."""
+    arts = jobs[builder].get("artifacts")
+    if not (isinstance(arts, dict) and ("paths" in arts or "untracked" in arts)):
+        return None
+    d = jobs[deployer]
+    what = f"its artifacts ({', '.join(t for t in map(text_of, arts.get('paths') or []) if t) or 'untracked files'})" \
+        if isinstance(arts.get("paths") or [], list) else "its artifacts"
+    if "dependencies" in d:
+        deps = d["dependencies"]
+        return what if isinstance(deps, list) and builder in map(text_of, deps) else None
+    if "needs" in d:
+        for n in d["needs"] if isinstance(d["needs"], list) else []:
+            if text_of(n) == builder:
+                return what
+            if isinstance(n, dict) and text_of(n.get("job")) == builder:
+                flag = n.get("artifacts")
+                return None if is_scalar(flag) and flag.value.lower() == "false" else what
+        return None
+
+    def index(job: dict) -> int:
+        stage = text_of(job.get("stage")) or "test"
+        return stages.index(stage) if stage in stages else -1
+
+    return what if 0 <= index(jobs[builder]) < index(d) else None
 
 
 def _inherits_variables(job: dict) -> bool:
@@ -288,80 +447,6 @@ def _deep_merge(a: dict, b: dict) -> dict:
         out[k] = _deep_merge(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
     return out
 
-
-
-# -- CircleCI ------------------------------------------------------------------------------
-def _circleci(doc: YamlText, top: dict) -> list[Value]:
-    """Job `environment:` maps, `docker[].environment` and `run:` steps; a job is production
-    when a workflow runs it with a production `context:` (CircleCI's deploy credentials)."""
-    jobs = top.get("jobs")
-    if not isinstance(jobs, dict):
-        return []
-    contexts: dict[str, list[Env]] = {}
-    workflows = top.get("workflows")
-    for wf_name, wf in (workflows.items() if isinstance(workflows, dict) else ()):
-        entries = wf.get("jobs") if isinstance(wf, dict) else None
-        for entry in entries if isinstance(entries, list) else ():
-            job, ctx = (text_of(entry), None) if not isinstance(entry, dict) else next(iter(entry.items()), (None, None))
-            if not job:
-                continue
-            names = ctx.get("context") if isinstance(ctx, dict) else None
-            names = [text_of(n) for n in names] if isinstance(names, list) else [text_of(names)] if names else []
-            for c in filter(None, names):
-                contexts.setdefault(job, []).append(
-                    (normalise(c), f"job `{job}` runs with context `{c}` in workflow `{wf_name}`"))
-    out: list[Value] = []
-    for name, job in jobs.items():
-        if not isinstance(job, dict):
-            continue
-        envs = contexts.get(name) or [("ci", f"job `{name}` runs without a deployment context")]
-        for env in envs:
-            out += _mapping(doc, job.get("environment"), env)
-            for image in job.get("docker") if isinstance(job.get("docker"), list) else ():
-                if isinstance(image, dict):
-                    out += _mapping(doc, image.get("environment"), env)
-            for step in job.get("steps") if isinstance(job.get("steps"), list) else ():
-                run = step.get("run") if isinstance(step, dict) else None
-                if isinstance(run, dict):
-                    out += _mapping(doc, run.get("environment"), env)
-                    run = run.get("command")
-                out += _script(doc, run, env)
-    return out
-
-
-# -- Bitbucket Pipelines -------------------------------------------------------------------
-def _bitbucket(doc: YamlText, top: dict) -> list[Value]:
-    """Every step's `script:`; a step's environment is its (or its stage's) `deployment:`."""
-    out: list[Value] = []
-
-    def steps(node: Tree, deployment: str | None) -> None:
-        if isinstance(node, list):
-            for item in node:
-                steps(item, deployment)
-        elif isinstance(node, dict):
-            if isinstance(node.get("stage"), dict):
-                stage = node["stage"]
-                steps(stage.get("steps"), text_of(stage.get("deployment")) or deployment)
-            elif "parallel" in node:
-                par = node["parallel"]
-                steps(par.get("steps") if isinstance(par, dict) else par, deployment)
-            elif isinstance(node.get("step"), dict):
-                step = node["step"]
-                dep = text_of(step.get("deployment")) or deployment
-                label = text_of(step.get("name")) or "step"
-                env: Env = ((normalise(dep), f"step `{label}` has `deployment: {dep}`") if dep
-                            else ("ci", f"step `{label}` has no `deployment:`"))
-                for k in ("script", "after-script"):
-                    out.extend(_script(doc, step.get(k), env))
-
-    pipelines = top.get("pipelines")
-    for kind, group in (pipelines.items() if isinstance(pipelines, dict) else ()):
-        if kind == "default":
-            steps(group, None)
-        elif isinstance(group, dict):  # branches / tags / pull-requests / custom: name -> steps
-            for sub in group.values():
-                steps(sub, None)
-    return out
 
 
 #: CI configuration: GitHub Actions workflows, GitLab CI, CircleCI, Bitbucket Pipelines.
