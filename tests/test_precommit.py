@@ -157,6 +157,7 @@ def test_files_pattern_takes_every_kind_of_config_file():
                       ".circleci/config.yml", "bitbucket-pipelines.yml"],
         "fly": ["fly.toml", "apps/api/fly.staging.toml"],
         "netlify": ["netlify.toml", "site/netlify.toml"],
+        "wrangler": ["wrangler.toml", "wrangler.jsonc", "workers/api/wrangler.json", ".dev.vars", ".dev.vars.staging"],
         "kubernetes": ["values.yaml", "charts/web/values-prod.yml", "kustomization.yaml", "k8s/a.yaml",
                        "deploy/overlays/prod/patch.yml", "argocd/apps/web.yaml"],
     }
