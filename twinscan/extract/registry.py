@@ -16,7 +16,7 @@ from typing import Callable
 from .kind import Kind, normalise_path
 
 MODULES = (
-    "dotenv", "dockerfile", "compose", "workflows", "fly", "netlify", "wrangler", "heroku",
+    "dotenv", "dockerfile", "compose", "workflows", "fly", "netlify", "wrangler", "heroku", "render",
     "kubernetes",
     "javascript", "html", "sourcemap", "image", "text",
 )
