@@ -159,6 +159,7 @@ def test_files_pattern_takes_every_kind_of_config_file():
         "netlify": ["netlify.toml", "site/netlify.toml"],
         "wrangler": ["wrangler.toml", "wrangler.jsonc", "workers/api/wrangler.json", ".dev.vars", ".dev.vars.staging"],
         "render": ["render.yaml", "infra/render-staging.yaml"],
+        "vercel": ["vercel.json", "apps/web/vercel.json"],
         "heroku": ["app.json"],  # claimed by content: Heroku's keys, not Expo's
         "kubernetes": ["values.yaml", "charts/web/values-prod.yml", "kustomization.yaml", "k8s/a.yaml",
                        "deploy/overlays/prod/patch.yml", "argocd/apps/web.yaml"],

@@ -16,7 +16,7 @@ from typing import Callable
 from .kind import Kind, normalise_path
 
 MODULES = (
-    "dotenv", "dockerfile", "compose", "workflows", "fly", "netlify", "wrangler", "heroku", "render",
+    "dotenv", "dockerfile", "compose", "workflows", "fly", "netlify", "wrangler", "heroku", "render", "vercel",
     "kubernetes",
     "javascript", "html", "sourcemap", "image", "text",
 )
