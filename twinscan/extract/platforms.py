@@ -42,6 +42,8 @@ def value(key: str, text: str, start: int, end: int, env: Env) -> Value:
 def json_tree(data: bytes) -> tuple[object, bytes, list[Value]]:
     """(tree with jsonspans.Span strings, the JSON text, Values for its comments) of a JSON or
     JSONC file: comments and trailing commas are allowed, offsets are the file's own."""
+    import json
+
     from ..formats.jsonc import blank
     from ..formats.jsonspans import JsonSyntaxError, SpanParser
     from .values import ExtractError
@@ -50,10 +52,13 @@ def json_tree(data: bytes) -> tuple[object, bytes, list[Value]]:
         text, comments = blank(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
         if data.startswith(b"\xef\xbb\xbf"):
             text, comments = b"   " + text, [(s + 3, e + 3) for s, e in comments]
+        json.loads(text.decode("utf-8"))  # strings checked here (escapes, control characters, UTF-8)
         tree, end = SpanParser(text, max_depth=64).parse()
         if text[end:].strip():
             raise JsonSyntaxError(end, "extra data after the document")
-    except JsonSyntaxError as e:
+    except RecursionError:
+        raise ExtractError("invalid JSON: nested too deeply") from None
+    except (JsonSyntaxError, ValueError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise ExtractError(f"invalid JSON: {e}") from None
     notes = [Value("", data[s:e].decode("utf-8", "replace"), s, e, context="comment") for s, e in comments]
     return tree, text, notes
