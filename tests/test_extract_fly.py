@@ -100,3 +100,13 @@ def test_classifying_a_fly_file_imports_no_toml_parser():
             "print([m for m in sys.modules if m in ('tomllib', 'tomli')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_inline_and_dotted_tables_are_values():
+    """`env = {…}` and dotted keys are the same tables as `[env]` (tomlspans finds their bytes)."""
+    data = (b'app = "x"\nenv = { STRIPE_API_BASE = "http://localhost:4111", PORT = "8080" }\n'
+            b'build.args.VITE_POSTHOG_HOST = "http://localhost:4112"\n[http_service]\n  internal_port = 8080\n')
+    got = {v.key: v for v in values(data, "fly.toml", Options())}
+    assert sorted(got) == ["PORT", "STRIPE_API_BASE", "VITE_POSTHOG_HOST"]
+    for v in got.values():
+        assert data[v.start:v.end].decode() == v.value and v.environment is None

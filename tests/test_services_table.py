@@ -155,3 +155,56 @@ def test_unparsable_file_makes_the_table_incomplete(tmp_path):
     (tmp_path / "docker-compose.yml").write_text("services: [unclosed\n")
     code, t = _table(tmp_path)
     assert code == 3 and t["errors"][0]["path"] == "docker-compose.yml"
+
+
+# -- deploy platforms: one repository per platform, the table and the scan read the same sections --------------
+PLATFORMS = {
+    "netlify": ({
+        "netlify.toml": (
+            '[build.environment]\n  VITE_POSTHOG_HOST = "http://localhost:4112"\n'
+            '[context.production.environment]\n  VITE_STRIPE_BASE_URL = "https://api.stripe.com"\n'
+            '[context.deploy-preview.environment]\n  VITE_STRIPE_BASE_URL = "http://localhost:4111"\n'),
+    }, {("stripe", "production"): "vendor", ("stripe", "preview"): "twin", ("posthog", "production"): "twin",
+        ("posthog", "preview"): "unset"}),
+    "wrangler": ({
+        "wrangler.toml": ('name = "api"\n[vars]\nSTRIPE_API_BASE = "https://api.stripe.com"\n'
+                          '[env.staging.vars]\nSTRIPE_API_BASE = "http://localhost:4111"\n'),
+        ".dev.vars": "POSTHOG_HOST=http://localhost:4112\n",
+    }, {("stripe", "production"): "vendor", ("stripe", "staging"): "twin", ("posthog", "development"): "twin",
+        ("posthog", "production"): "unset"}),
+    "vercel": ({
+        "vercel.json": '{"env": {"STRIPE_API_BASE": "http://localhost:4111"}}',
+        ".vercel/output/builds.json": '{"target": "preview"}',
+        ".vercel/output/functions/api.func/.vc-config.json": '{"environment": {"POSTHOG_HOST": "http://localhost:4112"}}',
+    }, {("stripe", "production"): "twin", ("posthog", "preview"): "twin", ("posthog", "production"): "unset"}),
+    "render": ({
+        "render.yaml": (
+            "envVarGroups:\n  - name: shared\n    envVars:\n      - key: POSTHOG_HOST\n        value: http://localhost:4112\n"
+            "services:\n  - type: web\n    name: api\n    envVars:\n      - key: STRIPE_API_BASE\n"
+            "        value: https://api.stripe.com\n        previewValue: http://localhost:4111\n"
+            "projects:\n  - name: shop\n    environments:\n      - name: staging\n        services:\n"
+            "          - type: web\n            name: api-staging\n            envVars:\n              - fromGroup: shared\n"),
+    }, {("stripe", "production"): "vendor", ("stripe", "preview"): "twin", ("posthog", "staging"): "twin",
+        ("posthog", "production"): "unset"}),
+    "heroku": ({
+        "app.json": ('{"name": "api", "env": {"STRIPE_API_BASE": {"value": "https://api.stripe.com"}},\n'
+                     ' "environments": {"review": {"env": {"STRIPE_API_BASE": "http://localhost:4111"}},\n'
+                     '                  "test": {"env": {"POSTHOG_HOST": "http://localhost:4112"}}}}\n'),
+    }, {("stripe", "production"): "vendor", ("stripe", "review"): "twin", ("posthog", "test"): "twin"}),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_deploy_platform_sections_in_the_table_and_the_scan(tmp_path, platform):
+    files, want = PLATFORMS[platform]
+    (tmp_path / ".git").mkdir()
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    _, t = _table(tmp_path, "--used")
+    cell = {(c["service"], c["environment"]): c for c in t["cells"]}
+    assert {k: cell[k]["status"] for k in want} == want, platform
+    code, scan = cli_json(["."], cwd=tmp_path)
+    found = {(f["path"], f["line"]) for f in scan["findings"] if f["blocking"]}
+    table = {(s["path"], s["line"]) for c in t["cells"] if c["production"] for s in c["settings"] if s["status"] == "twin"}
+    assert table == found and (code == 1) == bool(found)

@@ -16,7 +16,8 @@ from typing import Callable
 from .kind import Kind, normalise_path
 
 MODULES = (
-    "dotenv", "dockerfile", "compose", "workflows", "fly", "kubernetes", "nginx",
+    "dotenv", "dockerfile", "compose", "workflows", "fly", "netlify", "wrangler", "heroku", "render", "vercel",
+    "kubernetes", "nginx",
     "javascript", "html", "sourcemap", "image", "text",
 )
 FALLBACK = "text"
