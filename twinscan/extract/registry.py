@@ -16,7 +16,9 @@ from typing import Callable
 from .kind import Kind, normalise_path
 
 MODULES = (
-    "dotenv", "dockerfile", "compose", "workflows", "fly", "kubernetes",
+    "dotenv", "dockerfile", "compose", "workflows", "fly",
+    "systemd", "sam", "cloudrun", "ecs",  # deploy platforms (generic names claimed by content)
+    "kubernetes",
     "javascript", "html", "sourcemap", "image", "text",
 )
 FALLBACK = "text"

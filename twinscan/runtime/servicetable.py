@@ -143,7 +143,7 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     errors = [(n.path, n.reason) for n in walker.notes if n.error]
     files = 0
     for item in items:
-        target = classifier.classify(item.display)
+        target = classifier.classify(item.display, Classifier.head_of(item.fs_path, item.data))  # as a scan
         if target.kind not in extract.STRUCTURED:
             continue
         try:
