@@ -84,6 +84,6 @@ def values(data: bytes, path: str, options: Options | None = None) -> list[Value
     return out
 
 
-KIND = Kind("cloudrun", globs=("*.{yaml,yml}",), sniff=sniff, values=values, label="Cloud Run service",
+KIND = Kind("cloudrun", globs=("*.{yaml,yml}",), sniff=sniff, values=values, label="Cloud Run service", name_env="stem",
             hook=("service.{yaml,yml}", "service-*.{yaml,yml}", "service.*.{yaml,yml}", "*-service.{yaml,yml}", "cloudrun*.{yaml,yml}",
                   "cloud-run*.{yaml,yml}"))
