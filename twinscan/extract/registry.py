@@ -17,7 +17,7 @@ from .kind import Kind, normalise_path
 
 MODULES = (
     "dotenv", "dockerfile", "compose", "workflows", "fly",
-    "systemd", "serverless", "sam", "cloudrun", "ecs",  # deploy platforms (generic names claimed by content)
+    "systemd", "serverless", "terraform", "sam", "cloudrun", "ecs",  # deploy platforms (generic names claimed by content)
     "kubernetes",
     "javascript", "html", "sourcemap", "image", "text",
 )
