@@ -11,8 +11,9 @@ Values (key = the variable or parameter):
   `params.default` (`stages.default`) holds what every stage without its own value uses: it
   is production unless every production stage listed sets the key itself (then `nonprod`).
 * A variable whose value is exactly `${param:x}` is resolved where it is simple: each stage's
-  `x` is also a value of that variable, at the parameter's bytes, with the parameter's
-  environment, so `STRIPE_API_BASE: ${param:stripeBase}` reads as the vendor setting it is.
+  `x` is a value of that variable, at the parameter's bytes, with the parameter's
+  environment, so `STRIPE_API_BASE: ${param:stripeBase}` reads as the vendor setting it is
+  in each stage (the reference itself is a value only when no stage sets `x`).
 """
 from __future__ import annotations
 
@@ -78,13 +79,14 @@ def values(data: bytes, path: str, options: Options | None = None) -> list[Value
         for key, node in env.items() if isinstance(env, dict) else ():
             if not is_scalar(node):
                 continue
-            out.append(_value(doc, key, node, deploy[0], f"{where}, {deploy[1]}"))
             m = _PARAM.match(node.value.strip())
-            for stage_name, table in params.items() if m else ():
-                if m.group(1) in table:
-                    referenced.add((stage_name, m.group(1)))
-                    penv, why = _param_env(stage_name, m.group(1), params, prod_stages)
-                    out.append(_value(doc, key, table[m.group(1)], penv, f"{why}, used by `{key}` in {where}"))
+            resolved = [(s, t[m.group(1)]) for s, t in params.items() if m.group(1) in t] if m else []
+            if not resolved:  # a `${param:x}` no stage sets stays what it says: known at deploy time
+                out.append(_value(doc, key, node, deploy[0], f"{where}, {deploy[1]}"))
+            for stage_name, param in resolved:
+                referenced.add((stage_name, m.group(1)))
+                penv, why = _param_env(stage_name, m.group(1), params, prod_stages)
+                out.append(_value(doc, key, param, penv, f"{why}, used by `{key}` in {where}"))
     for stage_name, table in params.items():
         for key, node in table.items():
             if (stage_name, key) not in referenced:
