@@ -87,3 +87,9 @@ def test_production_service_blocks_staging_services_report(tmp_path):
     assert "label `env: staging`" in by_path["deploy/labelled.yaml"]["reason"]
     comments = [f for f in doc["findings"] if f["url"] == "http://localhost:4116"]
     assert len(comments) == 4 and not any(f["blocking"] for f in comments)
+
+
+def test_namespace_names_the_environment_after_labels_and_name():
+    data = _service().replace("  name: api\n", "  name: api\n  namespace: shop-staging\n").encode()
+    v = next(v for v in values(data, "service.yaml") if v.key == "STRIPE_API_BASE")
+    assert (v.environment, v.reason) == ("staging", "Cloud Run service `metadata.namespace: shop-staging`")

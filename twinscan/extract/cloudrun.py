@@ -8,7 +8,8 @@ env name. Values from `valueFrom.secretKeyRef` are Secret Manager references, no
 Environment of a service, first that says one:
 1. its labels (`metadata.labels` or `spec.template.metadata.labels`): `env`,
    `environment`, `stage`, `tier` (`env: staging`);
-2. its own name (`metadata.name: api-staging`), as Cloud Run names a service per environment;
+2. its own name (`metadata.name: api-staging`), as Cloud Run names a service per environment,
+   then its `metadata.namespace` (the project, or a Knative namespace);
 3. the file name or directory (`service-staging.yaml`, `deploy/staging/service.yaml`);
 otherwise None: the file's environment applies (production: `gcloud run services replace`
 deploys what it is given).
@@ -52,6 +53,10 @@ def service_env(tree: dict, path: str) -> tuple[str | None, str | None]:
     env = word_env(name) if name else None
     if env:
         return env, f"Cloud Run service `metadata.name: {name}`"
+    namespace = text_of(meta.get("namespace")) if isinstance(meta, dict) else None
+    env = word_env(namespace) if namespace else None
+    if env:  # Knative on Kubernetes, or a Cloud Run project named per environment (`shop-staging`)
+        return env, f"Cloud Run service `metadata.namespace: {namespace}`"
     named = path_env(path, (".yaml", ".yml"))
     if named:
         return named[0], f"{named[1]} of the Cloud Run service"
