@@ -4,8 +4,9 @@ Values (key = the variable or parameter):
 * `provider.environment` (every function) and `functions.<f>.environment`: deployed to the
   stage `serverless deploy --stage …` names. Their environment is `provider.stage` when it
   is a plain name (`stage: dev`), else the file name (`serverless.staging.yml`), else
-  production: `stage: ${opt:stage, 'dev'}` leaves the choice to the deploy command, which
-  deploys production too.
+  production: `stage: ${opt:stage, 'dev'}` (or no stage: the framework's default is `dev`)
+  leaves the choice to `serverless deploy --stage prod`, which the file cannot show, so a
+  value every stage gets is judged as the production deploy will see it.
 * Stage parameters, `params.<stage>.<key>` (and Serverless v4 `stages.<stage>.params.<key>`):
   the stage's environment (`params.prod` → production, `params.staging` → staging).
   `params.default` (`stages.default`) holds what every stage without its own value uses: it
