@@ -3,7 +3,8 @@ extractor contract (values inside the buffer; nothing raised but ExtractError; n
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from twinscan.extract import cloudrun, ecs, sam, serverless, systemd, terraform
 
