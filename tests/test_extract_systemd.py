@@ -101,3 +101,10 @@ def test_units_drop_ins_and_environment_files(tmp_path):
     assert worker["environment"] == "staging" and "drop-ins" in worker["reason"]
     assert by[("deploy/systemd/worker.env", "http://localhost:4119")]["environment"] == "staging"
     assert "loaded by `EnvironmentFile=`" in by[("deploy/etc/shop/api.env", "http://localhost:4117")]["reason"]
+
+
+def test_a_truncated_utf8_character_stays_inside_the_line():
+    """Found by the fuzz test: a lead byte of a 3-byte character right before the newline."""
+    data = b"[Service]\nEnvironment=F=\\x41\xe0\nExecStart=/bin/true\n"
+    v = values(data, "api.service")[0]
+    assert (v.key, v.end) == ("F", data.index(b"\n", 10)) and v.value.startswith("A")

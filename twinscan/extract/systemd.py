@@ -78,7 +78,7 @@ def _words(data: bytes, pos: int) -> list[tuple[str, list[int], int]]:
                     i += 2
                 last = i
                 continue
-            ln = _utf8_len(data[i])
+            ln = _utf8_len(data, i)
             chars.append(data[i:i + ln].decode("utf-8", "replace"))
             offs.append(i)
             i += ln
@@ -86,8 +86,12 @@ def _words(data: bytes, pos: int) -> list[tuple[str, list[int], int]]:
         words.append(("".join(chars), offs, last))
 
 
-def _utf8_len(b: int) -> int:
-    return 4 if b >= 0xF0 else 3 if b >= 0xE0 else 2 if b >= 0xC0 else 1
+def _utf8_len(data: bytes, i: int) -> int:
+    """Bytes of the UTF-8 character at *i*; 1 for a byte that starts no complete character."""
+    b = data[i]
+    ln = 4 if b >= 0xF0 else 3 if b >= 0xE0 else 2 if b >= 0xC0 else 1
+    tail = data[i + 1:i + ln]
+    return ln if len(tail) == ln - 1 and all(0x80 <= c < 0xC0 for c in tail) else 1
 
 
 def settings(data: bytes) -> list[tuple[str, str, int, int]]:
