@@ -110,3 +110,13 @@ def test_a_staging_directory_names_the_template_environment(tmp_path):
 def test_a_plain_template_yaml_is_not_taken_for_sam():
     c = Classifier()
     assert c.classify("template.yaml", lambda: b"kind: ConfigMap\n").kind == "kubernetes"
+
+
+def test_an_alias_bomb_in_a_variable_is_an_extract_error():
+    from twinscan.extract.values import ExtractError
+
+    levels = "".join(f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 9))
+    data = (f"Transform: AWS::Serverless-2016-10-31\nX:\n  l0: &l0 [http://localhost:4111]\n{levels}"
+            "Globals:\n  Function:\n    Environment:\n      Variables:\n        BOMB: *l8\n").encode()
+    with pytest.raises(ExtractError, match="alias bomb"):
+        values(data, "template.yaml")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .kind import Kind
 from .platformenv import path_env, word_env
-from .values import Options, Value
+from .values import ExtractError, Options, Value
 
 if TYPE_CHECKING:
     import yaml
@@ -118,10 +118,16 @@ def values(data: bytes, path: str, options: Options | None = None) -> list[Value
 def _leaves(doc: YamlText, key: str, node: yaml.Node, env: tuple[str, str], conds: dict, is_production) -> list[Value]:
     """The string leaves of one variable's value, each with its environment; `!If` branches
     under a plain condition take that condition's environments."""
+    from ..formats.yamlnodes import MAX_EXPANDED
+
     out: list[Value] = []
     stack = [(node, env, 0)]
+    visits = 0
     while stack:
         n, e, depth = stack.pop()
+        visits += 1
+        if visits > MAX_EXPANDED:  # aliases fan out: the node graph is shared, the walk is not
+            raise ExtractError(f"YAML aliases expand to more than {MAX_EXPANDED} nodes (alias bomb?)")
         if depth > 20:
             continue
         if getattr(n, "id", None) == "scalar":
