@@ -79,3 +79,18 @@ def test_classifiers_cross_process_boundaries():
     again = pickle.loads(pickle.dumps(c))
     assert again.classify("deploy/prod/a.env").environment == "production"
     assert again.classify("config/app.env").reason == "loaded by env_file"
+
+
+@pytest.mark.parametrize("path,env", [
+    ("deploy/service-staging.yaml", "staging"), ("k8s/deployment-prod.yml", "production"),
+    ("config/settings-dev.json", "development"), ("k8s/deployment.yaml", "production"),
+    ("deploy/deploy-template.yaml", "production"), ("k8s/smoke-ci.yaml", "production"),
+    # build output never reads a hyphen: these are bundle chunks, not per-environment files
+    ("dist/assets/app.dev-tools.js", "production"), ("dist/assets/chunk-dev.js", "production"),
+    ("public/404-staging.html", "production"),
+])
+def test_a_hyphenated_environment_names_a_config_file(path, env):
+    t = Classifier().classify(path)
+    assert t.environment == env, t
+    if env != "production":
+        assert t.reason == f"file name `{path.rsplit('/', 1)[1]}` names the {env} environment"

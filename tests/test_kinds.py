@@ -119,7 +119,8 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
         for h in hits:
             h.key = "SAM"
 
-    sam = Kind("sam", globs=("template.yaml",), sniff=lambda head: b"AWS::Serverless" in head, annotate=mark)
+    # named apart from the real `sam` kind, whose lookups may already be cached by earlier tests
+    sam = Kind("sam-sniff-test", globs=("template.yaml",), sniff=lambda head: b"AWS::Serverless" in head, annotate=mark)
     real = registry.kinds()
     monkeypatch.setattr(registry, "kinds", lambda: (sam, *real))
     monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))

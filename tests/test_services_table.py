@@ -208,3 +208,63 @@ def test_deploy_platform_sections_in_the_table_and_the_scan(tmp_path, platform):
     found = {(f["path"], f["line"]) for f in scan["findings"] if f["blocking"]}
     table = {(s["path"], s["line"]) for c in t["cells"] if c["production"] for s in c["settings"] if s["status"] == "twin"}
     assert table == found and (code == 1) == bool(found)
+# One case per deploy platform (issue 16): production and non-production in one repository; the table
+# shows each environment's setting and agrees with a scan (blocking production cells = blocking findings).
+_KNATIVE = ("apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  template:\n"
+            "    spec:\n      containers:\n        - image: gcr.io/shop/api\n          env:\n"
+            "            - name: STRIPE_API_BASE\n              value: {url}\n")
+_UNIT = "[Unit]\nDescription=api\n\n[Service]\nEnvironment=\"STRIPE_API_BASE={url}\"\nExecStart=/usr/bin/node server.js\n"
+_ECS = ('{{"family": "{name}", "containerDefinitions": [{{"name": "api", "image": "shop/api",\n'
+        '  "environment": [{{"name": "STRIPE_API_BASE", "value": "{url}"}}]}}]}}\n')
+_TWIN, _VENDOR = "http://localhost:4111", "https://api.stripe.com"
+PLATFORMS_B = {
+    "cloudrun": {
+        "deploy/service.yaml": _KNATIVE.format(name="api", url=_TWIN),
+        "deploy/service-staging.yaml": _KNATIVE.format(name="api", url=_TWIN),
+    },
+    "systemd": {
+        "deploy/api.service": _UNIT.format(url=_TWIN),
+        "deploy/api-staging.service": _UNIT.format(url=_TWIN),
+    },
+    "ecs": {
+        "ecs/api.json": _ECS.format(name="api-prod", url=_TWIN),
+        "ecs/api-next.json": _ECS.format(name="api-staging", url=_TWIN),
+    },
+    "sam": {
+        "template.yaml": (
+            "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+            "Conditions:\n  IsProd: !Equals [!Ref Stage, prod]\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n"
+            f"    Properties:\n      Environment:\n        Variables:\n          STRIPE_API_BASE: !If [IsProd, {_TWIN}, {_TWIN}]\n"
+        ),
+    },
+    "serverless": {
+        "serverless.yml": (
+            "service: shop\nprovider:\n  name: aws\n  environment:\n    STRIPE_API_BASE: ${param:stripe}\n"
+            f"params:\n  prod:\n    stripe: {_TWIN}\n  staging:\n    stripe: {_TWIN}\n"
+        ),
+    },
+    "terraform": {
+        "environments/prod/terraform.tfvars": f'STRIPE_API_BASE = "{_TWIN}"\n',
+        "environments/staging/terraform.tfvars": f'STRIPE_API_BASE = "{_TWIN}"\n',
+    },
+}
+_OTHER_ENV = {"sam": "nonprod"}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS_B))
+def test_deploy_platforms_in_the_table(tmp_path, platform):
+    (tmp_path / ".git").mkdir()
+    for name, text in PLATFORMS_B[platform].items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    code, t = _table(tmp_path, "--used")
+    assert code == 1 and t["errors"] == []
+    cell = {(c["service"], c["environment"]): c for c in t["cells"]}
+    other = _OTHER_ENV.get(platform, "staging")
+    assert (cell[("stripe", "production")]["status"], cell[("stripe", "production")]["blocking"]) == ("twin", True)
+    assert (cell[("stripe", other)]["status"], cell[("stripe", other)]["blocking"]) == ("twin", False)
+    code, scan = cli_json(["."], cwd=tmp_path)
+    found = {(f["path"], f["line"]) for f in scan["findings"] if f["blocking"]}
+    table = {(s["path"], s["line"]) for c in t["cells"] if c["blocking"] for s in c["settings"]}
+    assert code == 1 and table == found

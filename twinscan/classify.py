@@ -69,11 +69,21 @@ def config_environment(name: str, kind: str) -> tuple[str, str] | None:
     # exact spellings only: a bundle chunk `app.dev-tools.js` is not a development file
     token = parts[-1] if len(parts) > 1 else (stem if named == "stem" else "")
     env = environments.alias(token) if token else None
+    if env is None and named == "stem" and "-" in parts[-1]:
+        # a config file named per environment with a hyphen (`service-staging.yaml`,
+        # `deployment-prod.yml`); build output (kinds named by "part") never reads hyphens:
+        # a chunk `app.dev-tools.js` or `chunk-dev.js` is not a development file
+        token = parts[-1].rsplit("-", 1)[1]
+        env = None if token in _NOT_HYPHEN_NAMES else environments.alias(token)
     if env is None or token == "dist":
         return None
     if len(parts) == 1 and env in _NOT_BY_STEM:
         return None  # `template.json`, `local.json`: page routes and SAM templates, not roles
     return env, f"file name `{name}` names the {env} environment"
+
+
+#: Hyphenated last words that name a file's shape, not its environment (`deploy-template.yaml`).
+_NOT_HYPHEN_NAMES = ("template", "defaults", "dist", "ci")
 
 
 class GlobRule:

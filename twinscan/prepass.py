@@ -102,6 +102,81 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
     return out
 
 
+
+def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits) -> dict[str, tuple[str, str]]:
+    """systemd units, their drop-ins and the files their `EnvironmentFile=` loads: path ->
+    (environment, reason), the environment of the whole unit.
+
+    A drop-in (`api.service.d/override.conf`) applies after its unit, so the unit's
+    environment is read from the unit and its drop-ins together: the unit's name, else the
+    last `APP_ENV=`/`ENVIRONMENT=`/… assignment (extract/systemd.py), else the directory
+    layout, else the unit file's own classification. An `EnvironmentFile=` path is found in
+    the tree: relative to the unit, or an absolute path matched by its tail
+    (`/etc/shop/api.env` → `deploy/etc/shop/api.env`), or by its name beside the unit.
+    """
+    from .classify import artifact_kind
+    from .extract.platformenv import dir_env, name_env
+    from .extract.systemd import assigned_env, settings, unit_name
+
+    units: dict[tuple[str, str], list[tuple[Item, list]]] = {}
+    for item in items:
+        if artifact_kind(item.display) != "systemd" or item.size > (1 << 20):
+            continue
+        try:
+            found = settings(Opened(item.fs_path, limits, data=item.data).text() or b"")
+        except (ReadError, NotText):
+            continue
+        norm = item.display.replace("\\", "/")
+        home = os.path.dirname(os.path.dirname(norm)) if not norm.endswith(".service") else os.path.dirname(norm)
+        units.setdefault((home, unit_name(norm)), []).append((item, found))
+    by_display = {i.display.replace("\\", "/"): i.display for i in items}
+    out: dict[str, tuple[str, str]] = {}
+    for (home, unit), files in units.items():
+        files.sort(key=lambda f: (not f[0].display.endswith(".service"), os.path.basename(f[0].display)))
+        assigned: dict[str, str] = {}
+        for _, found in files:
+            assigned.update(t.split("=", 1) for s, t, _, _ in found if s == "Environment")
+        named = name_env(unit, (".service",))
+        by_value = assigned_env(assigned)
+        layout = dir_env(files[0][0].display)
+        if named:
+            env, why = named[0], f"unit name `{unit}`"
+        elif by_value:
+            env, why = by_value[0], f"{by_value[1]} in unit `{unit}` and its drop-ins"
+        elif layout:
+            env, why = layout[0], f"{layout[1]} of unit `{unit}`"
+        else:
+            target = classifier.classify(files[0][0].display)
+            env, why = target.environment, target.reason
+        env = classifier.normalise(env)
+        for item, found in files:
+            if by_value and not named:
+                out[item.display] = (env, why)
+            for s, ref, _, _ in found:
+                ref = ref.lstrip("-")
+                if s != "EnvironmentFile" or not ref or "%" in ref:
+                    continue
+                path = _unit_ref(ref, home, by_display)
+                if path:
+                    out[path] = (env, f"loaded by `EnvironmentFile=` of unit `{unit}` in {item.display} ({why})")
+    return out
+
+
+def _unit_ref(ref: str, home: str, by_display: dict[str, str]) -> str | None:
+    """The walked file an `EnvironmentFile=` path names, or a relative one that exists."""
+    if not ref.startswith("/"):
+        path = os.path.normpath(os.path.join(home, ref)).replace("\\", "/")
+        return by_display.get(path, path if os.path.isfile(path) else None)
+    tail = ref.lstrip("/")
+    for norm, display in by_display.items():
+        if norm == tail or norm.endswith("/" + tail):
+            return display
+    beside = os.path.join(home, os.path.basename(ref)).replace("\\", "/") if home else os.path.basename(ref)
+    return by_display.get(beside)
+
+
+
+
 def apply(items: list[Item], classifier: Classifier, limits: Limits, options: Options) -> tuple[list[Item], Classifier]:
     """The items to scan (env files a compose file loads from outside the walk added) and a
     classifier that knows what the pre-pass found. `--environment` speaks for the whole run."""
@@ -116,6 +191,13 @@ def apply(items: list[Item], classifier: Classifier, limits: Limits, options: Op
         classifier = replace(classifier, rules=(PathRule(files), *classifier.rules))
     if bases:
         classifier = replace(classifier, rules=(*classifier.rules, PrefixRule(bases), PathRule(bases)))
+    units = systemd_targets(items, classifier, limits)
+    if units:
+        known = {i.display for i in items}
+        for path in units:
+            if path not in known and os.path.isfile(path):  # a relative `EnvironmentFile=` outside the walk
+                items.append(Item(path, path, os.path.getsize(path)))
+        classifier = replace(classifier, rules=(PathRule(units), *classifier.rules))
     refs = env_file_targets(items, classifier, limits, options)
     if refs:
         known = {i.display for i in items}

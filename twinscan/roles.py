@@ -211,6 +211,8 @@ def resolve(book: RoleBook, *, path: str, context: str, key: str | None, value_r
     a hit whose role is unknown is a service setting."""
     if context == COMMENT:
         return Role(COMMENT, "the URL is in a comment", "context")
+    if context == "url-fragment":
+        return Role(COMMENT, "the URL is inside another URL's fragment, not where a service points", "context")
     file_role = book.file_role(path)
     if file_role is not None:
         return file_role

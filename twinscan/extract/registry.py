@@ -17,6 +17,7 @@ from .kind import Kind, normalise_path
 
 MODULES = (
     "dotenv", "dockerfile", "compose", "workflows", "fly", "netlify", "wrangler", "heroku", "render", "vercel",
+    "systemd", "serverless", "terraform", "sam", "cloudrun", "ecs",  # deploy platforms (generic names claimed by content)
     "kubernetes", "nginx",
     "javascript", "html", "sourcemap", "image", "text",
 )
