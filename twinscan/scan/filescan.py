@@ -55,11 +55,8 @@ class FileScanner:
         res = FileResult(item.display)
         try:
             opened = Opened(item.fs_path, self.s.limits, data=item.data, text_expected=target.kind != "text")
-        except IsArchive:
-            if "!/" in item.display:  # a tarball inside an image layer: one level deep only
-                res.skipped.append(Skipped(item.display, "nested archive: not opened"))
-                return res
-            return scan_archive(self, item, target)
+        except IsArchive as archive:  # its members are scanned (nested to a depth limit)
+            return scan_archive(self, item, target, archive.format, archive.compression)
         except NotText as exc:
             res.skipped.append(Skipped(item.display, f"binary: {exc}"))
             return res

@@ -1,4 +1,5 @@
-"""Nested payloads: files inside tarballs and image layers, and base64 `data:` URIs of a text type.
+"""Nested payloads: files inside tarballs, image layers, zip and asar archives and doubly
+compressed streams, and base64 `data:` URIs of a text type.
 
 Both are scanned from memory through the same per-file path as any file on disk (never
 extracted, never written), and their findings are reported where they sit in the outer file.
@@ -11,7 +12,7 @@ from dataclasses import replace
 from ..decide import make_finding
 from ..extract.values import ExtractError
 from ..model import FileError, FileResult, Skipped, Target
-from ..reader import Window
+from ..reader import Window, open_readonly
 from ..walk import Item
 from .locate import chars
 from .match import Text
@@ -31,20 +32,48 @@ _DATA_URI_KINDS = (
 )
 
 
-def scan_archive(scanner: Scanner, item: Item, target: Target) -> FileResult:
-    """Scan every file inside the tarball (and its image layers) from memory, never extracting."""
-    import io
+#: Containers inside containers are opened this deep (`dist.zip!/site.tar.gz!/index.js` is two).
+MAX_NESTING = 3
+_SUFFIXES = {"gzip": (".gz", ".gzip"), "zstd": (".zst", ".zstd"), "xz": (".xz",), "bzip2": (".bz2", ".bzip2")}
 
+
+def _members(fmt: str, f, limits, name: str):
+    if fmt == "zip":
+        from ..formats.zipread import ZipMembers
+
+        return ZipMembers(f, limits, name)
+    if fmt == "asar":
+        from ..formats.zipread import AsarMembers
+
+        return AsarMembers(f, limits, name)
     from ..extract.image import members
 
+    return members(f, limits, name)
+
+
+def scan_archive(scanner: Scanner, item: Item, target: Target, fmt: str = "tar", compression: str = "") -> FileResult:
+    """Scan every file inside the archive (a tarball and its image layers, a zip, an asar) from
+    memory, never extracting; ``fmt`` ``"layered"``: one compression layer is peeled and what it
+    holds is scanned as ``name!/stem``."""
+    import io
+
+    from ..formats.zipread import ArchiveError
+
     res = FileResult(item.display)
+    depth = item.display.count("!/")
+    if depth >= MAX_NESTING:
+        res.errors.append(FileError(item.display, f"an archive nested {depth + 1} deep (the limit is {MAX_NESTING}): "
+                                    "not opened, its files were not scanned", target.production))
+        return res
     try:
-        f = io.BytesIO(item.data) if item.data is not None else open(item.fs_path, "rb")
+        f = io.BytesIO(item.data) if item.data is not None else open_readonly(item.fs_path)
     except OSError as exc:
         res.errors.append(FileError(item.display, f"cannot read: {exc.strerror or exc}", target.production))
         return res
     with f:
-        it = members(f, scanner.s.limits, item.display)
+        if fmt == "layered":
+            return _scan_layer(scanner, item, target, f, compression, res)
+        it = _members(fmt, f, scanner.s.limits, item.display)
         try:
             for m in it:
                 if scanner.late(res, target, f"reading the archive (at {m.path})"):
@@ -53,17 +82,41 @@ def scan_archive(scanner: Scanner, item: Item, target: Target) -> FileResult:
                 sub_target = scanner.s.classifier.classify(m.path)
                 if m.config:  # OCI blobs have no extension: the image config is JSON
                     sub_target = replace(sub_target, kind="image")
-                r = scanner.scan_item(sub, sub_target)
-                res.findings += r.findings
-                res.errors += r.errors
-                res.skipped += r.skipped
-                res.bytes_scanned += r.bytes_scanned
+                _merge(res, scanner.scan_item(sub, sub_target))
                 if m.note:
                     res.skipped.append(Skipped(m.path, f"archive entry: {m.note} (read, never extracted)"))
-        except ExtractError as exc:
+        except (ExtractError, ArchiveError) as exc:
             res.errors.append(FileError(item.display, str(exc), target.production))
         res.errors += [FileError(item.display, e, target.production) for e in it.errors]
         res.skipped += [Skipped(item.display, s) for s in it.skipped]
+    res.scanned = not res.errors
+    return res
+
+
+def _merge(res: FileResult, r: FileResult) -> None:
+    res.findings += r.findings
+    res.errors += r.errors
+    res.skipped += r.skipped
+    res.bytes_scanned += r.bytes_scanned
+
+
+def _scan_layer(scanner: Scanner, item: Item, target: Target, f, compression: str, res: FileResult) -> FileResult:
+    """A compressed stream that holds another (gzip of gzip) or an archive: decode it once,
+    within the limits, and scan what it holds as a member named without the suffix."""
+    from ..formats.decompress import DecodeError, Decompressor, LimitExceeded
+
+    name = item.display.rsplit("/", 1)[-1]
+    stem = next((name[:-len(x)] for x in _SUFFIXES.get(compression, ()) if name.lower().endswith(x)), "") or name
+    inner = f"{item.display}!/{stem}"
+    try:
+        data = Decompressor(f, compression, scanner.s.limits, f"{compression} data").read()
+    except (LimitExceeded, DecodeError) as exc:
+        res.errors.append(FileError(item.display, str(exc), target.production))
+        return res
+    except OSError as exc:
+        res.errors.append(FileError(item.display, f"cannot read: {exc.strerror or exc}", target.production))
+        return res
+    _merge(res, scanner.scan_item(Item(inner, inner, len(data), data), scanner.s.classifier.classify(inner)))
     res.scanned = not res.errors
     return res
 
