@@ -201,3 +201,71 @@ def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text
                 offset=pos, match=f.match, url=f.url, host=f.host, port=f.port, key=f.key, snippet=f.snippet,
                 encoding="base64", origin=origin,
             ))
+
+
+#: Cheap tests, on a structured file's text, for values that ship only once expanded or decoded
+#: (extract.Value.encoding): the values are extracted for them even when the byte pass found nothing.
+_MAY_EXPAND = {
+    "dotenv": lambda d: b"$" in d,
+    "kubernetes": lambda d: b"Secret" in d,
+}
+_EXPANDED_WHY = {
+    "interpolated": "`{raw}` expands to `{value}` from this file's own earlier {names}",
+    "base64": "decoded from the base64 of `{key}` in a Secret's `data:`",
+}
+MAX_EXPANDED = 1 << 20  # Kubernetes caps a whole Secret at 1 MiB
+
+
+def may_expand(kind: str, data: bytes) -> bool:
+    """Whether a file of this kind may hold values that ship only expanded or decoded."""
+    test = _MAY_EXPAND.get(kind)
+    return test is not None and test(data)
+
+
+def scan_expanded(scanner: Scanner, res: FileResult, target: Target, data: bytes, values) -> None:
+    """Scan what values ship as once expanded or decoded (`${TWIN_ORIGIN}/twins/stripe`, a
+    Secret's base64 `data:`), and report each URL found at the bytes of the value that
+    carries it, with the key, the value's own environment and how it was expanded."""
+    import re
+
+    from ..model import Target as _Target
+    from .locate import USERINFO, line_column, one_line
+
+    expanded = [v for v in values if v.encoding]
+    if not expanded:
+        return
+    found_at = {(f.offset, f.rule, f.url) for f in res.findings}
+    for v in expanded:
+        where = scanner.value_target(target, v.environment, v.reason)
+        payload = v.value.encode("utf-8", "replace")[:MAX_EXPANDED]
+        inner = f"{res.path}#{v.key}"
+        scanner.depth += 1
+        try:
+            r = scanner.scan_item(Item(inner, inner, len(payload), payload),
+                                  _Target("text", where.environment, where.production, where.reason))
+        finally:
+            scanner.depth -= 1
+        if not r.findings:
+            continue
+        raw_bytes = data[v.start:v.end]
+        raw = USERINFO.sub(r"\1***@", one_line(raw_bytes))
+        line, column = line_column(data, v.start)
+        line_start = data.rfind(b"\n", 0, v.start) + 1
+        line_end = data.find(b"\n", v.end)
+        shown = USERINFO.sub(r"\1***@", one_line(data[line_start:line_end if line_end >= 0 else len(data)]))[:200]
+        names = sorted(set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", raw)))
+        why = _EXPANDED_WHY.get(v.encoding, "expanded ({encoding})").format(
+            raw=raw if len(raw) <= 120 else raw[:119] + "…", value=USERINFO.sub(r"\1***@", v.value)[:200], key=v.key,
+            encoding=v.encoding, names=", ".join(f"`{n}`" for n in names) or "keys")
+        for f in r.findings:
+            if (v.start, f.rule, f.url) in found_at:
+                continue
+            found_at.add((v.start, f.rule, f.url))
+            # a twin rule reports this value: the key-aware check need not say it again
+            res.findings = [g for g in res.findings if not (g.offset == v.start and g.rule == "service-host-url")]
+            decision = f.decision.because(v.encoding, why)
+            res.findings.append(make_finding(
+                decision, path=res.path, line=line, column=column, end_column=column + chars(raw_bytes), offset=v.start,
+                match=f.match if v.encoding == "base64" else raw, url=f.url, host=f.host, port=f.port, key=v.key,
+                snippet=f.snippet if v.encoding == "base64" else shown, encoding=v.encoding,
+            ))
