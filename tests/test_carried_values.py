@@ -79,8 +79,8 @@ def test_dotenv_interpolation_from_the_files_own_earlier_keys(tmp_path):
     }  # single quotes turn interpolation off (line 5); a key defined later is not expanded (line 6)
     f = next(f for f in doc["findings"] if f["line"] == 3)
     assert f["match"] == "${TWIN_ORIGIN}/twins/stripe"
-    assert "`${TWIN_ORIGIN}/twins/stripe` expands to `https://api.wondertwin.dev/twins/stripe` from this file's own " \
-           "earlier `TWIN_ORIGIN`" in f["reason"]
+    assert "`${TWIN_ORIGIN}/twins/stripe` expands to `https://api.wondertwin.dev/twins/stripe` with `TWIN_ORIGIN` " \
+           "as set earlier in this file" in f["reason"]
 
 
 def test_dotenv_interpolation_in_a_development_file_is_reported(tmp_path):
@@ -152,3 +152,45 @@ def test_a_secret_value_that_is_not_base64_is_not_decoded(tmp_path):
     (tmp_path / "secret.yaml").write_text(SECRET.replace("aHR0cDovL2xvY2FsaG9zdDo0MTEx", "not base64!"))
     code, doc = _scan([tmp_path])
     assert {f["line"] for f in doc["findings"]} == {10, 12}
+
+
+WORKFLOW = """\
+name: deploy
+on: push
+env:
+  TWIN_ORIGIN: https://api.wondertwin.dev
+jobs:
+  build-prod:
+    runs-on: ubuntu-latest
+    environment: production
+    env:
+      STRIPE_API_BASE: ${{ env.TWIN_ORIGIN }}/twins/stripe
+      TWINS: http://localhost
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci && npm run build
+        env:
+          VITE_POSTHOG_HOST: ${{ env.TWINS }}:4112
+          VITE_LOGO_API: ${{ env.UNSET }}/logo
+  build-staging:
+    runs-on: ubuntu-latest
+    environment: staging
+    env:
+      STRIPE_API_BASE: ${{ env.TWIN_ORIGIN }}/twins/stripe
+"""
+
+
+def test_github_env_references_expand_from_the_enclosing_env(tmp_path):
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(WORKFLOW)
+    code, doc = _scan([tmp_path])
+    assert code == 1
+    got = {(f["line"], f["url"], f["key"], f["encoding"], f["blocking"]) for f in doc["findings"]}
+    assert got == {
+        (10, "https://api.wondertwin.dev/twins/stripe", "STRIPE_API_BASE", "interpolated", True),
+        (11, "http://localhost", "TWINS", None, True),
+        (16, "http://localhost:4112", "VITE_POSTHOG_HOST", "interpolated", True),
+        (22, "https://api.wondertwin.dev/twins/stripe", "STRIPE_API_BASE", "interpolated", False),  # staging job
+    }
+    f = next(f for f in doc["findings"] if f["line"] == 10)
+    assert f["match"] == "${{ env.TWIN_ORIGIN }}/twins/stripe" and f["column"] == 24

@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..environments import normalise
@@ -151,8 +152,9 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
         if not isinstance(job, dict):
             continue
         for env in _github_envs(name, job):
-            out += _mapping(doc, wf.get("env"), env)
-            out += _mapping(doc, job.get("env"), env)
+            top, own = _mapping(doc, wf.get("env"), env), _mapping(doc, job.get("env"), env)
+            out += top + own + _env_refs(own, top)
+            mark = len(out)
             out += _mapping(doc, job.get("with"), env)
             container = job.get("container")
             if isinstance(container, dict):
@@ -167,6 +169,33 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
                     out += _mapping(doc, step.get("env"), env)
                     out += _mapping(doc, step.get("with"), env)
                     out += _script(doc, step.get("run"), env)
+            out += _env_refs(out[mark:], top + own)
+    return out
+
+
+_ENV_REF = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}")
+
+
+def _env_refs(found: list[Value], scope: list[Value]) -> list[Value]:
+    """`${{ env.X }}` in ``found`` expanded from the enclosing `env:` (``scope``: the workflow's,
+    then the job's, later keys winning), as Actions does before the job or step runs: each
+    expansion that used a known X is a Value over the same bytes with ``encoding="interpolated"``."""
+    known = {v.key: v.value for v in scope if v.context == "value" and v.encoding is None}
+    out = []
+    for v in found:
+        if v.context != "value" or v.encoding is not None or "${{" not in v.value:
+            continue
+        used: list[str] = []
+
+        def sub(m: re.Match) -> str:
+            if m.group(1) in known:
+                used.append(m.group(1))
+                return known[m.group(1)]
+            return m.group(0)
+
+        text = _ENV_REF.sub(sub, v.value)
+        if used:
+            out.append(replace(v, value=text, encoding="interpolated"))
     return out
 
 

@@ -208,9 +208,10 @@ def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text
 _MAY_EXPAND = {
     "dotenv": lambda d: b"$" in d,
     "kubernetes": lambda d: b"Secret" in d,
+    "workflows": lambda d: b"env." in d,
 }
 _EXPANDED_WHY = {
-    "interpolated": "`{raw}` expands to `{value}` from this file's own earlier {names}",
+    "interpolated": "`{raw}` expands to `{value}` with {names} as set earlier in this file",
     "base64": "decoded from the base64 of `{key}` in a Secret's `data:`",
 }
 MAX_EXPANDED = 1 << 20  # Kubernetes caps a whole Secret at 1 MiB
@@ -253,7 +254,7 @@ def scan_expanded(scanner: Scanner, res: FileResult, target: Target, data: bytes
         line_start = data.rfind(b"\n", 0, v.start) + 1
         line_end = data.find(b"\n", v.end)
         shown = USERINFO.sub(r"\1***@", one_line(data[line_start:line_end if line_end >= 0 else len(data)]))[:200]
-        names = sorted(set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", raw)))
+        names = sorted({a or b for a, b in re.findall(r"\$\{\{\s*env\.([\w-]+)|\$\{?([A-Za-z_]\w*)", raw)})
         why = _EXPANDED_WHY.get(v.encoding, "expanded ({encoding})").format(
             raw=raw if len(raw) <= 120 else raw[:119] + "…", value=USERINFO.sub(r"\1***@", v.value)[:200], key=v.key,
             encoding=v.encoding, names=", ".join(f"`{n}`" for n in names) or "keys")
