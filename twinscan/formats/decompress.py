@@ -51,10 +51,12 @@ def peek(kind: str, head: bytes, n: int = 1024) -> bytes:
             import bz2
 
             return bz2.BZ2Decompressor().decompress(head, n)
-        if kind == "zstd":
+        if kind == "zstd":  # a stream reader: a one-shot decompressobj would expand an RLE bomb in full
+            import io
+
             import zstandard
 
-            return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:n]
+            return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(head)).read(n)
     except Exception:  # a truncated or corrupt head: the full decode reports it
         return b""
     return b""
