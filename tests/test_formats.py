@@ -390,7 +390,7 @@ def test_report_errors_are_usage_errors(tmp_path):
     assert r.exit_code == 2 and "does not exist" in r.output
     (tmp_path / "taken").mkdir()
     r = cli(["--report", f"sarif={tmp_path / 'taken'}", TWIN_LOCAL])
-    assert r.exit_code == 2 and f"--report sarif={tmp_path / 'taken'}: Is a directory" in r.output
+    assert r.exit_code == 2 and f"--report sarif={tmp_path / 'taken'}: is a folder" in r.output
 
 
 def suppressed_tree(tmp_path: Path) -> Path:

@@ -246,6 +246,21 @@ def _file_environment(path: str) -> tuple[str, str] | None:
     return (env, posixpath.basename(path.replace("\\", "/"))) if env else None
 
 
+def stage_names(data: bytes) -> list[str]:
+    """The named stages (`FROM image AS name`, lower case): what `--docker-target` may name."""
+    lines, esc = _logical_lines(data.decode("latin-1"))
+    names = []
+    for line in lines:
+        s = line.text
+        head = re.match(r"\s*(\S+)", s)
+        if head is None or head.group(1).lower() != "from":
+            continue
+        words = [s[a:b] for a, b in _split(s, head.end(), esc) if not s.startswith("--", a)]
+        if len(words) >= 3 and words[1].lower() == "as":
+            names.append(words[2].lower())
+    return names
+
+
 def values(data: bytes, path: str, options: Options) -> list[Value]:
     """Every ENV and ARG value (and `${X:-default}` default) in the Dockerfile."""
     text = data.decode("latin-1")

@@ -52,6 +52,9 @@ _worker: FileScanner | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches every worker: the parent alone handles it
     _worker = FileScanner(settings)
 
 
@@ -79,13 +82,20 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         ctx = multiprocessing.get_context(method)
         # biggest first, so one large file does not finish last alone
         order = sorted(items, key=lambda i: -i.size)
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
+        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,))
+        try:
             done_bytes = 0
             for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=4)):
                 results.append(r)
                 done_bytes += item.size
                 if progress:
                     progress(len(results), done_bytes)
+        except BaseException:  # Ctrl-C: stop the workers now, not after every file already queued
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            raise
+        pool.shutdown()
     else:
         scanner = FileScanner(settings)
         done_bytes = 0
