@@ -14,7 +14,15 @@ from ..walk import Item
 from .fold import folded
 from .locate import Lines
 from .match import RawHit, Text, confirm_window, raw_hit
-from .nested import DATA_URI_KINDS, MAX_MAPPED, has_text_data_uri, may_expand, scan_archive, scan_data_uris, scan_expanded
+from .nested import (
+    DATA_URI_KINDS,
+    MAX_MAPPED,
+    has_text_data_uri,
+    may_expand,
+    scan_archive,
+    scan_data_uris,
+    scan_expanded,
+)
 from .origins import bundle_origins, in_map_origins
 from .servicecheck import check_services
 from .settings import Settings
