@@ -1,4 +1,4 @@
-"""Builders shared by several test modules: image tarballs and source-map VLQ.
+"""Builders shared by several test modules: image tarballs, zip and asar archives, source-map VLQ.
 
 They lived in one test module and were imported from its privates by others; a test module
 imports helpers from here (or from conftest.py), never from another test module.
@@ -40,6 +40,38 @@ LAYER_FILES = {
     "usr/share/nginx/html/assets/index-abc.js": TWIN,
     "etc/.wh.old.conf": b"",
 }
+
+
+def zip_bytes(files: dict, method: int = 8) -> bytes:
+    """A zip archive (deflate by default) of name -> bytes."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def asar_bytes(files: dict) -> bytes:
+    """An Electron asar archive as @electron/asar writes it: a size pickle (uint32 4, header
+    size), a header pickle (payload size, JSON length, the JSON padded to 4 bytes), then the
+    files at the offsets (decimal strings) the JSON file table gives."""
+    import struct
+
+    table: dict = {"files": {}}
+    body = b""
+    for name, data in files.items():
+        node = table
+        *dirs, base = name.split("/")
+        for d in dirs:
+            node = node["files"].setdefault(d, {"files": {}})
+        node["files"][base] = {"size": len(data), "offset": str(len(body))}
+        body += data
+    js = json.dumps(table, separators=(",", ":")).encode()
+    padded = js + b"\0" * (-len(js) % 4)
+    header = struct.pack("<II", len(padded) + 4, len(js)) + padded
+    return struct.pack("<II", 4, len(header)) + header + body
 
 
 def tar_bytes(entries, fmt=tarfile.PAX_FORMAT) -> bytes:

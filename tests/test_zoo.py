@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from .conftest import ENGINES, cli_json
-from .helpers import CONFIG, docker_save, oci_layout, tar_bytes
+from .helpers import CONFIG, asar_bytes, docker_save, oci_layout, tar_bytes, zip_bytes
 
 ZOO = Path(__file__).parent / "zoo"
 ROW_KEYS = {"id", "why", "file", "content", "rule", "url", "key", "compress", "encoding", "image", "member",
@@ -50,6 +50,13 @@ def _compress(data: bytes, how: str | None) -> bytes:
         import zstandard
 
         return zstandard.ZstdCompressor().compress(data)
+    if how in ("xz", "bz2"):
+        import bz2
+        import lzma
+
+        return (lzma if how == "xz" else bz2).compress(data)
+    if how == "gzip-gzip":
+        return gzip.compress(gzip.compress(data))
     raise AssertionError(f"unknown compression {how!r}")
 
 
@@ -59,6 +66,8 @@ def _image(row: dict, data: bytes) -> bytes:
     files = {row["member"]: data} if "member" in row else {"usr/share/nginx/html/index.html": b"<html></html>"}
     if row["image"] == "tar":
         return tar_bytes(list(files.items()))
+    if row["image"] in ("zip", "asar"):
+        return (zip_bytes if row["image"] == "zip" else asar_bytes)(files)
     config = copy.deepcopy(CONFIG)
     config["config"]["Env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/bin:/bin", *row.get("env", [])]
     config["history"] = []

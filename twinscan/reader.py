@@ -14,8 +14,7 @@ import stat
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .formats.decompress import GZIP as _GZIP
-from .formats.decompress import ZSTD as _ZSTD
+from .formats.decompress import compression_of
 from .formats.limits import Limits  # the per-file bounds; importable from here as before
 
 WINDOW = 16 << 20  # bytes of new data per window
@@ -77,7 +76,18 @@ class NotText(Exception):
 
 
 class IsArchive(Exception):
-    """The file is a tarball (possibly gzip/zstd): its members are scanned instead."""
+    """The file is a container whose members are scanned instead: ``format`` is ``"tar"``
+    (possibly compressed), ``"zip"`` (also jar, war), ``"asar"``, or ``"layered"`` (a
+    compressed stream whose content is compressed again or an archive: `app.js.gz` that
+    is gzip of gzip, `dist.zip.gz`); ``compression`` is the outer stream's."""
+
+    def __init__(self, format: str = "tar", compression: str = ""):
+        super().__init__(format)
+        self.format, self.compression = format, compression
+
+
+#: Containers twinscan cannot open: their files are unread, so the scan is incomplete.
+_UNOPENABLE = ((b"7z\xbc\xaf'\x1c", "7-Zip archive"), (b"Rar!\x1a\x07", "RAR archive"))
 
 
 @dataclass
@@ -111,7 +121,7 @@ class Opened:
         self.fs_path = fs_path  # for standard input: the --stdin-name
         self.limits = limits
         self.data = data  # standard input, already in memory
-        self.decoding = ""  # "gzip", "brotli", "zstd", "utf-16[-le|-be]" or "" (raw bytes)
+        self.decoding = ""  # "gzip", "brotli", "zstd", "xz", "bzip2", "utf-16[-le|-be]" or "" (raw bytes)
         self.text_expected = text_expected  # the name says text (.js, .env, …): NUL bytes do not make it binary
         self.note = ""  # something the scan should say about how the file was read
         try:
@@ -131,14 +141,32 @@ class Opened:
         name = self.fs_path.lower()
         if head[257:262] == b"ustar":
             raise IsArchive()
-        if head.startswith((_GZIP, _ZSTD)):
+        if head.startswith(b"PK\x03\x04") or (head.startswith(b"PK\x05\x06") and len(head) == 22 + head[20] + 256 * head[21]):
+            raise IsArchive("zip")  # (an empty zip is only its end record)
+        for magic, what in _UNOPENABLE:
+            if head.startswith(magic):
+                raise ReadError(f"{what}: a container twinscan cannot open, so its files were not scanned")
+        compression = compression_of(head)
+        if compression:
+            from .formats.decompress import peek
             from .formats.tarstream import is_image_tar
 
-            if is_image_tar(head, name) or name.endswith((".tar.gz", ".tgz", ".tar.zst")):
+            if is_image_tar(head, name) or name.endswith((".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".txz",
+                                                          ".tar.bz2", ".tbz2", ".tbz")):
                 raise IsArchive()
-            return "gzip" if head.startswith(_GZIP) else "zstd"
+            inner = peek(compression, head, 512)
+            if inner[257:262] == b"ustar":
+                raise IsArchive()
+            if compression_of(inner) or inner.startswith(b"PK\x03\x04"):
+                raise IsArchive("layered", compression)
+            return compression
         if name.endswith(".br"):
             return "brotli"
+        if name.endswith(".asar"):
+            from .formats.zipread import is_asar
+
+            if is_asar(head, name):
+                raise IsArchive("asar")
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             return "utf-16"
         bom_less = _utf16_without_bom(head)

@@ -10,7 +10,8 @@ Values:
   ``build.args`` in both forms: key is the variable, ``value`` the YAML value with
   compose interpolation left as written (the variables are unknown here);
 - every ``${VAR:-default}`` / ``${VAR-default}`` default in them: a second Value with
-  the same key and ``context="default"``;
+  the same key and ``context="default"``; a ``${VAR:?message}`` / ``${VAR?message}`` message
+  is what compose prints when the variable is missing, never a value: ``context="message"``;
 - ``env_file:`` paths (string, list, or ``{path: …}`` entries): ``key="env_file"`` and
   ``value`` the path as written, relative to the compose file's directory. This module
   cannot read them; the scan is expected to scan each referenced file as part of this
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 MAX_NODES = 100_000  # expanded document size (aliases counted every time they are used)
 _NAME = re.compile(r"^(?:docker-)?compose((?:\.[a-z0-9_-]+)*)\.ya?ml$")
-_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?-)")
+_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-?])")
 _MERGE = "tag:yaml.org,2002:merge"
 CONTAINER_COMMAND = "container-command"  # the role of a value that is a command run inside the container
 
@@ -147,7 +148,9 @@ class _Reader:
         return Value(key, value, self.doc.byte(a), self.doc.byte(b), self.env, self.reason, context, role, role_reason)
 
     def with_defaults(self, key: str, value: str, a: int, b: int) -> list[Value]:
-        """The value and every `${VAR:-default}` / `${VAR-default}` default written in text[a:b]."""
+        """The value and every `${VAR:-default}` / `${VAR-default}` default written in text[a:b];
+        a `${VAR:?message}` message is a Value with context "message" (it never reaches the
+        container: compose refuses to start and prints it)."""
         text = self.doc.text
         found = [self.value(key, value, a, b)]
         for m in _DEFAULT.finditer(text, a, b):
@@ -156,7 +159,8 @@ class _Reader:
                 depth += {"{": 1, "}": -1}.get(text[k], 0)
                 k += 1
             if depth == 0:
-                found.append(self.value(key, text[m.end() : k - 1].replace("$$", "$"), m.end(), k - 1, "default"))
+                context = "message" if m.group(1).endswith("?") else "default"
+                found.append(self.value(key, text[m.end() : k - 1].replace("$$", "$"), m.end(), k - 1, context))
         return found
 
     def assignments(self, node: yaml.Node, what: str) -> list[Value]:

@@ -2,6 +2,13 @@
 multi-line values, CRLF). Interpolation defaults (`${VAR:-default}`) are values too:
 a twin URL in a default is what the app gets when the variable is unset.
 The file name decides the environment (see classify.py), so values carry none.
+
+References are expanded as Vite's dotenv-expand does (`${VAR}`, `$VAR`, `${VAR:-default}`,
+`${VAR-default}`; single quotes and a backslash before `$` turn it off) from the file's OWN
+earlier keys only: `TWIN_ORIGIN=https://api.wondertwin.dev` then `VITE_STRIPE_BASE_URL=${TWIN_ORIGIN}/twins/stripe`
+ships a hosted twin that no byte of the second line spells. The process environment is never
+read (python-dotenv's own interpolation reads it: the runner's variables and secrets must never
+reach a finding). An expansion is a second Value over the same bytes with ``encoding="interpolated"``.
 """
 from __future__ import annotations
 
@@ -13,6 +20,27 @@ from .values import Options, Value
 
 _HEAD = re.compile(r"""\A\s*(?:export\s+)?(?P<key>[^=\s]+)\s*=\s*(?P<quote>['"]?)""")
 _DEFAULT = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):?-(?P<default>[^}]*)\}")
+_REF = re.compile(r"(?<!\\)\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}"
+                  r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+MAX_EXPANDED = 64 << 10  # an expansion longer than this is not a URL (and `A=$B$B`, `B=$A$A` … cannot grow)
+
+
+def expand(value: str, earlier: dict[str, str]) -> tuple[str, list[str]]:
+    """``value`` with its references replaced from ``earlier`` (the file's own keys before it);
+    also the names that were found there. An unknown name expands to its default or to ""."""
+    used: list[str] = []
+
+    def sub(m: re.Match) -> str:
+        name = m.group("braced") or m.group("bare")
+        known = earlier.get(name)
+        op = m.group("op")
+        if known is not None and not (op == ":-" and known == ""):
+            used.append(name)
+            return known
+        return m.group("default") or "" if op else ""
+
+    out = _REF.sub(sub, value)
+    return out[:MAX_EXPANDED], used
 
 
 def _raw_value(original: str, quote: str, start: int) -> int:
@@ -43,6 +71,7 @@ def values(data: bytes, path: str, options: Options | None = None) -> list[Value
     # surrogateescape: an invalid byte stays one character, so offsets count true bytes
     text = data.decode("utf-8", "surrogateescape")
     out: list[Value] = []
+    earlier: dict[str, str] = {}  # this file's keys so far, expanded: the only source of references
     byte_pos = 0
     for binding in parse_stream(io.StringIO(text)):
         original = binding.original.string
@@ -56,11 +85,19 @@ def values(data: bytes, path: str, options: Options | None = None) -> list[Value
                 def to_bytes(i: int) -> int:
                     return byte_pos + len(original[:i].encode("utf-8", "surrogateescape"))
 
-                out.append(Value(binding.key, _clean(binding.value or ""), to_bytes(start), to_bytes(end)))
+                raw = binding.value or ""
+                out.append(Value(binding.key, _clean(raw), to_bytes(start), to_bytes(end)))
+                shipped = raw
                 if quote != "'":  # single quotes turn interpolation off
                     for m in _DEFAULT.finditer(original, start, end):
                         out.append(Value(binding.key, _clean(m.group("default")), to_bytes(m.start("default")),
                                          to_bytes(m.end("default")), context="default"))
+                    if "$" in raw:
+                        shipped, used = expand(raw, earlier)
+                        if used:
+                            out.append(Value(binding.key, _clean(shipped), to_bytes(start), to_bytes(end),
+                                             encoding="interpolated"))
+                earlier[binding.key] = shipped
         byte_pos += len(original.encode("utf-8", "surrogateescape"))
     return out
 

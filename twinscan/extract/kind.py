@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-COMPRESSED = (".gz", ".br", ".zst")
+COMPRESSED = (".gz", ".br", ".zst", ".xz", ".bz2")
 _SPECIAL = set(".^$+()[]|\\")
 
 

@@ -4,7 +4,9 @@
   `List` items): ``env[].value`` of containers, initContainers and
   ephemeralContainers; key = the env name. Their probes (liveness, readiness, startup)
   and lifecycle hooks (postStart, preStop): every scalar, role ``container-command``.
-* ConfigMap ``data`` (and Secret ``stringData``): key = the data key.
+* ConfigMap ``data`` (and Secret ``stringData``): key = the data key. Secret ``data``
+  is base64: each entry is decoded (bounded) into a Value over the base64 text with
+  ``encoding="base64"``, which the scan scans as decoded text.
 * Helm values files (``values.yaml``, ``values-<env>.yaml``, ``values.<env>.yaml``):
   every scalar leaf that looks like a URL or host; key = its dotted path
   (``stripe.baseUrl``, ``ingress.hosts[0].host``).
@@ -115,6 +117,10 @@ def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
         for key, node in data.items() if isinstance(data, dict) else ():
             if is_scalar(node):
                 out.append(_value(doc, key, node, env))
+    if kind == "secret" and isinstance(tree.get("data"), dict):
+        for key, node in tree["data"].items():
+            if is_scalar(node) and (v := _secret_value(doc, key, node, env)) is not None:
+                out.append(v)
     spec: Tree = tree
     for step in _POD_SPEC.get(kind, ("-",)):
         spec = spec.get(step) if isinstance(spec, dict) else None
@@ -187,6 +193,26 @@ def _generator_literals(doc: YamlText, tree: dict, env: Env) -> list[Value]:
                 at = s + len(key) + 1
                 out.append(Value(key.strip(), value, doc.byte(at), doc.byte(at + len(value)), env[0], env[1]))
     return out
+
+
+MAX_SECRET = 1 << 20  # the API server refuses a Secret larger than 1 MiB
+
+
+def _secret_value(doc: YamlText, key: str, node: yaml.ScalarNode, env: Env) -> Value | None:
+    """A Secret ``data`` entry decoded from base64; None when it is not base64 (the API
+    server would refuse it) or larger than a Secret can be."""
+    import base64
+    import binascii
+
+    text = "".join(node.value.split())
+    if not text or len(text) > MAX_SECRET * 4 // 3 + 4:
+        return None
+    try:
+        decoded = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    start, end = doc.span(node)
+    return Value(key, decoded.decode("utf-8", "replace"), start, end, env[0], env[1], encoding="base64")
 
 
 def _value(doc: YamlText, key: str, node: yaml.ScalarNode, env: Env) -> Value:

@@ -43,3 +43,7 @@ class Value:
     # set for the build (`RUN VITE_X=… npm run build`), which no key or file role may override.
     role: str | None = None
     role_reason: str | None = None  # why: "Dockerfile `HEALTHCHECK` (runs inside the container)"
+    # How ``value`` differs from the bytes at start:end when the text is not written there:
+    # "interpolated" (`${TWIN_ORIGIN}/twins/stripe` expanded from the file's own earlier keys),
+    # "base64" (a Kubernetes Secret's `data:`). Such values are scanned as well (scan/nested.py).
+    encoding: str | None = None

@@ -34,6 +34,7 @@ import fnmatch
 import itertools
 import posixpath
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .. import deploycommands
@@ -105,8 +106,9 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
     envs.update(fed)
     for name, job in jobs.items():
         for env in envs[name]:
-            out += mapping(doc, wf.get("env"), env)
-            out += mapping(doc, job.get("env"), env)
+            top, own = mapping(doc, wf.get("env"), env), mapping(doc, job.get("env"), env)
+            out += top + own + _env_refs(own, top)
+            mark = len(out)
             out += mapping(doc, job.get("with"), env)
             container = job.get("container")
             if isinstance(container, dict):
@@ -124,7 +126,34 @@ def _github(doc: YamlText, wf: dict) -> list[Value]:
                 if uses:
                     out += action_values(doc, uses, step.get("with"), env, declared[name],
                                          _inputs(step.get("with"), [wf.get("env"), job.get("env"), step.get("env")]))
+            out += _env_refs(out[mark:], top + own)
         out += _matrix_entries(doc, job, envs[name])
+    return out
+
+
+_ENV_REF = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}")
+
+
+def _env_refs(found: list[Value], scope: list[Value]) -> list[Value]:
+    """`${{ env.X }}` in ``found`` expanded from the enclosing `env:` (``scope``: the workflow's,
+    then the job's, later keys winning), as Actions does before the job or step runs: each
+    expansion that used a known X is a Value over the same bytes with ``encoding="interpolated"``."""
+    known = {v.key: v.value for v in scope if v.context == "value" and v.encoding is None}
+    out = []
+    for v in found:
+        if v.context != "value" or v.encoding is not None or "${{" not in v.value:
+            continue
+        used: list[str] = []
+
+        def sub(m: re.Match) -> str:
+            if m.group(1) in known:
+                used.append(m.group(1))
+                return known[m.group(1)]
+            return m.group(0)
+
+        text = _ENV_REF.sub(sub, v.value)
+        if used:
+            out.append(replace(v, value=text, encoding="interpolated"))
     return out
 
 

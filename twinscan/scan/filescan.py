@@ -14,7 +14,15 @@ from ..walk import Item
 from .fold import folded
 from .locate import Lines
 from .match import RawHit, Text, confirm_window, raw_hit
-from .nested import DATA_URI_KINDS, MAX_MAPPED, has_text_data_uri, scan_archive, scan_data_uris
+from .nested import (
+    DATA_URI_KINDS,
+    MAX_MAPPED,
+    has_text_data_uri,
+    may_expand,
+    scan_archive,
+    scan_data_uris,
+    scan_expanded,
+)
 from .origins import bundle_origins, in_map_origins
 from .servicecheck import check_services
 from .settings import Settings
@@ -55,11 +63,8 @@ class FileScanner:
         res = FileResult(item.display)
         try:
             opened = Opened(item.fs_path, self.s.limits, data=item.data, text_expected=target.kind != "text")
-        except IsArchive:
-            if "!/" in item.display:  # a tarball inside an image layer: one level deep only
-                res.skipped.append(Skipped(item.display, "nested archive: not opened"))
-                return res
-            return scan_archive(self, item, target)
+        except IsArchive as archive:  # its members are scanned (nested to a depth limit)
+            return scan_archive(self, item, target, archive.format, archive.compression)
         except NotText as exc:
             res.skipped.append(Skipped(item.display, f"binary: {exc}"))
             return res
@@ -136,8 +141,8 @@ class FileScanner:
         data = None
         if target.kind in extract.STRUCTURED:
             data = text(extract.MAX_STRUCTURED)
-            if not raws and (data is None or not self.s.services.mentioned_in(data)):
-                return  # no hit and no vendor key: nothing to parse
+            if not raws and (data is None or not (self.s.services.mentioned_in(data) or may_expand(target.kind, data))):
+                return  # no hit, no vendor key, nothing to expand or decode: nothing to parse
             try:
                 values = extract.structured_values(target.kind, data, res.path, self.s.options) if data is not None else None
             except ExtractError as exc:
@@ -150,6 +155,8 @@ class FileScanner:
             res.skipped.append(Skipped(res.path, note))
         if values and self.s.services is not None and data is not None:
             check_services(self, res, target, data, values, hits)
+        if values and data is not None and self.depth < 2:
+            scan_expanded(self, res, target, data, values)  # `${ORIGIN}/twins/stripe`, Secret `data:`
         origins: dict = {}
         if target.kind == "javascript" and raws and not self.late(res, target, "reading the source map"):
             origins = bundle_origins(res, item, text(MAX_MAPPED), raws, self.s.limits)

@@ -1,4 +1,5 @@
-"""Nested payloads: files inside tarballs and image layers, and base64 `data:` URIs of a text type.
+"""Nested payloads: files inside tarballs, image layers, zip and asar archives and doubly
+compressed streams, and base64 `data:` URIs of a text type.
 
 Both are scanned from memory through the same per-file path as any file on disk (never
 extracted, never written), and their findings are reported where they sit in the outer file.
@@ -11,7 +12,7 @@ from dataclasses import replace
 from ..decide import make_finding
 from ..extract.values import ExtractError
 from ..model import FileError, FileResult, Skipped, Target
-from ..reader import Window
+from ..reader import Window, open_readonly
 from ..walk import Item
 from .locate import chars
 from .match import Text
@@ -31,20 +32,48 @@ _DATA_URI_KINDS = (
 )
 
 
-def scan_archive(scanner: Scanner, item: Item, target: Target) -> FileResult:
-    """Scan every file inside the tarball (and its image layers) from memory, never extracting."""
-    import io
+#: Containers inside containers are opened this deep (`dist.zip!/site.tar.gz!/index.js` is two).
+MAX_NESTING = 3
+_SUFFIXES = {"gzip": (".gz", ".gzip"), "zstd": (".zst", ".zstd"), "xz": (".xz",), "bzip2": (".bz2", ".bzip2")}
 
+
+def _members(fmt: str, f, limits, name: str):
+    if fmt == "zip":
+        from ..formats.zipread import ZipMembers
+
+        return ZipMembers(f, limits, name)
+    if fmt == "asar":
+        from ..formats.zipread import AsarMembers
+
+        return AsarMembers(f, limits, name)
     from ..extract.image import members
 
+    return members(f, limits, name)
+
+
+def scan_archive(scanner: Scanner, item: Item, target: Target, fmt: str = "tar", compression: str = "") -> FileResult:
+    """Scan every file inside the archive (a tarball and its image layers, a zip, an asar) from
+    memory, never extracting; ``fmt`` ``"layered"``: one compression layer is peeled and what it
+    holds is scanned as ``name!/stem``."""
+    import io
+
+    from ..formats.zipread import ArchiveError
+
     res = FileResult(item.display)
+    depth = item.display.count("!/")
+    if depth >= MAX_NESTING:
+        res.errors.append(FileError(item.display, f"an archive nested {depth + 1} deep (the limit is {MAX_NESTING}): "
+                                    "not opened, its files were not scanned", target.production))
+        return res
     try:
-        f = io.BytesIO(item.data) if item.data is not None else open(item.fs_path, "rb")
+        f = io.BytesIO(item.data) if item.data is not None else open_readonly(item.fs_path)
     except OSError as exc:
         res.errors.append(FileError(item.display, f"cannot read: {exc.strerror or exc}", target.production))
         return res
     with f:
-        it = members(f, scanner.s.limits, item.display)
+        if fmt == "layered":
+            return _scan_layer(scanner, item, target, f, compression, res)
+        it = _members(fmt, f, scanner.s.limits, item.display)
         try:
             for m in it:
                 if scanner.late(res, target, f"reading the archive (at {m.path})"):
@@ -53,17 +82,41 @@ def scan_archive(scanner: Scanner, item: Item, target: Target) -> FileResult:
                 sub_target = scanner.s.classifier.classify(m.path)
                 if m.config:  # OCI blobs have no extension: the image config is JSON
                     sub_target = replace(sub_target, kind="image")
-                r = scanner.scan_item(sub, sub_target)
-                res.findings += r.findings
-                res.errors += r.errors
-                res.skipped += r.skipped
-                res.bytes_scanned += r.bytes_scanned
+                _merge(res, scanner.scan_item(sub, sub_target))
                 if m.note:
                     res.skipped.append(Skipped(m.path, f"archive entry: {m.note} (read, never extracted)"))
-        except ExtractError as exc:
+        except (ExtractError, ArchiveError) as exc:
             res.errors.append(FileError(item.display, str(exc), target.production))
         res.errors += [FileError(item.display, e, target.production) for e in it.errors]
         res.skipped += [Skipped(item.display, s) for s in it.skipped]
+    res.scanned = not res.errors
+    return res
+
+
+def _merge(res: FileResult, r: FileResult) -> None:
+    res.findings += r.findings
+    res.errors += r.errors
+    res.skipped += r.skipped
+    res.bytes_scanned += r.bytes_scanned
+
+
+def _scan_layer(scanner: Scanner, item: Item, target: Target, f, compression: str, res: FileResult) -> FileResult:
+    """A compressed stream that holds another (gzip of gzip) or an archive: decode it once,
+    within the limits, and scan what it holds as a member named without the suffix."""
+    from ..formats.decompress import DecodeError, Decompressor, LimitExceeded
+
+    name = item.display.rsplit("/", 1)[-1]
+    stem = next((name[:-len(x)] for x in _SUFFIXES.get(compression, ()) if name.lower().endswith(x)), "") or name
+    inner = f"{item.display}!/{stem}"
+    try:
+        data = Decompressor(f, compression, scanner.s.limits, f"{compression} data").read()
+    except (LimitExceeded, DecodeError) as exc:
+        res.errors.append(FileError(item.display, str(exc), target.production))
+        return res
+    except OSError as exc:
+        res.errors.append(FileError(item.display, f"cannot read: {exc.strerror or exc}", target.production))
+        return res
+    _merge(res, scanner.scan_item(Item(inner, inner, len(data), data), scanner.s.classifier.classify(inner)))
     res.scanned = not res.errors
     return res
 
@@ -147,4 +200,73 @@ def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text
                 decision, path=res.path, line=line, column=col, end_column=col + -(-len(f.match.encode()) * 4 // 3),
                 offset=pos, match=f.match, url=f.url, host=f.host, port=f.port, key=f.key, snippet=f.snippet,
                 encoding="base64", origin=origin,
+            ))
+
+
+#: Cheap tests, on a structured file's text, for values that ship only once expanded or decoded
+#: (extract.Value.encoding): the values are extracted for them even when the byte pass found nothing.
+_MAY_EXPAND = {
+    "dotenv": lambda d: b"$" in d,
+    "kubernetes": lambda d: b"Secret" in d,
+    "workflows": lambda d: b"env." in d,
+}
+_EXPANDED_WHY = {
+    "interpolated": "`{raw}` expands to `{value}` with {names} as set earlier in this file",
+    "base64": "decoded from the base64 of `{key}` in a Secret's `data:`",
+}
+MAX_EXPANDED = 1 << 20  # Kubernetes caps a whole Secret at 1 MiB
+
+
+def may_expand(kind: str, data: bytes) -> bool:
+    """Whether a file of this kind may hold values that ship only expanded or decoded."""
+    test = _MAY_EXPAND.get(kind)
+    return test is not None and test(data)
+
+
+def scan_expanded(scanner: Scanner, res: FileResult, target: Target, data: bytes, values) -> None:
+    """Scan what values ship as once expanded or decoded (`${TWIN_ORIGIN}/twins/stripe`, a
+    Secret's base64 `data:`), and report each URL found at the bytes of the value that
+    carries it, with the key, the value's own environment and how it was expanded."""
+    import re
+
+    from ..model import Target as _Target
+    from .locate import USERINFO, line_column, one_line
+
+    expanded = [v for v in values if v.encoding]
+    if not expanded:
+        return
+    found_at = {(f.offset, f.rule, f.url) for f in res.findings}
+    for v in expanded:
+        where = scanner.value_target(target, v.environment, v.reason)
+        payload = v.value.encode("utf-8", "replace")[:MAX_EXPANDED]
+        inner = f"{res.path}#{v.key}"
+        scanner.depth += 1
+        try:
+            r = scanner.scan_item(Item(inner, inner, len(payload), payload),
+                                  _Target("text", where.environment, where.production, where.reason))
+        finally:
+            scanner.depth -= 1
+        if not r.findings:
+            continue
+        raw_bytes = data[v.start:v.end]
+        raw = USERINFO.sub(r"\1***@", one_line(raw_bytes))
+        line, column = line_column(data, v.start)
+        line_start = data.rfind(b"\n", 0, v.start) + 1
+        line_end = data.find(b"\n", v.end)
+        shown = USERINFO.sub(r"\1***@", one_line(data[line_start:line_end if line_end >= 0 else len(data)]))[:200]
+        names = sorted({a or b for a, b in re.findall(r"\$\{\{\s*env\.([\w-]+)|\$\{?([A-Za-z_]\w*)", raw)})
+        why = _EXPANDED_WHY.get(v.encoding, "expanded ({encoding})").format(
+            raw=raw if len(raw) <= 120 else raw[:119] + "…", value=USERINFO.sub(r"\1***@", v.value)[:200], key=v.key,
+            encoding=v.encoding, names=", ".join(f"`{n}`" for n in names) or "keys")
+        for f in r.findings:
+            if (v.start, f.rule, f.url) in found_at:
+                continue
+            found_at.add((v.start, f.rule, f.url))
+            # a twin rule reports this value: the key-aware check need not say it again
+            res.findings = [g for g in res.findings if not (g.offset == v.start and g.rule == "service-host-url")]
+            decision = f.decision.because(v.encoding, why)
+            res.findings.append(make_finding(
+                decision, path=res.path, line=line, column=column, end_column=column + chars(raw_bytes), offset=v.start,
+                match=f.match if v.encoding == "base64" else raw, url=f.url, host=f.host, port=f.port, key=v.key,
+                snippet=f.snippet if v.encoding == "base64" else shown, encoding=v.encoding,
             ))
