@@ -39,6 +39,9 @@ class Setting:
     path: str
     line: int
     reason: str  # why this environment
+    #: Set when the deploy tool's build of this environment replaces this value (a kustomize
+    #: overlay's patch): the setting still counts, because the scan judges the file as deployed.
+    overridden: str | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -59,11 +62,22 @@ class Cell:
 
     @property
     def resolved(self) -> Setting | None:
-        """The setting that wins: env-file precedence (`.env.production.local` > `.env.production` >
+        """The setting that wins: what the deploy tool's build sets (a value a kustomize overlay
+        overrides loses), then env-file precedence (`.env.production.local` > `.env.production` >
         `.env.local` > `.env`), deploy manifests as mode-specific; the worst verdict on a tie."""
         if not self.settings:
             return None
-        return min(self.settings, key=lambda s: (_precedence(s.path), STATUSES.index(s.status), s.path, s.line))
+        return min(self.settings, key=lambda s: (s.overridden is not None, _precedence(s.path), STATUSES.index(s.status),
+                                                 s.path, s.line))
+
+    @property
+    def shown(self) -> Setting | None:
+        """The setting the cell shows: the resolved one, or, when a setting the build overrides is
+        worse (the scan still judges its file as deployed), that one, so the cell says what the scan says."""
+        r = self.resolved
+        if r is None or r.status == self.status:
+            return r
+        return min((s for s in self.settings if s.status == self.status), key=lambda s: (_precedence(s.path), s.path, s.line))
 
     @property
     def blocking(self) -> bool:
@@ -86,6 +100,7 @@ class Table:
     cells: dict[tuple[str, str], Cell]
     errors: list[tuple[str, str]]  # (path, message): files that could not be read or parsed
     files: int
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, what a deploy build did not apply)
 
     @property
     def blocking(self) -> list[Cell]:
@@ -142,6 +157,9 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     environments: dict[str, bool] = {}
     errors = [(n.path, n.reason) for n in walker.notes if n.error]
     files = 0
+    rendered, built, patch_values, notes = _kustomize_settings(items, classifier, index, check)
+    for st in rendered:
+        environments.setdefault(st.environment, classifier.is_production(st.environment))
     for item in items:
         target = classifier.classify(item.display)
         if target.kind not in extract.STRUCTURED:
@@ -172,6 +190,8 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
             reason = v.reason if v.environment else target.reason
             found.append(Setting(svc.name, env, v.key, v.value, url, status, rule, item.display, line, reason))
 
+    found += _patches_as_scanned(patch_values, found, classifier, index, check)
+    found = _with_builds(found, rendered, built)
     used = {s.service for s in found}
     names = [n for n in services if all_services or n in used]
     envs = sorted(environments, key=lambda e: (not environments[e], e))  # production environments first
@@ -179,18 +199,116 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     for s in found:
         if (s.service, s.environment) in cells:
             cells[(s.service, s.environment)].settings.append(s)
-    return Table(names, envs, cells, errors, files)
+    return Table(names, envs, cells, errors, files, notes)
+
+
+def _kustomize_settings(items, classifier, index, check) -> tuple[list[Setting], set[str], list, list[tuple[str, str]]]:
+    """Every setting of every kustomize build (one per overlay: a kustomization no other one builds
+    on), in the environment of the overlay's kustomization file (as a scan classifies it) unless the
+    rendered namespace names one; the files those builds read; what could not be built or applied."""
+    from .. import kustomize
+    from ..reader import Limits
+
+    out: list[Setting] = []
+    built: set[str] = set()
+    written: dict[tuple[str, int], tuple[str, str]] = {}  # (path, line) -> (key, value) a patch writes
+    notes: list[tuple[str, str]] = []
+    limits = Limits()
+    names = [i.display for i in items if os.path.basename(i.display) in kustomize.NAMES]
+    for root in kustomize.roots(names, limits):
+        overlay = os.path.dirname(root) or "."
+        target = _overlay_target(classifier, root)
+        try:
+            b = kustomize.build(root, limits)
+        except kustomize.KustomizeError as exc:
+            notes.append((root, f"not built, its files are tabulated one by one: {exc}"))
+            continue
+        notes += b.notes
+        built |= b.files
+        for key, node in b.patch_values:
+            o = b.origin(node)
+            if o is not None:
+                written.setdefault((o.path, o.line), (key, node.value))
+        for v in kustomize.rendered_values(b):
+            env = classifier.normalise(v.environment) if v.environment else target.environment
+            svc = index.service_for(v.key)
+            if env in SKIPPED_ENVIRONMENTS or svc is None:
+                continue
+            status, rule, url = verdict(check, v.key, v.value)
+            why = v.reason or target.reason
+            out.append(Setting(svc.name, env, v.key, v.value, url, status, rule, v.origin.path, v.origin.line,
+                               f"{why} (kustomize build of `{overlay}`, {v.origin.how})"))
+    return out, built, sorted((p, n, k, v) for (p, n), (k, v) in written.items()), notes
+
+
+def _overlay_target(classifier, kustomization: str):
+    """The environment of an overlay: what the Kubernetes extractor gives a manifest in its
+    directory (`overlays/<env>/`), else what the scan classifies its kustomization file as."""
+    from dataclasses import replace
+
+    from ..extract.kubernetes import _path_env
+
+    norm = kustomization.replace("\\", "/")
+    env, reason = _path_env(norm, os.path.basename(norm).lower(), None)
+    target = classifier.classify(kustomization)
+    if env:
+        env = classifier.normalise(env)
+        return replace(target, environment=env, production=classifier.is_production(env), reason=reason)
+    return target
+
+
+def _patches_as_scanned(written, found: list[Setting], classifier, index, check) -> list[Setting]:
+    """A patch's values where the scan reads no structured value: the scan judges that text by its
+    file's path (an inline patch in `overlays/staging/kustomization.yaml`, a JSON 6902 patch file),
+    and the table must not say less than the scan."""
+    have = {(os.path.normpath(s.path), s.line) for s in found}
+    out = []
+    for path, line, key, value in written:
+        svc = index.service_for(key)
+        if svc is None or (os.path.normpath(path), line) in have:
+            continue
+        target = classifier.classify(path)
+        if target.environment in SKIPPED_ENVIRONMENTS:
+            continue
+        status, rule, url = verdict(check, key, value)
+        out.append(Setting(svc.name, target.environment, key, value, url, status, rule, path, line,
+                           f"a kustomize patch, which a scan reads by its file's path: {target.reason}"))
+    return out
+
+
+def _with_builds(found: list[Setting], rendered: list[Setting], built: set[str]) -> list[Setting]:
+    """The settings of files a kustomize build reads are replaced by the build's: a file's own
+    setting stays only when no build sets that place in its environment. If a build of that
+    environment sets the key elsewhere (an overlay's patch), it is marked overridden but kept,
+    because the scan judges the file as deployed in that environment."""
+    places = {(s.service, s.environment, s.key, os.path.normpath(s.path), s.line) for s in rendered}
+    keys: dict[tuple[str, str, str], Setting] = {}
+    for s in rendered:
+        keys.setdefault((s.service, s.environment, s.key), s)
+    out = list({(s.service, s.environment, s.key, s.path, s.line): s for s in rendered}.values())
+    for s in found:
+        path = os.path.normpath(s.path)
+        if path not in built:
+            out.append(s)
+        elif (s.service, s.environment, s.key, path, s.line) not in places:
+            by = keys.get((s.service, s.environment, s.key))
+            if by is not None:
+                s.overridden = f"the {s.environment} build sets {s.key} at {by.path}:{by.line}"
+            out.append(s)
+    return out
 
 
 # -- rendering -------------------------------------------------------------------
 
 def _cell_text(c: Cell) -> str:
-    r = c.resolved
+    r = c.shown
     if r is None:
         return "unset (vendor default)"
     text = f"{LABEL[c.status]} {r.url or r.value or ''}".rstrip()
     if r.rule:
         text += f" [{r.rule}]"
+    if r.overridden:
+        text += f" (overridden: {r.overridden}; counted because a scan judges this file as {r.environment}: {r.reason})"
     return text
 
 
@@ -201,12 +319,14 @@ def render_text(t: Table) -> str:
         out.append(name)
         for env in t.environments:
             c = t.cells[(name, env)]
-            r = c.resolved
+            r = c.shown
             where = f"  ({r.key} in {r.path}:{r.line}" + (f", +{len(c.settings) - 1} more" if len(c.settings) > 1 else "") + ")" if r else ""
             flag = "  BLOCKING" if c.blocking else ""
             out.append(f"  {env:<{width}}  {_cell_text(c)}{where}{flag}")
     for path, msg in t.errors:
         out.append(f"error: {path}: {msg}")
+    for path, msg in t.notes:
+        out.append(f"note: {path}: {msg}")
     n = len(t.blocking)
     out.append(f"{len(t.services)} services · {len(t.environments)} environments · {t.files} files · "
                f"{n} blocking" + (f" · {len(t.errors)} unreadable" if t.errors else ""))
@@ -221,9 +341,10 @@ def render_json(t: Table) -> str:
                          for e in t.environments],
         "cells": [{"service": c.service, "environment": c.environment, "production": c.production,
                    "status": c.status, "blocking": c.blocking,
-                   "url": (c.resolved.url if c.resolved else None),
+                   "url": (c.shown.url if c.shown else None),
                    "settings": [s.as_dict() for s in c.settings]} for c in t.cells.values()],
         "errors": [{"path": p, "message": m} for p, m in t.errors],
+        "notes": [{"path": p, "message": m} for p, m in t.notes],
         "summary": {"blocking": len(t.blocking), "files": t.files, "exit_code": t.exit_code},
     }, indent=2) + "\n"
 
@@ -243,7 +364,7 @@ def render_markdown(t: Table) -> str:
         cells = []
         for env in t.environments:
             c = t.cells[(name, env)]
-            r = c.resolved
+            r = c.shown
             if r is None:
                 cells.append(f"{MARK['unset']} unset")
                 continue
@@ -279,7 +400,7 @@ def render_html(t: Table) -> str:
         tds = []
         for env in t.environments:
             c = t.cells[(name, env)]
-            r = c.resolved
+            r = c.shown
             if r is None:
                 tds.append('<td class="unset">unset<small>vendor default</small></td>')
                 continue
