@@ -153,6 +153,7 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     items = list(walker.walk(list(paths)))
     items, classifier = prepass.apply(items, classifier, Limits(), Options())  # as scan.run
 
+    deployed = _deployed_judge(cfg)
     found: list[Setting] = []
     environments: dict[str, bool] = {}
     errors = [(n.path, n.reason) for n in walker.notes if n.error]
@@ -179,7 +180,7 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
             environments.setdefault(target.environment, target.production)
         for v in values:
             env = classifier.normalise(v.environment) if v.environment else target.environment
-            if env in SKIPPED_ENVIRONMENTS:
+            if env in SKIPPED_ENVIRONMENTS or not deployed(item.display, v.role, v.role_reason):
                 continue
             environments.setdefault(env, classifier.is_production(env))
             svc = index.service_for(v.key)
@@ -192,6 +193,7 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
 
     found += _patches_as_scanned(patch_values, found, classifier, index, check)
     found = _with_builds(found, rendered, built)
+    found = [s for s in found if deployed(s.path, None, None)]
     used = {s.service for s in found}
     names = [n for n in services if all_services or n in used]
     envs = sorted(environments, key=lambda e: (not environments[e], e))  # production environments first
@@ -200,6 +202,25 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
         if (s.service, s.environment) in cells:
             cells[(s.service, s.environment)].settings.append(s)
     return Table(names, envs, cells, errors, files, notes)
+
+
+def _deployed_judge(cfg):
+    """Whether a setting at a path (with the role its extractor gave it) is deployed as the app's
+    setting, as the scan's roles judge it: a file or value whose role lets no twin evidence through
+    (an example, a test, documentation) is not a setting of any environment, and the scan does not
+    block it. `strict` (no roles) keeps every setting, as the scan then blocks every one."""
+    from .. import roles
+
+    if getattr(cfg, "strict", False):
+        return lambda path, role, reason: True
+    book = getattr(cfg, "roles", None) or roles.builtin()
+
+    def deployed(path: str, role: str | None, reason: str | None) -> bool:
+        given = roles.Role(role, reason or role) if role else None
+        r = roles.resolve(book, path=path, context="value", key=None, value_role=given, library=None, services=None)
+        return r.name == roles.SERVICE or book.info(r.name).evidence_blocks
+
+    return deployed
 
 
 def _kustomize_settings(items, classifier, index, check) -> tuple[list[Setting], set[str], list, list[tuple[str, str]]]:
