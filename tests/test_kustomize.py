@@ -105,7 +105,7 @@ def test_what_is_not_applied_is_a_note(tmp_path):
     ("a: &a [*a, *a]\nb: [\n", "invalid YAML"),
 ])
 def test_unbuildable_kustomizations_raise_a_clear_error(tmp_path, overlay, message):
-    with pytest.raises(kustomize.KustomizeError, match="") as e:
+    with pytest.raises(kustomize.KustomizeError) as e:
         _build(tmp_path, overlay)
     assert message in str(e.value)
 
