@@ -251,6 +251,8 @@ class _Renderer:
                         o = self._origin_of(path, node)
                         self.b.origins[id(leaf)] = Origin(path, o, "generator literal")
                         data[key.strip()] = leaf
+                if entry.get("files"):
+                    self.b.notes.append((path, f"{gen} `{name}` `files:` are not read by twinscan"))
                 envs = entry.get("envs")
                 names = [*(envs if isinstance(envs, list) else ()), *([entry["env"]] if "env" in entry else [])]
                 for ref in filter(None, map(text_of, names)):
