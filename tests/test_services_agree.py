@@ -246,3 +246,35 @@ def test_kustomizations_that_cannot_be_built_are_notes_not_crashes(tmp_path):
     assert "resource `../../nowhere` does not exist" in notes
     assert "k8s/a: kustomizations build on each other in a cycle" in notes
     assert r.exit_code == 0 and "Traceback" not in r.output
+
+
+def _zoo_rows() -> list[dict]:
+    """Twin-zoo rows whose files are deploy configuration the table reads (platform kinds included):
+    plain text files only (no images, compression or UTF-16), each an agreement fixture."""
+    from twinscan.classify import artifact_kind
+    from twinscan.extract import STRUCTURED
+
+    from .test_zoo import MUST_BLOCK, MUST_PASS
+
+    rows = []
+    for row in [*MUST_BLOCK, *MUST_PASS]:
+        if any(k in row for k in ("image", "compress", "encoding", "args")):
+            continue
+        names = [row["file"], *(row.get("files") or {})]
+        heads = {row["file"]: row.get("content") or "", **(row.get("files") or {})}
+        if any(artifact_kind(n, lambda n=n: heads[n].encode()[:4096]) in STRUCTURED for n in names):
+            rows.append(row)
+    return rows
+
+
+ZOO_ROWS = _zoo_rows()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("row", ZOO_ROWS, ids=[r["id"] for r in ZOO_ROWS])
+def test_table_agrees_with_the_scan_on_the_zoo(tmp_path, row):
+    files = {row["file"]: row.get("content") or "", **(row.get("files") or {})}
+    if row.get("config"):
+        files["twinscan.yaml"] = row["config"]
+    (tmp_path / ".git").mkdir()
+    assert_agree(_write(tmp_path, files))

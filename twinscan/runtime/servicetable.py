@@ -151,6 +151,7 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     walker = Walker(excludes=cfg.exclude, ignore_files=cfg.ignore_files, respect_gitignore=cfg.respect_gitignore,
                     follow_symlinks=cfg.follow_symlinks)
     items = list(walker.walk(list(paths)))
+    unclassified = classifier
     items, classifier = prepass.apply(items, classifier, Limits(), Options())  # as scan.run
 
     deployed = _deployed_judge(cfg)
@@ -194,6 +195,11 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     found += _patches_as_scanned(patch_values, found, classifier, index, check)
     found = _with_builds(found, rendered, built)
     found = [s for s in found if deployed(s.path, None, None)]
+    configs = [i for i in items if classifier.classify(i.display, Classifier.head_of(i.fs_path, i.data)).kind
+               in extract.STRUCTURED]
+    found += _what_the_scan_blocks(configs, cfg, twin_urls, unclassified, index, found)
+    for st in found:
+        environments.setdefault(st.environment, classifier.is_production(st.environment))
     used = {s.service for s in found}
     names = [n for n in services if all_services or n in used]
     envs = sorted(environments, key=lambda e: (not environments[e], e))  # production environments first
@@ -202,6 +208,42 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
         if (s.service, s.environment) in cells:
             cells[(s.service, s.environment)].settings.append(s)
     return Table(names, envs, cells, errors, files, notes)
+
+
+def _what_the_scan_blocks(items, cfg, twin_urls, classifier, index, found: list[Setting]) -> list[Setting]:
+    """Settings for what a scan of the same configuration files blocks and the table has not
+    tabulated at that place in that environment: a vendor key the extractors do not read as a value
+    (`env_variables:` of an App Engine `app.yaml`, an `echo KEY=… >> .env` in a Dockerfile `RUN`,
+    a kustomize patch read as text). The scan's own run decides, so the table cannot say less."""
+    from ..rulepack import build_ruleset, load_builtin_rules
+    from ..scan import Settings, run
+
+    if not items:
+        return []
+    service_rule = next((r for r in load_builtin_rules() if r.check == "services"), None)
+    settings = Settings(rules=build_ruleset([*cfg.twin_urls, *twin_urls]), classifier=classifier, jobs=1,
+                        services=index, service_rule=service_rule, roles=cfg.roles, strict=cfg.strict)
+    result = run(list(items), settings)
+    at: dict[tuple[str, int], set[str]] = {}
+    have = set()
+    for s in found:
+        at.setdefault((os.path.normpath(s.path), s.line), set()).add(s.service)
+        if s.status in ("twin", "other-host"):
+            have.add((s.service, s.environment, os.path.normpath(s.path), s.line))
+    out = []
+    for f in result.findings:
+        if not f.blocking:
+            continue
+        place = (os.path.normpath(f.path), f.line)
+        svc = index.service_for(f.key) if f.key else None
+        for name in at.get(place, set()) | ({svc.name} if svc else set()):
+            if (name, f.environment, *place) in have:
+                continue
+            have.add((name, f.environment, *place))
+            status = "other-host" if f.rule == "service-host-url" else "twin"
+            out.append(Setting(name, f.environment, f.key or "", f.match, f.url, status, f.rule, f.path, f.line,
+                               f"{f.reason} (the scan's verdict on this file, which the table reads no value from here)"))
+    return out
 
 
 def _deployed_judge(cfg):
