@@ -10,7 +10,11 @@ falls back to the vendor).
 Values come from the scanner's own extractors (extract/*.py), environments
 from classify.py (plus kustomize bases and compose `env_file:` as in a scan),
 and each value's verdict from twinscan.guard (the scanner's rules, verified
-equal on a table of URLs), so the table and a scan cannot disagree.
+equal on a table of URLs). Kustomize overlays are rendered (twinscan/kustomize.py)
+so an overlay's row shows what its build deploys. The table never contradicts a
+scan of the same files: a value the scan blocks where the table would show
+something else (a base an overlay overrides, text no extractor reads as a value)
+is kept, or taken from the scan's own run, in the row the scan judges it in.
 """
 from __future__ import annotations
 
