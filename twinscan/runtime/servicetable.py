@@ -10,7 +10,11 @@ falls back to the vendor).
 Values come from the scanner's own extractors (extract/*.py), environments
 from classify.py (plus kustomize bases and compose `env_file:` as in a scan),
 and each value's verdict from twinscan.guard (the scanner's rules, verified
-equal on a table of URLs), so the table and a scan cannot disagree.
+equal on a table of URLs). Kustomize overlays are rendered (twinscan/kustomize.py)
+so an overlay's row shows what its build deploys. The table never contradicts a
+scan of the same files: a value the scan blocks where the table would show
+something else (a base an overlay overrides, text no extractor reads as a value)
+is kept, or taken from the scan's own run, in the row the scan judges it in.
 """
 from __future__ import annotations
 
@@ -39,6 +43,9 @@ class Setting:
     path: str
     line: int
     reason: str  # why this environment
+    #: Set when the deploy tool's build of this environment replaces this value (a kustomize
+    #: overlay's patch): the setting still counts, because the scan judges the file as deployed.
+    overridden: str | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -59,11 +66,22 @@ class Cell:
 
     @property
     def resolved(self) -> Setting | None:
-        """The setting that wins: env-file precedence (`.env.production.local` > `.env.production` >
+        """The setting that wins: what the deploy tool's build sets (a value a kustomize overlay
+        overrides loses), then env-file precedence (`.env.production.local` > `.env.production` >
         `.env.local` > `.env`), deploy manifests as mode-specific; the worst verdict on a tie."""
         if not self.settings:
             return None
-        return min(self.settings, key=lambda s: (_precedence(s.path), STATUSES.index(s.status), s.path, s.line))
+        return min(self.settings, key=lambda s: (s.overridden is not None, _precedence(s.path), STATUSES.index(s.status),
+                                                 s.path, s.line))
+
+    @property
+    def shown(self) -> Setting | None:
+        """The setting the cell shows: the resolved one, or, when a setting the build overrides is
+        worse (the scan still judges its file as deployed), that one, so the cell says what the scan says."""
+        r = self.resolved
+        if r is None or r.status == self.status:
+            return r
+        return min((s for s in self.settings if s.status == self.status), key=lambda s: (_precedence(s.path), s.path, s.line))
 
     @property
     def blocking(self) -> bool:
@@ -86,6 +104,7 @@ class Table:
     cells: dict[tuple[str, str], Cell]
     errors: list[tuple[str, str]]  # (path, message): files that could not be read or parsed
     files: int
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, what a deploy build did not apply)
 
     @property
     def blocking(self) -> list[Cell]:
@@ -136,12 +155,17 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     walker = Walker(excludes=cfg.exclude, ignore_files=cfg.ignore_files, respect_gitignore=cfg.respect_gitignore,
                     follow_symlinks=cfg.follow_symlinks)
     items = list(walker.walk(list(paths)))
+    unclassified = classifier
     items, classifier = prepass.apply(items, classifier, Limits(), Options())  # as scan.run
 
+    deployed = _deployed_judge(cfg)
     found: list[Setting] = []
     environments: dict[str, bool] = {}
     errors = [(n.path, n.reason) for n in walker.notes if n.error]
     files = 0
+    rendered, built, patch_values, notes = _kustomize_settings(items, classifier, index, check)
+    for st in rendered:
+        environments.setdefault(st.environment, classifier.is_production(st.environment))
     for item in items:
         target = classifier.classify(item.display, classifier.head_of(item.fs_path, item.data))  # app.json: by content
         if target.kind not in extract.STRUCTURED:
@@ -161,7 +185,7 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
             environments.setdefault(target.environment, target.production)
         for v in values:
             env = classifier.normalise(v.environment) if v.environment else target.environment
-            if env in SKIPPED_ENVIRONMENTS:
+            if env in SKIPPED_ENVIRONMENTS or not deployed(item.display, v.role, v.role_reason):
                 continue
             environments.setdefault(env, classifier.is_production(env))
             svc = index.service_for(v.key)
@@ -172,6 +196,14 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
             reason = v.reason if v.environment else target.reason
             found.append(Setting(svc.name, env, v.key, v.value, url, status, rule, item.display, line, reason))
 
+    found += _patches_as_scanned(patch_values, found, classifier, index, check)
+    found = _with_builds(found, rendered, built)
+    found = [s for s in found if deployed(s.path, None, None)]
+    configs = [i for i in items if classifier.classify(i.display, Classifier.head_of(i.fs_path, i.data)).kind
+               in extract.STRUCTURED]
+    found += _what_the_scan_blocks(configs, cfg, twin_urls, unclassified, index, found)
+    for st in found:
+        environments.setdefault(st.environment, classifier.is_production(st.environment))
     used = {s.service for s in found}
     names = [n for n in services if all_services or n in used]
     envs = sorted(environments, key=lambda e: (not environments[e], e))  # production environments first
@@ -179,18 +211,171 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
     for s in found:
         if (s.service, s.environment) in cells:
             cells[(s.service, s.environment)].settings.append(s)
-    return Table(names, envs, cells, errors, files)
+    return Table(names, envs, cells, errors, files, notes)
+
+
+def _what_the_scan_blocks(items, cfg, twin_urls, classifier, index, found: list[Setting]) -> list[Setting]:
+    """Settings for what a scan of the same configuration files blocks and the table has not
+    tabulated at that place in that environment: a vendor key the extractors do not read as a value
+    (`env_variables:` of an App Engine `app.yaml`, an `echo KEY=… >> .env` in a Dockerfile `RUN`,
+    a kustomize patch read as text). The scan's own run decides, so the table cannot say less."""
+    from ..rulepack import build_ruleset, load_builtin_rules
+    from ..scan import Settings, run
+
+    if not items:
+        return []
+    service_rule = next((r for r in load_builtin_rules() if r.check == "services"), None)
+    settings = Settings(rules=build_ruleset([*cfg.twin_urls, *twin_urls]), classifier=classifier, jobs=1,
+                        services=index, service_rule=service_rule, roles=cfg.roles, strict=cfg.strict)
+    result = run(list(items), settings)
+    at: dict[tuple[str, int], set[str]] = {}
+    have = set()
+    for s in found:
+        at.setdefault((os.path.normpath(s.path), s.line), set()).add(s.service)
+        if s.status in ("twin", "other-host"):
+            have.add((s.service, s.environment, os.path.normpath(s.path), s.line))
+    out = []
+    for f in result.findings:
+        if not f.blocking:
+            continue
+        place = (os.path.normpath(f.path), f.line)
+        svc = index.service_for(f.key) if f.key else None
+        for name in at.get(place, set()) | ({svc.name} if svc else set()):
+            if (name, f.environment, *place) in have:
+                continue
+            have.add((name, f.environment, *place))
+            status = "other-host" if f.rule == "service-host-url" else "twin"
+            out.append(Setting(name, f.environment, f.key or "", f.match, f.url, status, f.rule, f.path, f.line,
+                               f"{f.reason} (the scan's verdict on this file, which the table reads no value from here)"))
+    return out
+
+
+def _deployed_judge(cfg):
+    """Whether a setting at a path (with the role its extractor gave it) is deployed as the app's
+    setting, as the scan's roles judge it: a file or value whose role lets no twin evidence through
+    (an example, a test, documentation) is not a setting of any environment, and the scan does not
+    block it. `strict` (no roles) keeps every setting, as the scan then blocks every one."""
+    from .. import roles
+
+    if getattr(cfg, "strict", False):
+        return lambda path, role, reason: True
+    book = getattr(cfg, "roles", None) or roles.builtin()
+
+    def deployed(path: str, role: str | None, reason: str | None) -> bool:
+        given = roles.Role(role, reason or role) if role else None
+        r = roles.resolve(book, path=path, context="value", key=None, value_role=given, library=None, services=None)
+        return r.name == roles.SERVICE or book.info(r.name).evidence_blocks
+
+    return deployed
+
+
+def _kustomize_settings(items, classifier, index, check) -> tuple[list[Setting], set[str], list, list[tuple[str, str]]]:
+    """Every setting of every kustomize build (one per overlay: a kustomization no other one builds
+    on), in the environment of the overlay's kustomization file (as a scan classifies it) unless the
+    rendered namespace names one; the files those builds read; what could not be built or applied."""
+    from .. import kustomize
+    from ..reader import Limits
+
+    out: list[Setting] = []
+    built: set[str] = set()
+    written: dict[tuple[str, int], tuple[str, str]] = {}  # (path, line) -> (key, value) a patch writes
+    notes: list[tuple[str, str]] = []
+    limits = Limits()
+    names = [i.display for i in items if os.path.basename(i.display) in kustomize.NAMES]
+    for root in kustomize.roots(names, limits):
+        overlay = os.path.dirname(root) or "."
+        target = _overlay_target(classifier, root)
+        try:
+            b = kustomize.build(root, limits)
+        except kustomize.KustomizeError as exc:
+            notes.append((root, f"not built, its files are tabulated one by one: {exc}"))
+            continue
+        notes += b.notes
+        built |= b.files
+        for key, node in b.patch_values:
+            o = b.origin(node)
+            if o is not None:
+                written.setdefault((o.path, o.line), (key, node.value))
+        for v in kustomize.rendered_values(b):
+            env = classifier.normalise(v.environment) if v.environment else target.environment
+            svc = index.service_for(v.key)
+            if env in SKIPPED_ENVIRONMENTS or svc is None:
+                continue
+            status, rule, url = verdict(check, v.key, v.value)
+            why = v.reason or target.reason
+            out.append(Setting(svc.name, env, v.key, v.value, url, status, rule, v.origin.path, v.origin.line,
+                               f"{why} (kustomize build of `{overlay}`, {v.origin.how})"))
+    return out, built, sorted((p, n, k, v) for (p, n), (k, v) in written.items()), notes
+
+
+def _overlay_target(classifier, kustomization: str):
+    """The environment of an overlay: what the Kubernetes extractor gives a manifest in its
+    directory (`overlays/<env>/`), else what the scan classifies its kustomization file as."""
+    from dataclasses import replace
+
+    from ..extract.kubernetes import _path_env
+
+    norm = kustomization.replace("\\", "/")
+    env, reason = _path_env(norm, os.path.basename(norm).lower(), None)
+    target = classifier.classify(kustomization)
+    if env:
+        env = classifier.normalise(env)
+        return replace(target, environment=env, production=classifier.is_production(env), reason=reason)
+    return target
+
+
+def _patches_as_scanned(written, found: list[Setting], classifier, index, check) -> list[Setting]:
+    """A patch's values where the scan reads no structured value: the scan judges that text by its
+    file's path (an inline patch in `overlays/staging/kustomization.yaml`, a JSON 6902 patch file),
+    and the table must not say less than the scan."""
+    have = {(os.path.normpath(s.path), s.line) for s in found}
+    out = []
+    for path, line, key, value in written:
+        svc = index.service_for(key)
+        if svc is None or (os.path.normpath(path), line) in have:
+            continue
+        target = classifier.classify(path)
+        if target.environment in SKIPPED_ENVIRONMENTS:
+            continue
+        status, rule, url = verdict(check, key, value)
+        out.append(Setting(svc.name, target.environment, key, value, url, status, rule, path, line,
+                           f"a kustomize patch, which a scan reads by its file's path: {target.reason}"))
+    return out
+
+
+def _with_builds(found: list[Setting], rendered: list[Setting], built: set[str]) -> list[Setting]:
+    """The settings of files a kustomize build reads are replaced by the build's: a file's own
+    setting stays only when no build sets that place in its environment. If a build of that
+    environment sets the key elsewhere (an overlay's patch), it is marked overridden but kept,
+    because the scan judges the file as deployed in that environment."""
+    places = {(s.service, s.environment, s.key, os.path.normpath(s.path), s.line) for s in rendered}
+    keys: dict[tuple[str, str, str], Setting] = {}
+    for s in rendered:
+        keys.setdefault((s.service, s.environment, s.key), s)
+    out = list({(s.service, s.environment, s.key, s.path, s.line): s for s in rendered}.values())
+    for s in found:
+        path = os.path.normpath(s.path)
+        if path not in built:
+            out.append(s)
+        elif (s.service, s.environment, s.key, path, s.line) not in places:
+            by = keys.get((s.service, s.environment, s.key))
+            if by is not None:
+                s.overridden = f"the {s.environment} build sets {s.key} at {by.path}:{by.line}"
+            out.append(s)
+    return out
 
 
 # -- rendering -------------------------------------------------------------------
 
 def _cell_text(c: Cell) -> str:
-    r = c.resolved
+    r = c.shown
     if r is None:
         return "unset (vendor default)"
     text = f"{LABEL[c.status]} {r.url or r.value or ''}".rstrip()
     if r.rule:
         text += f" [{r.rule}]"
+    if r.overridden:
+        text += f" (overridden: {r.overridden}; counted because a scan judges this file as {r.environment}: {r.reason})"
     return text
 
 
@@ -201,12 +386,14 @@ def render_text(t: Table) -> str:
         out.append(name)
         for env in t.environments:
             c = t.cells[(name, env)]
-            r = c.resolved
+            r = c.shown
             where = f"  ({r.key} in {r.path}:{r.line}" + (f", +{len(c.settings) - 1} more" if len(c.settings) > 1 else "") + ")" if r else ""
             flag = "  BLOCKING" if c.blocking else ""
             out.append(f"  {env:<{width}}  {_cell_text(c)}{where}{flag}")
     for path, msg in t.errors:
         out.append(f"error: {path}: {msg}")
+    for path, msg in t.notes:
+        out.append(f"note: {path}: {msg}")
     n = len(t.blocking)
     out.append(f"{len(t.services)} services · {len(t.environments)} environments · {t.files} files · "
                f"{n} blocking" + (f" · {len(t.errors)} unreadable" if t.errors else ""))
@@ -221,9 +408,10 @@ def render_json(t: Table) -> str:
                          for e in t.environments],
         "cells": [{"service": c.service, "environment": c.environment, "production": c.production,
                    "status": c.status, "blocking": c.blocking,
-                   "url": (c.resolved.url if c.resolved else None),
+                   "url": (c.shown.url if c.shown else None),
                    "settings": [s.as_dict() for s in c.settings]} for c in t.cells.values()],
         "errors": [{"path": p, "message": m} for p, m in t.errors],
+        "notes": [{"path": p, "message": m} for p, m in t.notes],
         "summary": {"blocking": len(t.blocking), "files": t.files, "exit_code": t.exit_code},
     }, indent=2) + "\n"
 
@@ -243,7 +431,7 @@ def render_markdown(t: Table) -> str:
         cells = []
         for env in t.environments:
             c = t.cells[(name, env)]
-            r = c.resolved
+            r = c.shown
             if r is None:
                 cells.append(f"{MARK['unset']} unset")
                 continue
@@ -279,7 +467,7 @@ def render_html(t: Table) -> str:
         tds = []
         for env in t.environments:
             c = t.cells[(name, env)]
-            r = c.resolved
+            r = c.shown
             if r is None:
                 tds.append('<td class="unset">unset<small>vendor default</small></td>')
                 continue
