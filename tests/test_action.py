@@ -338,6 +338,67 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert "dist: no such file or directory" in run.stderr
 
 
+
+@pytest.mark.slow
+@pytest.mark.parametrize("format", ["github", "text"])
+def test_config_error_is_annotated_and_summarised(tmp_path, format):
+    """Exit 2 writes no report (the scan did not run): the action itself says what was wrong."""
+    ws = _workspace(tmp_path, {"dist": "vite8-twin-local"})
+    (ws / "twinscan.yaml").write_text("twin_url: [twins.yourco.com]\n")  # a typo of twin_urls
+    run = run_action(ws, tmp_path / "a", paths="dist", config="twinscan.yaml", format=format)
+    assert run.code == 2 and run.failed == "scan" and run.outputs["exit-code"] == "2"
+    [(kind, props, message)] = run.annotations
+    assert kind == "error" and props["title"] == "twinscan%3A usage or configuration error (exit 2)"
+    assert "twinscan.yaml: unknown key `twin_url`" in message and "Nothing was scanned" in message
+    assert run.summary.startswith("**twinscan: usage or configuration error (exit 2)**: ")
+    shown = re.sub(r"\\(.)", r"\1", run.summary)  # as GitHub renders the Markdown
+    assert "unknown key `twin_url`" in shown and "Nothing was scanned" in shown
+    assert run.outputs["findings"] == run.outputs["blocking"] == run.outputs["sarif-file"] == ""
+
+
+@pytest.mark.slow
+def test_bad_option_is_annotated_and_summarised(tmp_path):
+    ws = _workspace(tmp_path, {"dist": "vite8-twin-local"})
+    run = run_action(ws, tmp_path / "a", paths="dist", **{"fail-on": "never"})
+    assert run.code == 2
+    [(kind, props, message)] = run.annotations
+    assert kind == "error" and "usage or configuration error" in props["title"]
+    assert "--fail-on" in message and "never" in message
+    assert "--fail-on" in run.summary and run.summary.count("\n") == 1
+    run = run_action(ws, tmp_path / "b", paths="dist", **{"twin-urls": "yourco.com:99999/twins"})
+    assert run.code == 2
+    [(kind, props, message)] = run.annotations
+    assert "yourco.com:99999/twins" in message and "yourco.com:99999/twins" in run.summary
+
+
+@pytest.mark.slow
+def test_hostile_error_text_cannot_become_a_workflow_command(tmp_path):
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    (ws / ".env.production").write_text("API_URL=https://api.yourco.com\n")
+    run = run_action(ws, tmp_path, paths=".env.production", config="::warning::forged%0A::error::x.yaml")
+    assert run.code == 2
+    assert [a[0] for a in run.annotations] == ["error"], run.stdout  # the name is data, never a command
+    assert not [x for x in (run.stdout + run.stderr).splitlines() if x.lstrip().startswith("::warning")]
+    assert "::warning::forged%250A::error::x.yaml: cannot read config" in run.annotations[0][2]
+    assert run.summary.count("\n") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("format", ["github", "text"])
+def test_incomplete_scan_is_annotated(tmp_path, format):
+    ws = tmp_path / "workspace"
+    (ws / "dist").mkdir(parents=True)  # a build folder with nothing in it: exit 3, not a pass
+    run = run_action(ws, tmp_path / "a", paths="dist", format=format)
+    assert run.code == 3 and run.outputs["exit-code"] == "3"
+    run_level = [a for a in run.annotations if "file" not in a[1]]
+    [(kind, props, message)] = run_level
+    assert kind == "error" and props["title"] == "twinscan%3A scan incomplete (exit 3)"
+    assert message.startswith("1 file in a production target could not be read: dist: no files scanned")
+    assert "the build was not fully checked" in message
+    # the Markdown report reached the summary, so the action adds nothing to it
+    assert "**scan incomplete**" in run.summary and "exit 3)**" not in run.summary
+
 # --- README example, actionlint, zizmor ---------------------------------------------------------
 
 def _readme_workflow() -> str:
