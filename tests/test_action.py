@@ -27,6 +27,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 BUILDS = ROOT / "fixtures" / "builds"
@@ -178,6 +183,47 @@ def test_install_step_installs_the_lock_then_this_checkout_by_path():
     assert pip_lines == ['"${pip[@]}" --require-hashes -r "$GITHUB_ACTION_PATH/requirements/lock.txt"',
                          '"${pip[@]}" --no-deps --no-build-isolation "$GITHUB_ACTION_PATH"']
 
+
+FETCHERS = re.compile(r"\b(?:curl|wget|git|npx|npm|pipx|uv|uvx|docker|podman|Invoke-WebRequest|iwr)\b"
+                      r"|\bpip\s+(?:download|wheel)\b|https?://")
+
+
+def test_pinning_the_action_by_sha_pins_everything_it_runs():
+    """What a SHA pin of the action cannot pin is what its steps fetch: here only the hashed
+    lock (pip refuses an unhashed or unpinned line with --require-hashes) and the action's own
+    checkout, built with the lock's setuptools (no build isolation: no other fetch)."""
+    scripts = "\n".join(s["run"] for s in ACTION["runs"]["steps"])
+    assert not [m.group(0) for m in FETCHERS.finditer(scripts)], "a step fetches something the lock does not pin"
+    assert scripts.count("-m pip install") == 1 and scripts.count('"${pip[@]}"') == 2  # the two lines above
+    requirements = [line for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines()
+                    if line and not line[0].isspace() and not line.startswith("#")]
+    assert requirements and all(re.match(r"[A-Za-z0-9][\w.-]*==[\w.]+ ", line) for line in requirements), \
+        "every line of the lock is a name==version (no URL, VCS, -e or index option)"
+    text = (ROOT / "requirements" / "lock.txt").read_text()
+    entries = [e for e in re.split(r"\n(?=\S)", text) if not e.startswith("#")]  # a requirement, its hashes
+    assert len(entries) == len(requirements) and all("--hash=sha256:" in e for e in entries)
+    backend = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert [re.match(r"[\w.-]+", b).group(0) for b in backend] == ["setuptools"]
+    assert any(line.startswith("setuptools==") for line in requirements), "--no-build-isolation needs it locked"
+
+
+@pytest.mark.slow
+def test_zizmor_auditor_finds_nothing_unpinned(tmp_path):
+    """zizmor's most thorough persona on action.yml and the README workflow; and it does check:
+    a tag instead of a SHA is `unpinned-uses`."""
+    wf = tmp_path / ".github" / "workflows" / "twinscan.yml"
+    wf.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
+
+    def audit(*files: Path) -> list:
+        p = subprocess.run([_tool("zizmor"), "--offline", "--no-progress", "--persona", "auditor", "--format", "json",
+                            *map(str, files)], capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+        return json.loads(p.stdout)
+
+    wf.write_text(_readme_workflow())
+    assert audit(tmp_path / "action.yml", wf) == []
+    wf.write_text(re.sub(r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v5", _readme_workflow()))
+    assert [f["ident"] for f in audit(wf)] == ["unpinned-uses"]
 
 def test_install_step_installs_the_locked_set(tmp_path):
     """The Install step, run for real (it needs PyPI, as the action does): a private virtualenv
@@ -338,6 +384,67 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert "dist: no such file or directory" in run.stderr
 
 
+
+@pytest.mark.slow
+@pytest.mark.parametrize("format", ["github", "text"])
+def test_config_error_is_annotated_and_summarised(tmp_path, format):
+    """Exit 2 writes no report (the scan did not run): the action itself says what was wrong."""
+    ws = _workspace(tmp_path, {"dist": "vite8-twin-local"})
+    (ws / "twinscan.yaml").write_text("twin_url: [twins.yourco.com]\n")  # a typo of twin_urls
+    run = run_action(ws, tmp_path / "a", paths="dist", config="twinscan.yaml", format=format)
+    assert run.code == 2 and run.failed == "scan" and run.outputs["exit-code"] == "2"
+    [(kind, props, message)] = run.annotations
+    assert kind == "error" and props["title"] == "twinscan%3A usage or configuration error (exit 2)"
+    assert "twinscan.yaml: unknown key `twin_url`" in message and "Nothing was scanned" in message
+    assert run.summary.startswith("**twinscan: usage or configuration error (exit 2)**: ")
+    shown = re.sub(r"\\(.)", r"\1", run.summary)  # as GitHub renders the Markdown
+    assert "unknown key `twin_url`" in shown and "Nothing was scanned" in shown
+    assert run.outputs["findings"] == run.outputs["blocking"] == run.outputs["sarif-file"] == ""
+
+
+@pytest.mark.slow
+def test_bad_option_is_annotated_and_summarised(tmp_path):
+    ws = _workspace(tmp_path, {"dist": "vite8-twin-local"})
+    run = run_action(ws, tmp_path / "a", paths="dist", **{"fail-on": "never"})
+    assert run.code == 2
+    [(kind, props, message)] = run.annotations
+    assert kind == "error" and "usage or configuration error" in props["title"]
+    assert "--fail-on" in message and "never" in message
+    assert "--fail-on" in run.summary and run.summary.count("\n") == 1
+    run = run_action(ws, tmp_path / "b", paths="dist", **{"twin-urls": "yourco.com:99999/twins"})
+    assert run.code == 2
+    [(kind, props, message)] = run.annotations
+    assert "yourco.com:99999/twins" in message and "yourco.com:99999/twins" in run.summary
+
+
+@pytest.mark.slow
+def test_hostile_error_text_cannot_become_a_workflow_command(tmp_path):
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    (ws / ".env.production").write_text("API_URL=https://api.yourco.com\n")
+    run = run_action(ws, tmp_path, paths=".env.production", config="::warning::forged%0A::error::x.yaml")
+    assert run.code == 2
+    assert [a[0] for a in run.annotations] == ["error"], run.stdout  # the name is data, never a command
+    assert not [x for x in (run.stdout + run.stderr).splitlines() if x.lstrip().startswith("::warning")]
+    assert "::warning::forged%250A::error::x.yaml: cannot read config" in run.annotations[0][2]
+    assert run.summary.count("\n") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("format", ["github", "text"])
+def test_incomplete_scan_is_annotated(tmp_path, format):
+    ws = tmp_path / "workspace"
+    (ws / "dist").mkdir(parents=True)  # a build folder with nothing in it: exit 3, not a pass
+    run = run_action(ws, tmp_path / "a", paths="dist", format=format)
+    assert run.code == 3 and run.outputs["exit-code"] == "3"
+    run_level = [a for a in run.annotations if "file" not in a[1]]
+    [(kind, props, message)] = run_level
+    assert kind == "error" and props["title"] == "twinscan%3A scan incomplete (exit 3)"
+    assert message.startswith("1 file in a production target could not be read: dist: no files scanned")
+    assert "the build was not fully checked" in message
+    # the Markdown report reached the summary, so the action adds nothing to it
+    assert "**scan incomplete**" in run.summary and "exit 3)**" not in run.summary
+
 # --- README example, actionlint, zizmor ---------------------------------------------------------
 
 def _readme_workflow() -> str:
@@ -349,13 +456,25 @@ def _readme_workflow() -> str:
     return workflows[0]
 
 
+# Releases the README's workflow may pin, each on Node 24 (GitHub's runners retire Node 20 actions):
+# the commit each release tag points at, as published by its repository.
+NODE24_RELEASES = {
+    "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8": "v5.0.0",
+    "github/codeql-action/upload-sarif@45cbd0c69e560cd9e7cd7f8c32362050c9b7ded2": "v4.32.2",
+}
+
+
 def test_readme_workflow_pins_by_sha_and_uploads_sarif():
-    doc = yaml.safe_load(_readme_workflow())
+    text = _readme_workflow()
+    doc = yaml.safe_load(text)
     job = next(iter(doc["jobs"].values()))
     steps = job["steps"]
     for s in steps:
         if "uses" in s:
             assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", s["uses"]), f"not pinned by commit SHA: {s['uses']}"
+            if not s["uses"].startswith("OWNER/twinscan@"):
+                assert s["uses"] in NODE24_RELEASES, f"not a known Node 24 release: {s['uses']}"
+                assert re.search(re.escape(s["uses"]) + r"\s+# " + re.escape(NODE24_RELEASES[s["uses"]]) + r"\b", text)
     scan = next(s for s in steps if s.get("uses", "").startswith("OWNER/twinscan@"))
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload["with"]["sarif_file"] == "${{ steps.%s.outputs.sarif-file }}" % scan["id"]

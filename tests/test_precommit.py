@@ -73,9 +73,13 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str, dict]:
     return repo, git(repo, "rev-parse", "HEAD", env=env).strip(), env
 
 
-def _readme_config(repo: Path, rev: str) -> str:
+def _readme_section() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
+    return readme.split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _readme_config(repo: Path, rev: str) -> str:
+    section = _readme_section()
     block = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", section, re.S)
     assert block, "README ## pre-commit shows a .pre-commit-config.yaml"
     text = block.group(1)
@@ -181,6 +185,88 @@ def test_files_pattern_takes_every_kind_of_config_file():
             head = heads.get(kind)
             got = artifact_kind(path, None if head is None else lambda: head)
             assert got == kind and re.search(HOOKS["twinscan"]["files"], path), path
+
+
+
+# --- README's snippets: what a user copies ---------------------------------------------------
+
+def _readme_local_config() -> str:
+    block = re.search(r"```yaml\n(# \.pre-commit-config\.yaml, with twinscan installed\n.*?)```", _readme_section(), re.S)
+    assert block, "README ## pre-commit shows the `repo: local` form"
+    return block.group(1)
+
+
+def test_readme_remote_config_is_honest_about_rev_and_explicit_about_stages():
+    section = _readme_section()
+    block = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", section, re.S).group(1)
+    [repo] = yaml.safe_load(block)["repos"]
+    # no release is tagged: `rev:` is a full commit SHA (a tag name would not exist), and README says so
+    assert re.fullmatch(r"[0-9a-f]{40}", str(repo["rev"])) and "no release tag yet" in block
+    assert "**no public release yet**" in section and "placeholder" in section
+    assert {h["id"]: h["stages"] for h in repo["hooks"]} == {"twinscan": ["pre-commit"],
+                                                           "twinscan-artifacts": ["pre-push", "manual"]}
+    assert HOOKS["twinscan-artifacts"]["stages"] == ["pre-push", "manual"]
+
+
+def test_readme_local_config_is_the_published_hooks():
+    """The `repo: local` hooks are the published ones: same entry, files pattern (generated from the
+    kinds), filenames and stages; only the language differs (the twinscan on PATH)."""
+    from twinscan.extract import hookfiles
+
+    [repo] = yaml.safe_load(_readme_local_config())["repos"]
+    assert repo["repo"] == "local"
+    local = {h["id"]: h for h in repo["hooks"]}
+    assert set(local) == set(HOOKS)
+    assert local["twinscan"]["files"] == hookfiles.pattern() == HOOKS["twinscan"]["files"]
+    for hid, hook in local.items():
+        assert hook["language"] == "system"
+        for key in ("name", "entry", "pass_filenames", "always_run"):
+            assert hook.get(key, HOOK_DEFAULTS.get(key)) == HOOKS[hid].get(key, HOOK_DEFAULTS.get(key)), (hid, key)
+    assert local["twinscan"]["stages"] == ["pre-commit"] and local["twinscan-artifacts"]["stages"] == HOOKS[
+        "twinscan-artifacts"]["stages"]
+
+
+HOOK_DEFAULTS = {"pass_filenames": True, "always_run": False}
+
+
+def test_readme_kind_table_is_the_registry():
+    """README lists the files the commit hook takes, one row per config kind, from the registry."""
+    from twinscan.extract.registry import kinds
+
+    section = _readme_section()
+    for k in kinds():
+        if not k.hook_globs:
+            continue
+        row = f"| {k.name} | {', '.join(f'`{g}`' for g in k.hook_globs)}"
+        if k.exclude:
+            row += f" (not {', '.join(f'`{g}`' for g in k.exclude)})"
+        assert row + " |\n" in section, f"README ## pre-commit: add or update the row\n{row} |"
+
+
+def test_readme_local_config_runs(tmp_path, hook_repo):
+    """The `repo: local` block as copied, with the twinscan of this checkout on PATH."""
+    _, _, env = hook_repo
+    env = {**env, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{env['PATH']}"}
+    user = tmp_path / "app"
+    user.mkdir()
+    git(user, "init", "-q", "-b", "main", env=env)
+    (user / ".pre-commit-config.yaml").write_text(_readme_local_config())
+    (user / "src").mkdir()
+    (user / "src" / "dev.ts").write_text("export const devStripe = 'http://localhost:4111';\n")
+    (user / "fly.production.toml").write_text('app = "web"\n[env]\n  STRIPE_API_BASE = "http://localhost:4111"\n')
+    git(user, "add", "-A", env=env)
+    p = pre_commit(user, env, "run")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "twinscan (twin URLs in config files)" in p.stdout and "fly.production.toml" in p.stdout
+    assert "src/dev.ts" not in p.stdout  # source is not deploy configuration
+    (user / "fly.production.toml").write_text('app = "web"\n[env]\n  STRIPE_API_BASE = "https://api.stripe.com"\n')
+    (user / ".env.development").write_text("VITE_STRIPE_BASE_URL=http://localhost:4111\n")
+    git(user, "add", "-A", env=env)
+    p = pre_commit(user, env, "run")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "twinscan-artifacts" not in p.stdout  # a push-time hook
+    p = pre_commit(user, env, "run", "--hook-stage", "manual", "twinscan-artifacts")
+    assert p.returncode == 1 and "no `artifacts:` paths in config" in p.stdout
 
 
 def test_staged_env_files(tmp_path, hook_repo):
