@@ -52,7 +52,8 @@ _worker: FileScanner | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker
-    _worker = FileScanner(settings)
+    if _worker is None:  # spawned; a forked worker inherits the parent's compiled scanner
+        _worker = FileScanner(settings)
 
 
 def _scan_in_worker(item: Item) -> FileResult:
@@ -75,17 +76,25 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        global _worker
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         ctx = multiprocessing.get_context(method)
         # biggest first, so one large file does not finish last alone
         order = sorted(items, key=lambda i: -i.size)
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
-            done_bytes = 0
-            for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=4)):
-                results.append(r)
-                done_bytes += item.size
-                if progress:
-                    progress(len(results), done_bytes)
+        # small files go in batches: one task per file costs a round trip of pickles each
+        chunksize = max(4, min(256, len(order) // (jobs * 8)))
+        if method == "fork":
+            _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
+                done_bytes = 0
+                for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=chunksize)):
+                    results.append(r)
+                    done_bytes += item.size
+                    if progress:
+                        progress(len(results), done_bytes)
+        finally:
+            _worker = None
     else:
         scanner = FileScanner(settings)
         done_bytes = 0
