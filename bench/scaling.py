@@ -90,6 +90,51 @@ def run(cmd: list[str]) -> tuple[float, int, int]:
     return wall, code, ru.ru_maxrss
 
 
+def measure(twinscan: list[str], runs: int = 3, scale: float = 1.0, shapes: list[str] | None = None) -> list[dict]:
+    """Every shape at 1× and 4×, interleaved round by round; one row per shape."""
+    base = [*twinscan, "scan", "--format", "json", "--quiet", "--engine", "auto"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="twinscan-scaling-") as tmp:
+        cases = []
+        for name in shapes or list(SHAPES):
+            gen, n = SHAPES[name]
+            n = int(n * scale)
+            files = []
+            for mult in (1, 4):
+                d = Path(tmp) / f"{name}-{mult}"
+                d.mkdir()
+                files.append((mult, n * mult, gen(d, n * mult)))
+            cases.append((name, files))
+        times: dict[tuple[str, int], list[float]] = {}
+        rss: dict[tuple[str, int], int] = {}
+        for _ in range(runs):  # interleaved: noise hits every case alike
+            for name, files in cases:
+                for mult, n, path in files:
+                    wall, _, kb = run(base + [str(path)])
+                    times.setdefault((name, mult), []).append(wall)
+                    rss[(name, mult)] = max(rss.get((name, mult), 0), kb)
+        for name, files in cases:
+            t1 = statistics.median(times[(name, 1)])
+            t4 = statistics.median(times[(name, 4)])
+            ratio = t4 / t1
+            mb4 = rss[(name, 4)] / 1024
+            row = {"shape": name, "n": files[0][1], "n_4x": files[1][1], "t1_s": t1, "t4_s": t4, "ratio": ratio,
+                   "ratio_pass": ratio <= GOAL_RATIO, "peak_rss_4x_mb": mb4}
+            if name == "hits":
+                row["rss_pass"] = mb4 <= GOAL_RSS_MB
+            row["pass"] = row["ratio_pass"] and row.get("rss_pass", True)
+            rows.append(row)
+    return rows
+
+
+def print_rows(rows: list[dict]) -> None:
+    print(f"{'shape':<10} {'n (1×)':>8} {'1× s':>8} {'4× s':>8} {'4×÷1×':>7} {'goal':>6}  result  peak RSS 4×")
+    for r in rows:
+        rss_goal = f" (goal ≤ {GOAL_RSS_MB:.0f} MB at {r['n_4x']:,} hits)" if "rss_pass" in r else ""
+        print(f"{r['shape']:<10} {r['n']:>8} {r['t1_s']:>8.2f} {r['t4_s']:>8.2f} {r['ratio']:>6.2f}× {'≤5':>6}  "
+              f"{'pass' if r['pass'] else 'FAIL':<6}  {r['peak_rss_4x_mb']:.0f} MB{rss_goal}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--twinscan", default=f"{shlex.quote(sys.executable)} -m twinscan")
@@ -99,47 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--check", action="store_true", help="exit 3 if a goal is missed")
     args = ap.parse_args(argv)
-    base = shlex.split(args.twinscan) + ["scan", "--format", "json", "--quiet", "--engine", "auto"]
-    shapes = args.shape or list(SHAPES)
-    rows = []
-    ok = True
-    with tempfile.TemporaryDirectory(prefix="twinscan-scaling-") as tmp:
-        cases = []
-        for name in shapes:
-            gen, n = SHAPES[name]
-            n = int(n * args.scale)
-            files = []
-            for mult in (1, 4):
-                d = Path(tmp) / f"{name}-{mult}"
-                d.mkdir()
-                files.append((mult, n * mult, gen(d, n * mult)))
-            cases.append((name, files))
-        times: dict[tuple[str, int], list[float]] = {}
-        rss: dict[tuple[str, int], int] = {}
-        for _ in range(args.runs):  # interleaved: noise hits every case alike
-            for name, files in cases:
-                for mult, n, path in files:
-                    wall, _, kb = run(base + [str(path)])
-                    times.setdefault((name, mult), []).append(wall)
-                    rss[(name, mult)] = max(rss.get((name, mult), 0), kb)
-        print(f"{'shape':<10} {'n (1×)':>8} {'1× s':>8} {'4× s':>8} {'4×÷1×':>7} {'goal':>6}  result  peak RSS 4×")
-        for name, files in cases:
-            t1 = statistics.median(times[(name, 1)])
-            t4 = statistics.median(times[(name, 4)])
-            ratio = t4 / t1
-            passed = ratio <= GOAL_RATIO
-            mb4 = rss[(name, 4)] / 1024
-            rss_goal = name == "hits"
-            if rss_goal:
-                passed = passed and mb4 <= GOAL_RSS_MB
-            ok = ok and passed
-            print(f"{name:<10} {files[0][1]:>8} {t1:>8.2f} {t4:>8.2f} {ratio:>6.2f}× {'≤5':>6}  "
-                  f"{'pass' if passed else 'FAIL':<6}  {mb4:.0f} MB" + (f" (goal ≤ {GOAL_RSS_MB:.0f})" if rss_goal else ""))
-            rows.append({"shape": name, "n": files[0][1], "t1_s": t1, "t4_s": t4, "ratio": ratio,
-                         "peak_rss_4x_mb": mb4, "pass": passed})
+    rows = measure(shlex.split(args.twinscan), args.runs, args.scale, args.shape)
+    print_rows(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
-    return 3 if args.check and not ok else 0
+    return 3 if args.check and not all(r["pass"] for r in rows) else 0
 
 
 if __name__ == "__main__":
