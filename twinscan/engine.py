@@ -120,7 +120,10 @@ class ReEngine:
             else:
                 for opener in PR_OPENERS:
                     fams.setdefault(opener, []).append(idx)
-        self.families = []
+        # [literal every match starts with, regex source, expression indexes, compiled regex or None]:
+        # a family is compiled the first time its literal occurs in a window (a pre-commit run on
+        # an .env file never pays for the `ws`, `\/\/` or `atob(` families)
+        self.families: list[list] = []
         for prefix, idxs in fams.items():
             idxs = sorted(set(idxs))
             if prefix in ("http", "ws"):
@@ -129,16 +132,20 @@ class ReEngine:
                 head = re.escape(prefix)
             bodies = "|".join(dict.fromkeys(f"(?:{self.exprs[i].body})" for i in idxs))
             # SPLIT takes no userinfo; an empty USERINFO match keeps the family one regex
-            family = re.compile(f"{head}{USERINFO}(?:{bodies})".encode())
-            self.families.append((family, idxs))
+            self.families.append([prefix.encode(), f"{head}{USERINFO}(?:{bodies})", idxs, None])
         for prefix, idxs in literal.items():
             bodies = "|".join(f"(?:{self.exprs[i].body})" for i in idxs)
-            self.families.append((re.compile(f"{re.escape(prefix)}(?:{bodies})".encode()), idxs))
+            self.families.append([prefix.encode(), f"{re.escape(prefix)}(?:{bodies})", idxs, None])
 
     def candidates(self, buf, lo, hi):
         data = bytes(buf).lower()
         out: set[tuple[int, int]] = set()
-        for family, idxs in self.families:
+        for fam in self.families:
+            literal, source, idxs, family = fam
+            if data.find(literal, lo) < 0:  # every match starts with the literal: none here
+                continue
+            if family is None:
+                family = fam[3] = re.compile(source.encode())
             search = family.search
             m = search(data, lo)
             while m is not None and m.start() < hi:
