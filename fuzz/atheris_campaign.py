@@ -25,10 +25,10 @@ Reproduce one crasher:  python fuzz/atheris_campaign.py TARGET fuzz/crashers/TAR
 from __future__ import annotations
 
 import argparse
+import glob
 import gzip
 import io
 import json
-import glob
 import os
 import re
 import sys
@@ -47,7 +47,19 @@ with atheris.instrument_imports(include=["twinscan", "dotenv", "yaml", "pathspec
     from twinscan import suppress, urls
     from twinscan.classify import Classifier
     from twinscan.config import ConfigError
-    from twinscan.extract import Hit, compose, dockerfile, dotenv, html, image, javascript, jsfold, kubernetes, sourcemap, workflows
+    from twinscan.extract import (
+        Hit,
+        compose,
+        dockerfile,
+        dotenv,
+        html,
+        image,
+        javascript,
+        jsfold,
+        kubernetes,
+        sourcemap,
+        workflows,
+    )
     from twinscan.extract.sourcemap import SourceMapError
     from twinscan.extract.values import ExtractError, Options
     from twinscan.model import Finding

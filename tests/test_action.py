@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import pytest
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -209,7 +209,6 @@ def test_rules_export_is_usable_by_ripgrep(tmp_path):
 
 
 def test_no_traceback_on_internal_error(repo, monkeypatch):
-    import twinscan.urls
 
     def boom(*a, **k):
         raise RuntimeError("simulated bug")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import os
 
-from twinscan.runtime.envcheck import environ_document
 from twinscan.extract.image import config_values
+from twinscan.runtime.envcheck import environ_document
 
 from .conftest import cli, run_process
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -186,7 +185,7 @@ def test_sarif_origin_suppression_and_notes(monkeypatch):
     first, *_, hidden = run["results"]
     [related] = first["relatedLocations"]
     assert related["message"]["text"] == "original source"
-    assert related["physicalLocation"]["artifactLocation"] == {"uri": "fixtures/builds/src/main.js", "uriBaseId": "%SRCROOT%"}  # as the map resolves it
+    assert related["physicalLocation"]["artifactLocation"] == {"uri": "fixtures/builds/src/main.js", "uriBaseId": "%SRCROOT%"}  # as the map resolves it  # noqa: E501
     assert related["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 18}
     assert hidden["suppressions"] == [{"kind": "external", "status": "accepted", "justification": "local twin only in e2e | `ok`",
                                        "properties": {"type": "config", "source": "twinscan.yaml", "expires": "2099-01-01"}}]
@@ -390,7 +389,7 @@ def test_report_errors_are_usage_errors(tmp_path):
     assert r.exit_code == 2 and "does not exist" in r.output
     (tmp_path / "taken").mkdir()
     r = cli(["--report", f"sarif={tmp_path / 'taken'}", TWIN_LOCAL])
-    assert r.exit_code == 2 and f"--report sarif={tmp_path / 'taken'}: Is a directory" in r.output
+    assert r.exit_code == 2 and f"--report sarif={tmp_path / 'taken'}: is a folder" in r.output
 
 
 def suppressed_tree(tmp_path: Path) -> Path:

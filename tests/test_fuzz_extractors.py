@@ -25,7 +25,8 @@ import tarfile
 import zlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from twinscan import urls
 from twinscan.extract import compose, dockerfile, dotenv, image, kubernetes, workflows

@@ -112,6 +112,7 @@ def test_device_files_are_never_opened(tmp_path):
 
     os.mknod(tmp_path / "null.js", stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null
     os.mknod(tmp_path / "zero.js", stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero: endless if read
+    (tmp_path / "app.js").write_text("ok")  # a folder of device files alone has nothing to read (exit 3)
     code, doc = cli_json([tmp_path])
     assert code == 0
     assert sorted(s["reason"] for s in doc["skipped"]) == ["not a regular file (FIFO, socket or device): not opened"] * 2

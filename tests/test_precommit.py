@@ -158,6 +158,7 @@ def test_files_pattern_takes_every_kind_of_config_file():
         "fly": ["fly.toml", "apps/api/fly.staging.toml"],
         "kubernetes": ["values.yaml", "charts/web/values-prod.yml", "kustomization.yaml", "k8s/a.yaml",
                        "deploy/overlays/prod/patch.yml", "argocd/apps/web.yaml"],
+        "nginx": ["nginx.conf", "nginx/default.conf", "deploy/nginx/conf.d/app.conf", "sites-enabled/shop"],
     }
     config_kinds = {k.name for k in kinds() if k.hook_globs}
     assert config_kinds == set(samples), "add samples for a new config kind here"

@@ -121,8 +121,8 @@ def test_emitted_guard_throws_at_load_in_a_production_build(esbuild, emitted):
         os.remove(emitted / "b.mjs")
     _build(esbuild, ts, emitted / "c.mjs")
     r = _node("import {checkServices, findTwins} from './c.mjs';"
-              "console.log(JSON.stringify(findTwins({SENTRY_DSN: 'https://k@o1.ingest.sentry.io/2', STRIPE_API_BASE: 'http://0.0.0.0:4111'}).map(v => v.rule)));"
-              "try { checkServices({VITE_STRIPE_BASE_URL: 'https://api.stripe.com'}); console.log('ok'); } catch (e) { console.log('threw'); }", emitted)
+              "console.log(JSON.stringify(findTwins({SENTRY_DSN: 'https://k@o1.ingest.sentry.io/2', STRIPE_API_BASE: 'http://0.0.0.0:4111'}).map(v => v.rule)));"  # noqa: E501
+              "try { checkServices({VITE_STRIPE_BASE_URL: 'https://api.stripe.com'}); console.log('ok'); } catch (e) { console.log('threw'); }", emitted)  # noqa: E501
     assert r.stdout.split() == ['["unspecified-address-url"]', "ok"], r.stderr
 
 

@@ -6,7 +6,6 @@ import shutil
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -25,22 +24,22 @@ def test_symlink_loops_are_never_followed_twice(tmp_path):
     (d / "a" / "x.js").write_text(URL)
     os.symlink("..", d / "a" / "up")  # dist/a/up -> dist
     os.symlink(d, d / "self")
-    code, doc = cli_json(["--follow-symlinks", "dist"], cwd=tmp_path)
-    assert code == 1
-    assert names(doc) == ["dist/a/x.js"]
-    loops = [s for s in doc["skipped"] if "loop" in s["reason"]]
-    assert {s["path"] for s in loops} == {"dist/a/up", "dist/self"}
+    for args in (["dist"], ["--follow-symlinks", "dist"]):
+        code, doc = cli_json(args, cwd=tmp_path)
+        assert code == 1
+        assert names(doc) == ["dist/a/x.js"]
+        loops = [s for s in doc["skipped"] if "loop" in s["reason"]]
+        assert {s["path"] for s in loops} == {"dist/a/up", "dist/self"}
 
 
-def test_symlinks_are_reported_not_followed_by_default(tmp_path):
+def test_symlinks_leaving_the_tree_are_reported_not_followed_by_default(tmp_path):
     (tmp_path / "dist").mkdir()
     (tmp_path / "real.js").write_text(URL)
     os.symlink(tmp_path / "real.js", tmp_path / "dist" / "link.js")
     os.symlink(tmp_path / "nowhere", tmp_path / "dist" / "dangling.js")
     code, doc = cli_json(["dist"], cwd=tmp_path)
-    assert code == 0
-    reasons = {s["path"]: s["reason"] for s in doc["skipped"]}
-    assert "not followed" in reasons["dist/link.js"]
+    assert code == 3
+    assert "outside the scanned tree: not read" in {e["path"]: e["message"] for e in doc["errors"]}["dist/link.js"]
     code, doc = cli_json(["--follow-symlinks", "dist"], cwd=tmp_path)
     assert code == 1 and names(doc) == ["dist/link.js"]
     assert {s["path"]: s["reason"] for s in doc["skipped"]}["dist/dangling.js"] == "dangling symbolic link"
@@ -48,6 +47,7 @@ def test_symlinks_are_reported_not_followed_by_default(tmp_path):
 
 def test_fifos_and_sockets_are_never_opened(tmp_path):
     (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.js").write_text("ok")  # a folder of only these would be empty (exit 3)
     os.mkfifo(tmp_path / "dist" / "pipe.js")  # opening this for reading would block forever
     s = socket.socket(socket.AF_UNIX)
     s.bind(str(tmp_path / "dist" / "sock"))
@@ -117,7 +117,7 @@ def _nobody_can_run_python() -> bool:
     return subprocess.run(probe, capture_output=True, env=env, cwd="/", timeout=60).returncode == 0
 
 
-@pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root, setpriv, and a Python that the unprivileged user `nobody` can run (root reads every file)")
+@pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root, setpriv, and a Python that the unprivileged user `nobody` can run (root reads every file)")  # noqa: E501
 def test_unreadable_files_and_directories_make_the_scan_incomplete(tmp_path):
     tree = tmp_path / "scan"
     (tree / "dist" / "private").mkdir(parents=True)
@@ -143,3 +143,39 @@ def test_unreadable_files_and_directories_make_the_scan_incomplete(tmp_path):
     assert errs["scan/dist/private"] == (True, "cannot list directory: Permission denied")
     assert errs["scan/.env.development"][0] is False  # not production: reported, not incomplete
     assert b"Traceback" not in p.stderr
+
+
+def test_what_a_production_target_skips_is_listed_without_verbose(tmp_path):
+    """Anything not read in a production target is listed with its reason in every format;
+    images, fonts and other binary files stay plain skips (listed with -v)."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "app.js").write_text("ok")
+    os.mkfifo(dist / "pipe.js")
+    os.symlink("gone.js", dist / "old.js")
+    (dist / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    os.symlink(".", dist / "self")  # a loop: everything behind it is read under its real path
+    r = subprocess.run([sys.executable, "-m", "twinscan", "dist"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0
+    listed = [line for line in r.stdout.splitlines() if "not scanned" in line]
+    assert listed == ["note: not scanned: dist/old.js: dangling symbolic link",
+                      "note: not scanned: dist/pipe.js: not a regular file (FIFO, socket or device): not opened"]
+    code, doc = cli_json(["--environment", "staging", "dist"], cwd=tmp_path)
+    assert code == 0 and doc["notes"] == []  # not a production target: -v lists them
+    assert {s["path"] for s in doc["skipped"]} == {"dist/logo.png", "dist/old.js", "dist/pipe.js", "dist/self"}
+    code, doc = cli_json(["dist"], cwd=tmp_path)
+    assert doc["notes"] == [n.removeprefix("note: ") for n in listed]
+
+
+def test_ignore_files_with_lines_git_would_skip_never_crash(tmp_path):
+    """A .gitignore or .twinscanignore line that is not a valid pattern is skipped, as git skips it;
+    the other lines still apply."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "a.js").write_text(URL)
+    (tmp_path / "dist" / "b.js").write_text(URL)
+    (tmp_path / "dist" / "c.js").write_text(URL)
+    (tmp_path / ".gitignore").write_text("[z-a]\n# comment\n\nb.js\n")
+    (tmp_path / ".twinscanignore").write_text("dist\\\nc.js\n")
+    code, doc = cli_json(["--respect-gitignore", "dist"], cwd=tmp_path)
+    assert code == 1 and names(doc) == ["dist/a.js"]

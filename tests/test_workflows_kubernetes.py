@@ -118,8 +118,9 @@ def test_kustomize_staging_overlay_and_helm_values(tmp_path):
 
 
 def test_rendered_manifests_on_stdin():
-    from .conftest import run_process
     import json
+
+    from .conftest import run_process
 
     p = run_process(["--format", "json", "--stdin-name", "rendered.yaml", "-"], input=MANIFESTS.encode())
     doc = json.loads(p.stdout)

@@ -45,6 +45,9 @@ def dotenv_environment(name: str) -> tuple[str, str] | None:
     return env, f"file name `{name}` names the {env} environment"
 
 
+#: A file named after one of these alone (`template.json`, `local.json`) says nothing: a bare
+#: stem is a page route (`.next/server/pages/template.json`) or AWS SAM's `template.yaml`.
+_NOT_BY_STEM = ("example", "local")
 _CONFIG_EXT = re.compile(r"\.(?:json|jsonc|json5|ya?ml|m?js|cjs|ts|html?|toml|ini|conf|txt)$")
 
 
@@ -68,6 +71,8 @@ def config_environment(name: str, kind: str) -> tuple[str, str] | None:
     env = environments.alias(token) if token else None
     if env is None or token == "dist":
         return None
+    if len(parts) == 1 and env in _NOT_BY_STEM:
+        return None  # `template.json`, `local.json`: page routes and SAM templates, not roles
     return env, f"file name `{name}` names the {env} environment"
 
 
@@ -83,8 +88,9 @@ class GlobRule:
 
     def __call__(self, path: str, kind: str) -> tuple[str, str] | None:
         if self._specs is None:
-            import pathspec
+            from .globs import pathspec as _pathspec
 
+            pathspec = _pathspec()
             self._specs = [(pathspec.GitIgnoreSpec.from_lines([g]), g, e) for g, e in self.environments.items()]
         p = path.replace("\\", "/")  # display paths are normalised: no leading ./
         for spec, glob, env in self._specs:

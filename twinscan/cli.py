@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 
 import click
 
@@ -88,6 +89,17 @@ class DefaultGroup(click.Group):
         if word != "scan" and os.path.lexists(word) and "--" not in after and not any(a in _HELP for a in args):
             _ambiguous(word, before, after)
         return super().parse_args(ctx, [word, *before, *after])
+
+    def invoke(self, ctx: click.Context):
+        """Ctrl-C exits 130 (128 + SIGINT, what shells report) with one line, never 1, which means
+        "blocking", and never a traceback."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            if sys.stderr.isatty():
+                sys.stderr.write("\r\033[K")  # over the progress line
+            click.echo("twinscan: interrupted", err=True)
+            sys.exit(130)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[OPTIONS] [PATH]...")

@@ -21,6 +21,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool = False
     follow_symlinks: bool = False
+    allow_empty: bool = False  # a production directory with no file in it is a clean pass (--allow-empty)
     environment: str | None = None
     production_environments: list[str] = field(default_factory=lambda: ["production", "prod", "live"])
     ignore_files: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -30,6 +31,8 @@ class Config:
     baseline: str | None = None  # baseline file, resolved against the config file's directory
     fail_on: str | None = None  # "error" or "warning": the lowest rule severity that blocks
     artifacts: list[str] = field(default_factory=list)  # build output for `--artifacts`, relative to the config file
+    roles: Any = None  # roles.RoleBook with the `roles:` entries first; None: the built-in book
+    strict: bool = False  # no roles: every hit in a production target is judged as a service setting
 
 
 def _str_list(value: Any, key: str, where: str) -> list[str]:
@@ -55,6 +58,12 @@ def _str(value: Any, key: str, where: str) -> str:
 def _env_map(value: Any, key: str, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in value.items()):
         raise ConfigError(f"{where}: `{key}` must map path globs to environment names, e.g. `deploy/prod/**: production`")
+    from .walk import glob_problem
+
+    for g in value:
+        problem = glob_problem(g)
+        if problem:
+            raise ConfigError(f"{where}: `{key}`: '{g}' {problem}")
     return dict(value)
 
 
@@ -67,9 +76,27 @@ def _services(value: Any, key: str, where: str) -> dict:
         raise ConfigError(str(exc)) from None
 
 
+def _globs(value: Any, key: str, where: str) -> list[str]:
+    """Gitignore-syntax globs; one git would silently ignore (`[` never closed, …) is an error."""
+    from .walk import glob_problem
+
+    globs = _str_list(value, key, where)
+    for g in globs:
+        problem = glob_problem(g)
+        if problem:
+            raise ConfigError(f"{where}: `{key}`: '{g}' {problem}")
+    return globs
+
+
 def _ignore(value: Any, key: str, where: str) -> list:
     from .suppress import parse_ignore
+    from .walk import glob_problem
 
+    for n, item in enumerate(value if isinstance(value, list) else [], 1):  # before pathspec compiles them
+        path = item.get("path") if isinstance(item, dict) else None
+        problem = isinstance(path, str) and path.strip() and glob_problem(path.strip())
+        if problem:
+            raise ConfigError(f"{where}: `{key}` entry #{n}: `path` '{path.strip()}' {problem}")
     return parse_ignore(value, where)
 
 
@@ -83,16 +110,25 @@ def _fail_on(value: Any, key: str, where: str) -> str:
     return value
 
 
+def _roles(value: Any, key: str, where: str):
+    from .roles import RoleError, with_config
+
+    try:
+        return with_config(value, where)
+    except RoleError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _artifacts(value: Any, key: str, where: str) -> list[str]:
     base = os.path.dirname(where)
     return [os.path.normpath(os.path.join(base, p)) for p in _str_list(value, key, where)]
 
 
 _KEYS = {
-    "twin_urls": _str_list, "exclude": _str_list, "respect_gitignore": _bool,
+    "twin_urls": _str_list, "exclude": _globs, "respect_gitignore": _bool,
     "follow_symlinks": _bool, "environment": _str, "production_environments": _str_list,
     "environments": _env_map, "services": _services, "ignore": _ignore, "baseline": _baseline,
-    "fail_on": _fail_on, "artifacts": _artifacts,
+    "fail_on": _fail_on, "artifacts": _artifacts, "roles": _roles, "strict": _bool, "allow_empty": _bool,
 }
 
 

@@ -23,6 +23,7 @@ from .urls import TWIN_PORTS
 
 if TYPE_CHECKING:
     from .extract import Hit
+    from .roles import Role, RoleInfo
     from .urls import URL
 
 # `index-BdtEMBbM.js`, `page-3f9a1c2b4d5e6f70.js`, `main.3f9a1c2b.chunk.js`: content hashes.
@@ -81,6 +82,7 @@ class Decision:
     production: bool
     context: str
     library: str | None = None  # why the hit is library internals, when that made it non-blocking
+    role: str | None = None  # what the hit is for (twinscan/roles.py); None under --strict
 
     @property
     def reason(self) -> str:
@@ -92,16 +94,30 @@ class Decision:
 
 
 def decide(target: Target, rule: Rule, context: str, fail_on: str = "error", library: str | None = None,
-           port: int | None = None) -> Decision:
+           port: int | None = None, role: "Role | None" = None, role_info: "RoleInfo | None" = None,
+           evidence: str | None = None) -> Decision:
     """``library``: why the hit is library internals (see :func:`library_evidence`); only ever
     given for rules with ``quiet_in_library_code``. ``port``: the URL's port (a WonderTwin
-    default port raises the confidence); None where the port is not evidence."""
+    default port raises the confidence); None where the port is not evidence.
+
+    ``role`` (twinscan/roles.py, with ``role_info`` and the twin ``evidence``): what the hit is
+    for. In a production target only the ``service`` role blocks; another role is reported with
+    the role as the reason, unless the role lets twin evidence through (every role but comment,
+    documentation, test and example) and there is some: a hosted twin, a WonderTwin port, a
+    vendor key or path. ``role=None`` (``--strict``) judges every hit as a service setting.
+    A `new URL(path, "http://localhost:4111")` base on a WonderTwin port is not a parsing base."""
     blocking = False
+    inert = context in INERT_CONTEXTS and not (context == "url-base" and port in TWIN_PORTS)
+    other_role = role is not None and role.name != "service"
     if not target.production:
         why = (Reason("not-production", f"not a production target ({target.environment}): {target.reason}"),)
-    elif context in INERT_CONTEXTS:
+    elif inert:
         why = (Reason("inert", f"production target, but {INERT_CONTEXTS[context]}"),)
-    elif library:
+    elif other_role and not (role_info is not None and role_info.evidence_blocks and evidence):
+        what = role_info.describe if role_info is not None else role.name
+        why = (Reason("role", f"production target, but {what}: {role.reason}" if role.reason
+                      else f"production target, but {what}"),)
+    elif library and role is None:
         why = (Reason("library", f"production target, but library code: {library}"),)
     elif not blocks_at(rule.severity, fail_on):
         why = (Reason("production", f"production target ({target.reason})"),
@@ -113,12 +129,15 @@ def decide(target: Target, rule: Rule, context: str, fail_on: str = "error", lib
     else:
         blocking = True
         why = (Reason("production", f"production target: {target.reason}"),)
+    if blocking and other_role and role_info is not None:
+        why += (Reason("twin-evidence", f"{role_info.describe} ({role.reason}), but {evidence}"),)
     confidence = rule.confidence
     if port is not None and port in TWIN_PORTS:
         confidence = "high"
         why += (Reason("twin-port", f"port {port} is a WonderTwin default"),)
     return Decision(rule, blocking, confidence, why, target.environment, target.production, context,
-                    library if target.production and context not in INERT_CONTEXTS else None)
+                    library if target.production and not inert else None,
+                    role.name if role is not None else None)
 
 
 def library_evidence(kind: str, url: "URL", hit: "Hit", origin: Origin | None = None) -> str | None:
@@ -151,5 +170,5 @@ def make_finding(decision: Decision, *, path: str, line: int, column: int, end_c
         context=decision.context, environment=decision.environment, production=decision.production,
         blocking=decision.blocking, reason=decision.reason, snippet=snippet,
         fingerprint=fingerprint(rule.id, url, path), title=rule.title, offset=offset, origin=origin,
-        encoding=encoding, decision=decision,
+        encoding=encoding, decision=decision, role=decision.role,
     )

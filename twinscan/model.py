@@ -63,6 +63,7 @@ class Finding:
     encoding: str | None = None  # how the URL was written when decoded: percent, html-entities, base64, …
     suppression: Suppression | None = None  # set on findings a suppression or the baseline hides
     # the decide.Decision behind blocking/confidence/reason (its parts, by name); not in any report
+    role: str | None = None  # what the hit is for: service, container-command, sidecar, … (None: --strict)
     decision: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:

@@ -56,8 +56,8 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
     The kustomization is read with the bounds every YAML kind has (depth, aliases).
     """
     from .environments import normalise
-    from .formats.yamlnodes import load
     from .extract.yamlshape import text_of
+    from .formats.yamlnodes import load
 
     users: dict[str, list[tuple[str, str]]] = {}
     for item in items:

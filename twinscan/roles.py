@@ -76,7 +76,8 @@ class RoleBook:
 
     def file_role(self, path: str) -> Role | None:
         """The role a file's path gives every hit in it, or None (`README.md` → documentation)."""
-        p = path.replace("\\", "/")
+        # a name that is not UTF-8 (surrogate-escaped bytes) is matched with those bytes replaced
+        p = path.replace("\\", "/").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if "!/" in p:  # inside an archive or image: the member's own path decides
             p = p.rsplit("!/", 1)[1]
         for e in self.files:
@@ -96,9 +97,9 @@ class RoleBook:
 
 @functools.lru_cache(maxsize=64)
 def _spec(globs: tuple[str, ...]):
-    import pathspec
+    from .globs import gitignore_spec
 
-    return pathspec.GitIgnoreSpec.from_lines(globs)
+    return gitignore_spec(globs)
 
 
 def _parse(doc, where: str, base: RoleBook | None = None) -> RoleBook:
@@ -178,7 +179,8 @@ def with_config(entries, where: str) -> RoleBook:
     return _parse({"files": files, "keys": keys}, where, builtin())
 
 
-def twin_evidence(rule_id: str, url_host: str, port: int | None, path: str, key: str | None, services) -> str | None:
+def twin_evidence(rule_id: str, url_host: str, port: int | None, path: str | None, key: str | None,
+                  services) -> str | None:
     """Why a hit is a twin whatever its role, or None: a hosted twin, a WonderTwin port, a vendor
     path (`/stripe`), a vendor key, a twin-service host."""
     from .urls import TWIN_PORTS
@@ -223,3 +225,15 @@ def resolve(book: RoleBook, *, path: str, context: str, key: str | None, value_r
     if library:
         return Role(LIBRARY, library, "rules/libraries/defaults.yaml")
     return Role(SERVICE, "", "default")
+
+
+def judge(book: RoleBook, services, *, path: str, context: str, key: str | None, value_role: str | None,
+          value_role_reason: str | None, library: str | None, rule_id: str, host: str, port: int | None,
+          url_path: str | None) -> tuple[Role, RoleInfo, str | None]:
+    """(role, what the role is, twin evidence) of one hit: what ``decide`` needs to judge it."""
+    given = Role(value_role, value_role_reason or value_role, "extractor") if value_role else None
+    role = resolve(book, path=path, context=context, key=key, value_role=given, library=library, services=services)
+    evidence = None
+    if role.name != SERVICE:
+        evidence = twin_evidence(rule_id, host, port, url_path, key, services)
+    return role, book.info(role.name), evidence

@@ -210,6 +210,8 @@ def twin_url_pattern(spec: str) -> tuple[str, tuple[str, ...]]:
     scheme = m.group("scheme")
     if scheme and scheme not in SCHEMES:
         raise RuleError(f"twin URL {spec!r}: scheme must be one of {', '.join(SCHEMES)}")
+    if m.group("port") and not 0 < int(m.group("port")) <= 65535:
+        raise RuleError(f"twin URL {spec!r}: port {m.group('port')} is out of range (1-65535)")
     labels = m.group("host").split(".")
     if any(not lab or (lab != "*" and "*" in lab) for lab in labels):
         raise RuleError(f"twin URL {spec!r}: '*' must stand for whole labels, as in twins.*.yourco.com")

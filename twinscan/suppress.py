@@ -156,8 +156,9 @@ def parse_ignore(value: Any, where: str) -> list[IgnoreEntry]:
             path = path.strip()
             if path.startswith("!"):
                 raise ConfigError(f"{at}: `path` cannot be a negated pattern (`!…`); name what to suppress")
-            import pathspec
+            from .globs import pathspec as _pathspec
 
+            pathspec = _pathspec()
             lines = [path]
             if not any(c in path for c in "*?[") and logical_path(path) != path:
                 # a path copied from a report (`dist/assets/index-DeyCErs_.js`) keeps matching

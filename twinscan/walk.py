@@ -1,4 +1,11 @@
-"""Walk the named paths: regular files only, excludes applied, symlink loops never followed."""
+"""Walk the named paths: regular files only, excludes applied, symlink loops never followed.
+
+A symbolic link inside a walked directory is part of the artifact when it stays inside the
+tree that was named (`dist/latest -> v2/`): it is followed like any file or directory. A link
+that leaves the tree (`dist/x -> /proc/self/environ`, `-> ../../secrets`) is never read
+unless --follow-symlinks asks for it; it is reported as not scanned, which makes a
+production scan incomplete. Loops are detected either way.
+"""
 from __future__ import annotations
 
 import os
@@ -25,6 +32,7 @@ class Note:
     path: str
     reason: str
     error: bool = False  # True: could not be read (counts toward an incomplete scan)
+    read_elsewhere: bool = False  # True: its content is scanned under another path (a link loop)
 
 
 @dataclass
@@ -32,7 +40,7 @@ class Walker:
     excludes: Sequence[str] = ()
     ignore_files: Sequence[tuple[str, Sequence[str]]] = ()  # (directory, patterns) from .twinscanignore
     respect_gitignore: bool = False
-    follow_symlinks: bool = False
+    follow_symlinks: bool = False  # also follow links that leave the named tree
     default_excludes: bool = True
     notes: list[Note] = field(default_factory=list)
 
@@ -40,11 +48,22 @@ class Walker:
         self._exclude = None
         self._ignores: list = []
         if self.excludes or self.ignore_files or self.respect_gitignore:
-            import pathspec  # only when there are patterns: pre-commit runs pay every import
+            from .globs import pathspec as _pathspec  # only when there are patterns: pre-commit runs pay every import
+
+            pathspec = _pathspec()
 
             self._ps = pathspec
             self._exclude = pathspec.GitIgnoreSpec.from_lines(list(self.excludes))
-            self._ignores = [(os.path.abspath(d), pathspec.GitIgnoreSpec.from_lines(p)) for d, p in self.ignore_files]
+            self._ignores = [(os.path.abspath(d), self._lenient(p)) for d, p in self.ignore_files]
+
+    def _lenient(self, lines: list[str]):
+        """An ignore file's patterns as git reads them: a line that is not a valid pattern
+        (`[z-a]`, a trailing `\\`) is skipped, never a crash. Skipping it scans more, not less."""
+        try:
+            return self._ps.GitIgnoreSpec.from_lines(lines)
+        except Exception:  # noqa: BLE001 - pathspec raises several types for one bad line
+            return self._ps.GitIgnoreSpec.from_lines([line for line in lines if glob_problem(line) is None or
+                                                      line.lstrip().startswith("#") or not line.strip()])
 
     def _ignored(self, abspath: str, rel: str, name: str, is_dir: bool, git: list) -> bool:
         if is_dir and self.default_excludes and (
@@ -79,7 +98,18 @@ class Walker:
             self.notes.append(Note(root, "not a regular file (FIFO, socket or device): not opened"))
             return
         git = self._gitignores_above(root) if self.respect_gitignore else []
+        self._tree = os.path.realpath(root)
         yield from self._walk_dir(root, root, "", {(st.st_dev, st.st_ino)}, git)
+
+    def _leaves_tree(self, link: str) -> str | None:
+        """The target of a link that resolves outside the named tree (as the link says it), else None."""
+        real = os.path.realpath(link)
+        if real == self._tree or real.startswith(self._tree.rstrip(os.sep) + os.sep):
+            return None
+        try:
+            return os.readlink(link)
+        except OSError:
+            return real
 
     def _gitignores_above(self, root: str) -> list:
         out = []
@@ -96,7 +126,7 @@ class Walker:
         d = os.path.abspath(d)
         try:
             with open(os.path.join(d, ".gitignore"), encoding="utf-8", errors="replace") as f:
-                return (d, self._ps.GitIgnoreSpec.from_lines(f.read().splitlines()))
+                return (d, self._lenient(f.read().splitlines()))
         except OSError:
             return None
 
@@ -114,11 +144,8 @@ class Walker:
             erel = f"{rel}/{entry.name}" if rel else entry.name
             display = os.path.normpath(os.path.join(root, erel))
             try:
-                is_link = entry.is_symlink()
-                if is_link and not self.follow_symlinks:
-                    self.notes.append(Note(display, "symbolic link not followed (use --follow-symlinks)"))
-                    continue
                 st = entry.stat(follow_symlinks=True)
+                outside = self._leaves_tree(entry.path) if entry.is_symlink() and not self.follow_symlinks else None
             except FileNotFoundError:
                 self.notes.append(Note(display, "dangling symbolic link" if entry.is_symlink() else "vanished during the walk"))
                 continue
@@ -128,13 +155,70 @@ class Walker:
             is_dir = stat.S_ISDIR(st.st_mode)
             if self._ignored(os.path.abspath(entry.path), erel, entry.name, is_dir, git):
                 continue
+            if outside is not None:  # never opened: it could be /proc/self/environ or a file outside the build
+                self.notes.append(Note(display, f"symbolic link to {outside}, outside the scanned tree: not read "
+                                                "(--follow-symlinks reads it)", error=True))
+                continue
             if is_dir:
                 key = (st.st_dev, st.st_ino)
                 if key in ancestors:
-                    self.notes.append(Note(display, "symbolic link loop: not followed again"))
+                    self.notes.append(Note(display, "symbolic link loop: not followed again", read_elsewhere=True))
                     continue
                 yield from self._walk_dir(root, entry.path, erel, ancestors | {key}, git)
             elif stat.S_ISREG(st.st_mode):
                 yield Item(display, entry.path, st.st_size)
             else:
                 self.notes.append(Note(display, "not a regular file (FIFO, socket or device): not opened"))
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable gitignore-syntax glob (it would match nothing, or does
+    not compile), or None. Git silently ignores such lines; an `--exclude` or `ignore:` entry
+    that does nothing must be an error, not a surprise.
+
+    `**` next to other characters (`a/**b`) is valid: git reads it as `*`.
+    """
+    if not pattern.strip():
+        return "is empty"
+    if pattern.startswith("#"):
+        return "starts with `#`, which gitignore syntax reads as a comment (write `\\#` for a literal #)"
+    body = pattern.removeprefix("!")
+    if not body.strip() or not body.strip("/"):
+        return "names no path"
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            if i == len(body) - 1:
+                return "ends with a lone `\\` (write `\\\\` for a literal backslash)"
+            i += 2
+            continue
+        if c == "[":
+            j = i + 1
+            if j < len(body) and body[j] in "!^":
+                j += 1
+            if j < len(body) and body[j] == "]":  # a `]` first in the class is literal
+                j += 1
+            members = []
+            while j < len(body) and body[j] != "]":
+                if body[j] == "\\" and j + 1 < len(body):
+                    j += 1
+                members.append(body[j])
+                j += 1
+            if j >= len(body):
+                return "has a `[` that is never closed (write `\\[` for a literal bracket)"
+            for k in range(1, len(members) - 1):
+                if members[k] == "-" and members[k - 1] > members[k + 1]:
+                    return f"has the character range `{members[k - 1]}-{members[k + 1]}`, which is backwards"
+            i = j + 1
+            continue
+        i += 1
+    import pathspec  # only here: called only when there are patterns
+
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception:  # noqa: BLE001 - pathspec raises several types; the message below is ours
+        return "is not valid gitignore syntax"
+    if not any(getattr(p, "include", None) is not None for p in spec.patterns):
+        return "matches no path"
+    return None

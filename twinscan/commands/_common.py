@@ -18,7 +18,9 @@ Exit codes:
   1  at least one blocking finding (a twin URL in a production target)
   2  usage or configuration error
   3  the scan was incomplete: a file in a production target could not be
-     read or decoded, and nothing blocking was found
+     read or decoded, a symbolic link in it leaves the tree, or a folder
+     named holds no file (unless --allow-empty); nothing blocking was found
+  130  interrupted (Ctrl-C)
 """
 
 RUNTIME_EXIT_CODES = """\b
@@ -88,12 +90,32 @@ def use_color(no_color: bool, output: str | None, choice: str = "auto") -> bool:
     """--color auto|always|never (and --no-color); auto honours NO_COLOR, FORCE_COLOR and TERM=dumb."""
     from ..report.text import use_color as decide_color
 
-    return decide_color("never" if no_color else choice, output is None and sys.stdout.isatty())
+    return decide_color("never" if no_color else choice, output in (None, "-") and sys.stdout.isatty())
+
+
+def output_problem(path: str) -> str | None:
+    """Why a report cannot be written to ``path`` (checked before the scan, not after it), or None."""
+    if os.path.isdir(path):
+        return "is a folder: name a file"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"folder {os.path.dirname(path) or folder} does not exist"
+    return None
+
+
+def check_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--output FILE: '-' is standard output (None); a file in a missing folder is exit 2 before the scan."""
+    if value is None or value == "-":
+        return None
+    problem = output_problem(value)
+    if problem:
+        fail(f"--output {value}: {problem}")
+    return value
 
 
 def write_output(text: str, output: str | None, color: bool = False) -> None:
-    """The rendered result to --output FILE, else standard output (ANSI kept when ``color``)."""
-    if output:
+    """The rendered result to --output FILE, else ('-' or no -o) standard output (ANSI kept when ``color``)."""
+    if output and output != "-":
         try:
             with open(output, "w", encoding="utf-8") as f:
                 f.write(text)
@@ -144,29 +166,88 @@ def config_for(paths, config_path, twin_urls):
 
 # -- a scan run (scan, baseline) -----------------------------------------------------
 
+def _name(param: click.Parameter) -> str:
+    return max(param.opts, key=len)
+
+
+def _check_environment(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        fail(f"{_name(param)}: the environment name is empty (e.g. --environment staging)")
+    return value
+
+
+def _check_nonempty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        fail(f"{_name(param)}: the value is empty")
+    return value
+
+
+def _check_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    import math
+
+    if not math.isfinite(value) or value <= 0:
+        fail(f"{_name(param)} {value}: expected a number of seconds greater than 0, e.g. 60")
+    return value
+
+
+def _check_globs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from ..walk import glob_problem
+
+    for g in values:
+        problem = glob_problem(g)
+        if problem:
+            fail(f"{_name(param)} '{g}': {problem} (patterns use gitignore syntax)")
+    return values
+
+
 def scan_options(f):
     """The options `twinscan scan` and `twinscan baseline` share (a baseline is written from
     exactly the scan a later `twinscan --baseline FILE` run repeats)."""
     options = [
         click.argument("paths", nargs=-1, type=str),
-        click.option("--environment", metavar="NAME", help="What the whole run is (e.g. staging); by default every path named is a production target."),
-        click.option("--twin-url", "twin_urls", multiple=True, metavar="PATTERN", help="Your hosted twins: host glob with optional path prefix, e.g. 'twins.*.yourco.com' or '*.yourco.com/twins/'. Repeatable."),
-        click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest twinscan.yaml, .twinscan.yaml or [tool.twinscan] in pyproject.toml)."),
-        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax, relative to the path named). Repeatable."),
-        click.option("--respect-gitignore", is_flag=True, default=None, help="Also skip what .gitignore files ignore (off by default: dist/ and .env.production are usually git-ignored)."),
-        click.option("--follow-symlinks", is_flag=True, default=None, help="Follow symbolic links inside walked directories (loops are detected)."),
+        click.option("--environment", metavar="NAME", callback=_check_environment,
+            help="What the whole run is (e.g. staging); by default every path named is a production target."),
+        click.option("--twin-url", "twin_urls", multiple=True, metavar="PATTERN",
+            help="Your hosted twins: host glob with optional path prefix, e.g. 'twins.*.yourco.com' or "
+            "'*.yourco.com/twins/'. Repeatable."),
+        click.option("--config", "config_path", metavar="FILE",
+            help="Config file (default: nearest twinscan.yaml, .twinscan.yaml or [tool.twinscan] in "
+            "pyproject.toml)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", callback=_check_globs,
+            help="Skip paths matching GLOB (gitignore syntax, relative to the path named). Repeatable."),
+        click.option("--respect-gitignore", is_flag=True, default=None,
+            help="Also skip what .gitignore files ignore (off by default: dist/ and .env.production are usually "
+            "git-ignored)."),
+        click.option("--follow-symlinks", is_flag=True, default=None,
+            help="Also follow symbolic links that leave the tree named (links inside it are always followed; "
+            "loops are detected)."),
         click.option("--no-default-excludes", is_flag=True, help="Also walk .git/, node_modules/, .next/cache/, .venv/ and similar directories."),
-        click.option("--docker-target", metavar="STAGE", help="The Dockerfile stage `docker build --target` builds: it and the stages it copies from are production."),
-        click.option("--stdin-name", metavar="NAME", help="With '-': the file name that decides the kind and environment of standard input."),
-        click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto", show_default=True, help="Matching engine; both give identical results."),
+        click.option("--docker-target", metavar="STAGE",
+            help="The Dockerfile stage `docker build --target` builds: it and the stages it copies from are "
+            "production."),
+        click.option("--stdin-name", metavar="NAME", callback=_check_nonempty,
+            help="With '-': the file name that decides the kind and environment of standard input."),
+        click.option("--strict", is_flag=True, default=None,
+            help="No roles: every twin URL in a production target blocks, whatever it is for (healthcheck, "
+            "sidecar, test, documentation, …). Config: strict."),
+        click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto", show_default=True,
+            help="Matching engine; both give identical results."),
         click.option("--jobs", "-j", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core, used for large inputs)."),
-        click.option("--max-decoded-size", type=click.IntRange(1), default=256, show_default=True, metavar="MiB", help="Largest decompressed or transcoded file."),
-        click.option("--max-ratio", type=click.IntRange(2), default=200, show_default=True, help="Largest decompression ratio before data counts as a bomb."),
-        click.option("--file-timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True, metavar="SECONDS", help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
+        click.option("--max-decoded-size", type=click.IntRange(1), default=256, show_default=True, metavar="MiB",
+            help="Largest decompressed or transcoded file."),
+        click.option("--max-ratio", type=click.IntRange(2), default=200, show_default=True,
+            help="Largest decompression ratio before data counts as a bomb."),
+        click.option("--file-timeout", type=float, callback=_check_seconds, default=60.0, show_default=True, metavar="SECONDS",
+            help="Stop scanning a file (or an archive) after this long and report it as not fully scanned."),
         click.option("--quiet", "-q", is_flag=True, help="Print only blocking findings and errors."),
         click.option("--verbose", "-v", is_flag=True, help="Also print skipped files and why, the engine and the config used."),
         click.option("--no-color", is_flag=True, help="Never colour output (same as --color never)."),
-        click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour text output: auto = on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR turns it on."),
+        click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+            help="Colour text output: auto = on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR "
+            "turns it on."),
+        click.option("--allow-empty", is_flag=True, default=None,
+            help="A production directory with no file to scan (empty, or everything excluded) passes instead of "
+            "making the scan incomplete (config: allow_empty)."),
     ]
     from ..site.options import OPTIONS as site_options  # a PATH that is an http(s):// URL is a site (twinscan/site/)
 
@@ -190,6 +271,9 @@ def scan_targets(o: dict) -> tuple[list[str], list[str]]:
     paths = [p for p in o["paths"] if not is_url(p)] or ([] if o["sites"] else ["."])
     if paths.count("-") > 1:
         fail("'-' (standard input) can be named only once")
+    if o.get("stdin_name") is not None and "-" not in paths:
+        fail(f"--stdin-name {o['stdin_name']}: names standard input, but '-' is not among the PATHs "
+             f"(e.g. `cat app.js | twinscan --stdin-name dist/app.js -`)")
     fs_paths = [p for p in paths if p != "-"]
     missing = [p for p in fs_paths if not os.path.lexists(p)]
     if missing and not o.get("artifacts"):  # --artifacts: a missing build directory makes the scan incomplete
@@ -197,8 +281,9 @@ def scan_targets(o: dict) -> tuple[list[str], list[str]]:
     return paths, fs_paths
 
 
-def items(paths: list[str], walker, o: dict) -> list:
-    """Scanner items for the targets scan_targets accepted: standard input, or what the walker finds."""
+def items(paths: list[str], walker, o: dict, empty: list[str] | None = None) -> list:
+    """Scanner items for the targets scan_targets accepted: standard input, or what the walker finds.
+    A directory that yields no file at all is added to ``empty``."""
     from ..walk import Item
 
     out = []
@@ -208,16 +293,53 @@ def items(paths: list[str], walker, o: dict) -> list:
             name = o["stdin_name"] or "<stdin>"
             out.append(Item(name, name, len(data), data))
         else:
-            out.extend(walker.walk([p]))
+            errors = sum(n.error for n in walker.notes)
+            found = list(walker.walk([p]))
+            if not found and empty is not None and os.path.isdir(p) and errors == sum(n.error for n in walker.notes):
+                empty.append(p)
+            out.extend(found)
     return out
+
+
+def check_docker_target(target: str, scan_items: list) -> None:
+    """--docker-target STAGE must name a stage of a Dockerfile scanned: a typo would silently make
+    the final stage production instead. No Dockerfile among the targets (a pre-commit run over
+    .env files) is no error; one that cannot be read here is left to the scan to report."""
+    from ..classify import artifact_kind, base_name
+    from ..extract.dockerfile import stage_names
+
+    stages: dict[str, list[str]] = {}
+    for item in scan_items:
+        if artifact_kind(item.display) != "dockerfile" or "!/" in item.display:
+            continue
+        if base_name(item.display) != os.path.basename(item.display).lower():
+            return  # compressed: only the scan decodes it
+        try:
+            if item.data is not None:
+                data = item.data
+            else:
+                with open(item.fs_path, "rb") as f:
+                    data = f.read(16 << 20)
+            stages[item.display] = stage_names(data)
+        except (OSError, ValueError):
+            return
+    if not stages or any(target.lower() in names for names in stages.values()):
+        return
+    where = "; ".join(f"{path}: {', '.join(names) if names else 'no named stage'}" for path, names in stages.items())
+    fail(f"--docker-target {target}: no Dockerfile scanned has a stage of that name (stages: {where})")
 
 
 def setup(o: dict):
     """Paths, config and rules for a run; usage and config errors exit 2 before any scanning."""
     from ..config import ConfigError, discover
-    from ..rulepack import RuleError, build_ruleset
+    from ..rulepack import RuleError, build_ruleset, twin_url_pattern
 
     paths, fs_paths = scan_targets(o)
+    for spec in o["twin_urls"]:
+        try:
+            twin_url_pattern(spec)
+        except RuleError as exc:
+            fail(f"--twin-url: {exc}")
     try:
         cfg = discover(fs_paths or ["."], o["config_path"])
         rules = build_ruleset([*cfg.twin_urls, *o["twin_urls"]])
@@ -251,12 +373,16 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
         follow_symlinks=cfg.follow_symlinks if o["follow_symlinks"] is None else o["follow_symlinks"],
         default_excludes=not o["no_default_excludes"],
     )
-    scan_items = items(paths, walker, o)
+    empty: list[str] = []
+    scan_items = items(paths, walker, o, empty)
+    if o["docker_target"]:
+        check_docker_target(o["docker_target"], scan_items)
     service_rule = next((r for r in load_builtin_rules() if r.check == "services"), None)
     settings = Settings(rules=rules, classifier=classifier, engine=o["engine"],
                         services=ServiceIndex(load_services(cfg.services).values()), service_rule=service_rule,
                         limits=Limits(o["max_decoded_size"] << 20, o["max_ratio"], o["file_timeout"]), jobs=o["jobs"],
-                        options=Options(docker_target=o["docker_target"]), fail_on=o.get("fail_on") or "error")
+                        options=Options(docker_target=o["docker_target"]), fail_on=o.get("fail_on") or "error", roles=cfg.roles,
+                        strict=cfg.strict if o.get("strict") is None else o["strict"])
     site = None
     if o["sites"]:  # twinscan https://…: what the site serves, fetched within the caps (twinscan/site/)
         from ..site.crawl import crawl
@@ -274,9 +400,33 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
 
     errors = list(result.errors)
     skipped = list(result.skipped)
+    allow_empty = cfg.allow_empty if o["allow_empty"] is None else o["allow_empty"]
+    for p in empty:  # `exit 0` means every production file was read: an empty dist/ read none
+        if not allow_empty:
+            errors.append(FileError(p, "no files scanned: the folder is empty or everything in it is excluded "
+                                       "(--allow-empty accepts this)", classifier.classify(p).production))
     for note in walker.notes:
         if note.error:
             errors.append(FileError(note.path, note.reason, classifier.classify(note.path).production))
         else:
             skipped.append(Skipped(note.path, note.reason))
+    o["unread"] = unread_in_production(skipped, result, walker, classifier)
     return result, errors, skipped
+
+
+def unread_in_production(skipped, result, walker, classifier) -> list[str]:
+    """Skips in a production target whose content was not read at all (a FIFO, a dangling link,
+    a file that vanished, an archive member that was not opened), one line each with the reason:
+    shown by every format, not only with -v. Binary files (media, fonts, PDF, wasm) stay plain
+    skips, and so do notes about a file that was read (its encoding, a link loop)."""
+    from ..site import is_url
+
+    read = {r.path for r in result.files if r.scanned} | {n.path for n in walker.notes if n.read_elsewhere}
+    out = []
+    for sk in skipped:
+        if sk.reason.startswith("binary") or is_url(sk.path) or sk.path.split("!/")[0] in read:
+            continue
+        if classifier.classify(sk.path).production:
+            out.append(f"not scanned: {sk.path}: {sk.reason}")
+    return out
+

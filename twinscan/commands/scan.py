@@ -8,9 +8,11 @@ import click
 
 from ._common import (
     EXIT_CODES,
+    check_output,
     execute,
     fail,
     format_names,
+    output_problem,
     scan_options,
     setup,
     use_color,
@@ -25,9 +27,10 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or fmt not in names or not path:
-            raise click.BadParameter(f"{value!r}: expected FORMAT=FILE, FORMAT one of {', '.join(names)}", ctx, param)
-        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-            raise click.BadParameter(f"{value!r}: directory {os.path.dirname(path)!r} does not exist", ctx, param)
+            fail(f"--report {value}: expected FORMAT=FILE, FORMAT one of {', '.join(names)}")
+        problem = output_problem(path)
+        if problem:
+            fail(f"--report {value}: {problem}")
         out.append((fmt, path))
     ctx.meta["twinscan.reports"] = out
     return out
@@ -75,12 +78,19 @@ def _artifact_paths(o: dict) -> None:
 @click.command("scan", epilog=EXIT_CODES, short_help="Scan PATHs for twin URLs (the default command).")
 @scan_options
 @click.option("--format", "fmt", type=click.Choice(format_names()), default="text", show_default=True, help="Output format.")
-@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output.")
-@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE", expose_value=False, callback=_parse_reports, help="Also write a report in FORMAT to FILE from the same run (e.g. sarif=twinscan.sarif). Repeatable.")
-@click.option("--baseline", "baseline_path", metavar="FILE", help="Report only findings that are not in this baseline (written by `twinscan baseline`; config: `baseline`).")
+@click.option("--output", "-o", metavar="FILE", callback=check_output,
+    help="Write the report to FILE instead of standard output ('-': standard output).")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE", expose_value=False, callback=_parse_reports,
+    help="Also write a report in FORMAT to FILE from the same run (e.g. sarif=twinscan.sarif). "
+    "Repeatable.")
+@click.option("--baseline", "baseline_path", metavar="FILE",
+    help="Report only findings that are not in this baseline (written by `twinscan baseline`; config: "
+    "`baseline`).")
 @click.option("--show-suppressed", is_flag=True, help="Also list the findings that `ignore:` entries or the baseline hide, and why.")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None, help="Lowest rule severity that blocks in a production target (default: error; config: fail_on).")
-@click.option("--artifacts", is_flag=True, help="Scan the build output paths listed under `artifacts:` in config instead of PATHs (the twinscan-artifacts pre-commit hook).")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None,
+    help="Lowest rule severity that blocks in a production target (default: error; config: fail_on).")
+@click.option("--artifacts", is_flag=True, help="Scan the build output paths listed under `artifacts:` in config instead of PATHs (the "
+    "twinscan-artifacts pre-commit hook).")
 def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
     """Scan PATHs (default: .) for twin URLs; '-' reads standard input; an
     http(s):// URL is a deployed site, fetched and scanned as it is served.
@@ -109,12 +119,12 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
     result, errors, skipped = execute(opts, paths, cfg, rules, progress_line=fmt == "text")
     findings = result.findings
     suppressed: list = []
-    notes: list = []
+    notes: list = list(opts["unread"])
     if cfg.ignore or baseline is not None:
         from ..suppress import apply
 
         outcome = apply(findings, cfg.ignore, baseline)
-        findings, suppressed, notes = outcome.active, outcome.suppressed, outcome.notes
+        findings, suppressed, notes = outcome.active, outcome.suppressed, notes + outcome.notes
     report = Report(
         findings=findings, errors=errors, skipped=skipped, files_scanned=result.files_scanned,
         bytes_scanned=result.bytes_scanned, seconds=result.seconds, engine=result.engine,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .hits import INERT_CONTEXTS, Hit, generic, unparsed
+from .hits import INERT_CONTEXTS, Hit, fragments, generic, unparsed
 from .registry import get, is_structured, label
 from .values import Options, Value
 
@@ -74,6 +74,7 @@ def apply_values(hits: list[Hit], values: list[Value], blocks: Callable[[Value],
         hit.key, hit.environment, hit.env_reason = v.key, v.environment, v.reason
         hit.context = v.context
         hit.role, hit.role_reason = v.role, v.role_reason
+    fragments(hits)
 
 def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str | None:
     """Key and context when there are no values; returns a note when context could not be computed.
@@ -84,10 +85,12 @@ def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | No
         k = get(kind)
     except KeyError:
         k = None
+    note = None
     if k is not None and k.annotate is not None:
-        return k.annotate(hits, text)
-    if k is not None and k.structured:
+        note = k.annotate(hits, text)
+    elif k is not None and k.structured:
         unparsed(hits)
     else:
         generic(hits)
-    return None
+    fragments(hits)  # after the kind's contexts: a fragment is inert in a string, a value or a line
+    return note

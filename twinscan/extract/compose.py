@@ -14,7 +14,9 @@ Values:
 - ``env_file:`` paths (string, list, or ``{path: …}`` entries): ``key="env_file"`` and
   ``value`` the path as written, relative to the compose file's directory. This module
   cannot read them; the scan is expected to scan each referenced file as part of this
-  file's target.
+  file's target;
+- ``healthcheck.test`` (string or list form): role ``container-command``, since compose runs
+  it inside the service's own container.
 
 Environment comes from the file name only: ``docker-compose.override.yml`` is
 development, ``compose.staging.yaml`` staging, …; production names and the plain
@@ -40,6 +42,7 @@ MAX_NODES = 100_000  # expanded document size (aliases counted every time they a
 _NAME = re.compile(r"^(?:docker-)?compose((?:\.[a-z0-9_-]+)*)\.ya?ml$")
 _DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?-)")
 _MERGE = "tag:yaml.org,2002:merge"
+CONTAINER_COMMAND = "container-command"  # the role of a value that is a command run inside the container
 
 
 def _file_environment(path: str) -> tuple[str | None, str | None]:
@@ -139,8 +142,9 @@ class _Reader:
             b -= 1
         return a, b
 
-    def value(self, key: str, value: str, a: int, b: int, context: str = "value") -> Value:
-        return Value(key, value, self.doc.byte(a), self.doc.byte(b), self.env, self.reason, context)
+    def value(self, key: str, value: str, a: int, b: int, context: str = "value", role: str | None = None,
+              role_reason: str | None = None) -> Value:
+        return Value(key, value, self.doc.byte(a), self.doc.byte(b), self.env, self.reason, context, role, role_reason)
 
     def with_defaults(self, key: str, value: str, a: int, b: int) -> list[Value]:
         """The value and every `${VAR:-default}` / `${VAR-default}` default written in text[a:b]."""
@@ -173,6 +177,15 @@ class _Reader:
         elif not (is_scalar(node) and node.tag == "tag:yaml.org,2002:null"):
             raise ExtractError(f"line {node.start_mark.line + 1}: `{what}` must be a mapping or a list")
         return found
+
+    def healthcheck(self, node: yaml.Node, service: str) -> list[Value]:
+        """`healthcheck.test` (a string, or a list such as `["CMD", "curl", "-f", "http://localhost/"]`):
+        the command runs inside the service's own container, so a loopback URL there is the
+        container itself, not where the app sends its API calls."""
+        items = node.value if is_sequence(node) else [node]
+        why = f"compose `services.{service}.healthcheck.test` (runs inside the container)"
+        return [self.value("healthcheck.test", item.value, *self.span(item), role=CONTAINER_COMMAND, role_reason=why)
+                for item in items if is_scalar(item) and item.value]
 
     def env_files(self, node: yaml.Node) -> list[Value]:
         entries = node.value if is_sequence(node) else [node]
@@ -209,6 +222,9 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
                 found += reader.assignments(node, f"services.{name}.environment")
             if (node := _get(service, "env_file")) is not None:
                 found += reader.env_files(node)
+            health = _get(service, "healthcheck")
+            if health is not None and (node := _get(health, "test")) is not None:
+                found += reader.healthcheck(node, name)
             build = _get(service, "build")
             if build is not None and (node := _get(build, "args")) is not None:
                 found += reader.assignments(node, f"services.{name}.build.args")

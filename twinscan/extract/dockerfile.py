@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..environments import DEFAULT_PRODUCTION, alias
 from .kind import Kind, base_name
@@ -31,6 +31,23 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VAR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])(.*))?\Z", re.S)
 _FILE_ENV = re.compile(r"^dockerfile\.([a-z0-9_-]+)$|^([a-z0-9_-]+)\.dockerfile$")
 _MOUNT_FROM = re.compile(r"(?:^|,)from=([^,\s]+)")
+
+CONTAINER_COMMAND, SERVICE = "container-command", "service"  # roles (rules/roles.yaml)
+#: `NAME=value` in a command (`RUN VITE_X=http://… npm run build`, `echo VITE_X=… >> .env`): a shell word
+_CMD_ASSIGN = re.compile(r"""(?<![^\s;(&|"'`])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|"'`)]*)""")
+#: one command of a shell line: `&&`, `||`, `;`, `|` separate them
+_SEGMENT = re.compile(r"[^;&|]+")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_HTTP_CLIENT = re.compile(r"(?<![\w.-])(?:curl|wget)(?![\w.-])")
+#: the container's own address: a loopback host, after `://` or as a bare word (`curl localhost:80/health`)
+_LOOPBACK = re.compile(r"(?:://|(?<![\w.@/-]))(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)(?![\w.-])", re.I)
+#: a command that builds the app: what the build sees (ARG, ENV set before it) is baked into it
+_BUILD = re.compile(
+    r"(?<![\w.-])(?:npm|pnpm|yarn|bun|npx|pnpx|bunx|vite|next|nuxt|nuxi|ng|astro|react-scripts|turbo|nx|gatsby|remix"
+    r"|expo|vue-cli-service|svelte-kit|ember)(?![\w.-])[^;&|]*?(?<![\w-])build(?![\w-])"
+    r"|(?<![\w.-])(?:webpack|rollup|esbuild|parcel)(?![\w.-])")
+#: Docker's predefined proxy build args: an outbound proxy for the build, never the app's setting
+_PROXY_ARGS = frozenset("http_proxy https_proxy ftp_proxy no_proxy all_proxy".split())
 
 
 @dataclass
@@ -50,6 +67,8 @@ class _Stage:
     deps: dict[int, str] = field(default_factory=dict)  # stage index -> how it is used ("copied into", …)
     env: dict[str, str] = field(default_factory=dict)  # ENV set here or inherited from a parent stage
     found: list[Value] = field(default_factory=list)
+    setters: dict[int, str] = field(default_factory=dict)  # id of a found ARG/ENV value -> "ARG"/"ENV"
+    build: tuple[int, str] | None = None  # (byte offset, command) of the first RUN that builds the app
 
     @property
     def label(self) -> str:
@@ -213,7 +232,8 @@ def _decode(text: str) -> str:
     return text.encode("latin-1").decode("utf-8", "replace")
 
 
-def _assignments(line: _Line, start: int, scope: dict[str, str], legacy: bool, esc: str) -> list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]]:
+def _assignments(line: _Line, start: int, scope: dict[str, str], legacy: bool,
+                 esc: str) -> list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]]:
     """(key, value, start, end, defaults) of each `KEY=value` (or legacy `KEY value`) after `start`."""
     s = line.text
     found: list[tuple[str, str | None, int, int, list[tuple[int, int, str]]]] = []
@@ -244,6 +264,21 @@ def _file_environment(path: str) -> tuple[str, str] | None:
         return None
     env = alias(m.group(1) or m.group(2))
     return (env, posixpath.basename(path.replace("\\", "/"))) if env else None
+
+
+def stage_names(data: bytes) -> list[str]:
+    """The named stages (`FROM image AS name`, lower case): what `--docker-target` may name."""
+    lines, esc = _logical_lines(data.decode("latin-1"))
+    names = []
+    for line in lines:
+        s = line.text
+        head = re.match(r"\s*(\S+)", s)
+        if head is None or head.group(1).lower() != "from":
+            continue
+        words = [s[a:b] for a, b in _split(s, head.end(), esc) if not s.startswith("--", a)]
+        if len(words) >= 3 and words[1].lower() == "as":
+            names.append(words[2].lower())
+    return names
 
 
 def values(data: bytes, path: str, options: Options) -> list[Value]:
@@ -306,12 +341,15 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
                     global_found += [(v, key) for v in found]
                 else:
                     stages[-1].found += found
+                    stages[-1].setters.update((id(v), word.upper()) for v in found)
                     scope[key] = value or ""
                     if word == "env":
                         stages[-1].env[key] = value or ""
             continue
         if not stages:
             raise ExtractError(f"line {line.number}: {head.group(1)} before the first FROM")
+        if word in ("run", "cmd", "entrypoint", "healthcheck"):
+            _commands(line, word, rest, esc, stages[-1])
         if word in ("copy", "add", "run"):
             for a, b in _split(s, rest, esc):
                 flag = s[a:b]
@@ -327,9 +365,16 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
     envs = _environments(stages, path, options)
     by_file = _file_environment(path)
     out: list[Value] = []
+    builds = _builds(stages)
     for stage in stages:
         env, reason = envs[stage.index]
-        out += [Value(v.key, v.value, v.start, v.end, env, reason, v.context) for v in stage.found]
+        for v in stage.found:
+            setter, feeds = stage.setters.get(id(v)), builds.get(stage.index)
+            if setter and feeds and v.key.lower() not in _PROXY_ARGS and (setter == "ENV" or feeds[0] == stage.index) \
+                    and (feeds[0] != stage.index or v.start < feeds[1]):
+                why = f"`{setter} {_decode(v.key)}` is set before `RUN {feeds[2]}` in stage `{stages[feeds[0]].label}`: a value set for the build"
+                v = replace(v, role=SERVICE, role_reason=why)
+            out.append(replace(v, environment=env, reason=reason))
     for v, key in global_found:
         users = sorted(used_globals.get(key, ()), key=lambda i: envs[i][0] not in DEFAULT_PRODUCTION and envs[i][0] != "production")
         if by_file and by_file[0] != "production":  # the file name decides for every stage
@@ -339,8 +384,99 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
             reason = f"global `ARG {key}` is used by stage `{stages[users[0]].label}`: {reason}"
         else:
             env, reason = "build", f"global `ARG {key}` is not used by any stage"
-        out.append(Value(v.key, v.value, v.start, v.end, env, reason, v.context))
+        builder = next((i for i in sorted(used_globals.get(key, ())) if stages[i].build), None)
+        if builder is not None and key.lower() not in _PROXY_ARGS:
+            why = (f"global `ARG {_decode(key)}` is used by stage `{stages[builder].label}`, which runs "
+                   f"`{stages[builder].build[1]}`: a value set for the build")
+            v = replace(v, role=SERVICE, role_reason=why)
+        out.append(replace(v, environment=env, reason=reason))
     return sorted(out, key=lambda v: (v.start, v.end))
+
+
+def _commands(line: _Line, word: str, rest: int, esc: str, stage: _Stage) -> None:
+    """The values of a `RUN`, `CMD`, `ENTRYPOINT` or `HEALTHCHECK` instruction (shell or exec form).
+
+    * `HEALTHCHECK [options] CMD …`: the whole command, role ``container-command`` (Docker runs it
+      inside the container);
+    * `NAME=value` in a command (`RUN VITE_X=http://… npm run build`, `RUN echo VITE_X=… >> .env`):
+      the value, role ``service``: a value set for the build or the app, which no key or file
+      role may turn into anything else;
+    * a `curl`/`wget` of a loopback address (`RUN curl -f http://localhost:3000/ready`): that
+      command, role ``container-command`` (a request to the container itself).
+    A first `RUN` that builds the app (`npm run build`, `vite build`, …) is remembered: the ARG
+    and ENV values set before it feed the build."""
+    s = line.text
+    instr = word.upper()
+    a = len(s)
+    words = _split(s, rest, esc)
+    for k, (x, y) in enumerate(words):  # skip `--mount=…`, `--interval=30s`, and HEALTHCHECK's `CMD`
+        if s.startswith("--", x):
+            continue
+        if word == "healthcheck" and s[x:y].upper() == "CMD":
+            a = words[k + 1][0] if k + 1 < len(words) else len(s)
+        elif word != "healthcheck":
+            a = x
+        break
+    if a >= len(s):
+        return
+    if word == "healthcheck":
+        text = s[a:].rstrip()
+        stage.found.append(Value("HEALTHCHECK", _decode(text), _start(line, a, a + len(text)), _end(line, a + len(text)),
+                                 role=CONTAINER_COMMAND, role_reason="Dockerfile `HEALTHCHECK` (runs inside the container)"))
+        return
+    for m in _CMD_ASSIGN.finditer(s, a):
+        x, y = _span(s, m.start(2), m.end(2))
+        if x < y:
+            why = (f"`RUN {_decode(m.group(1))}=…` sets a value for the build" if word == "run"
+                   else f"`{instr} {_decode(m.group(1))}=…` sets a value for the app")
+            stage.found.append(Value(_decode(m.group(1)), _decode(s[x:y]), _start(line, x, y), _end(line, y),
+                                     role=SERVICE, role_reason=why))
+    why = f"Dockerfile `{instr}` requests the container itself (`curl`/`wget` to a loopback address)"
+    for x, y in _command_spans(s, a):
+        seg = s[x:y]
+        if _HTTP_CLIENT.search(seg) and _LOOPBACK.search(seg):
+            stage.found.append(Value(instr, _decode(seg), _start(line, x, y), _end(line, y),
+                                     role=CONTAINER_COMMAND, role_reason=why))
+        if word == "run" and stage.build is None and _BUILD.search(seg):
+            stage.build = (line.pos[x], " ".join(_decode(seg).split()))
+
+
+def _command_spans(s: str, a: int) -> list[tuple[int, int]]:
+    """The single commands of s[a:]: shell form split at `&&`, `||`, `;`, `|`; exec form is one
+    command when it runs curl or wget (`["curl", "-f", "http://localhost/"]`), and each of its
+    strings is split like a shell line (`["sh", "-c", "curl …; exec node server.mjs"]`)."""
+    def segments(i: int, j: int) -> list[tuple[int, int]]:
+        out = []
+        for m in _SEGMENT.finditer(s, i, j):
+            x = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+            y = m.end() - (len(m.group(0)) - len(m.group(0).rstrip()))
+            if x < y:
+                out.append((x, y))
+        return out
+
+    body = s[a:].rstrip()
+    if not (body.startswith("[") and body.endswith("]")):
+        return segments(a, len(s))
+    strings = list(_JSON_STRING.finditer(s, a, a + len(body)))
+    spans = [(a, a + len(body))] if strings and _HTTP_CLIENT.search(strings[0].group(0)) else []
+    for m in strings:  # a script given to `sh -c`: its own commands
+        spans += segments(m.start() + 1, m.end() - 1)
+    return spans
+
+
+def _builds(stages: list[_Stage]) -> dict[int, tuple[int, int, str]]:
+    """Stage index -> (builder stage, byte offset of its build, the build command) for every stage
+    whose ARG/ENV values feed a build: its own first build `RUN`, else (for ENV, which a stage
+    inherits) a build in a stage built `FROM` it."""
+    feeds: dict[int, tuple[int, int, str]] = {}
+    for st in reversed(stages):  # children come after their parents
+        if st.build:
+            feeds[st.index] = (st.index, st.build[0], st.build[1])
+        mine = feeds.get(st.index)
+        for dep, how in st.deps.items():
+            if how == "the base of" and mine and dep not in feeds:
+                feeds[dep] = mine
+    return feeds
 
 
 def _start(line: _Line, a: int, b: int) -> int:

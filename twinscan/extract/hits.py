@@ -19,6 +19,8 @@ INERT_CONTEXTS = {
     "message": "the URL is in a log or error message (`console.*`, `new Error(…)`)",
     "computed": "the URL's port is computed at run time (`http://localhost:${port}`), not an inlined twin value",
     # any rule: a shipped source map publishes the original source, but it never runs
+    # a URL after another URL's `#` is that URL's fragment: browsers never send it to any server
+    "url-fragment": "the URL is inside another URL's fragment (after its `#`), which is never sent to a server",
     "source-map": "the URL is in a source map (its embedded original source), which is shipped but never runs; "
                   "shipping source maps to production publishes your source",
 }
@@ -55,9 +57,60 @@ def generic(hits: list[Hit]) -> None:
 
 
 def unparsed(hits: list[Hit]) -> None:
-    """Hits in a config file that no value holds: the key from the line, and a line
-    starting with `#` (env, Dockerfile, YAML, TOML) is a comment."""
-    generic(hits)
+    """Hits in a config file that no value holds (env, Dockerfile, YAML, TOML: `#` starts a
+    comment). A hit after a `#` that starts a comment (at the line start, or after whitespace
+    outside quotes: `KEY=https://api.stripe.com  # local: http://localhost:4111`) is a comment;
+    its key is the line's own key, or a commented-out assignment's (`# VITE_X=http://…`),
+    never a word of the prose (`local:`)."""
     for hit in hits:
-        if hit.line_prefix.lstrip().startswith(b"#"):
-            hit.context = "comment"
+        at = comment_start(hit.line_prefix)
+        if at < 0:
+            generic([hit])
+            continue
+        hit.context = "comment"
+        inside = _ASSIGNED.search(hit.line_prefix[at + 1:][-96:])
+        line_key = _LINE_KEY.match(hit.line_prefix[:at])
+        m = inside or line_key
+        hit.key = m.group(1).decode("utf-8", "replace") if m else None
+
+
+#: a commented-out assignment right before the hit: `# VITE_X=http://…`, `# export X="…`
+_ASSIGNED = re.compile(rb"""(?:^|\s)(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)=["']?$""")
+#: the key a line assigns before its comment: `KEY=…`, `key: …`, `- KEY=…`, `"key": …`
+_LINE_KEY = re.compile(rb"""\s*(?:-\s+)?(?:export\s+)?["']?([A-Za-z_$][\w$.-]*)["']?\s*[=:]""")
+_OPENS_QUOTE = frozenset(b" \t=:[,{(")
+
+
+def comment_start(prefix: bytes) -> int:
+    """Where a `#` comment starts in *prefix* (a line up to a hit), or -1: a `#` at the line start
+    or after a space or tab, outside quotes. A quote counts only where a string can open
+    (after whitespace, `=`, `:`, `[`, `,`), so the apostrophe in `it's` opens nothing; `/#` (a
+    fragment) and `a#b` start no comment, as in YAML, `.env` files, TOML and shells."""
+    quote = 0
+    i = 0
+    while i < len(prefix):
+        c = prefix[i]
+        if quote:
+            if c == 0x5C and quote == 0x22:  # \" inside double quotes
+                i += 1
+            elif c == quote:
+                quote = 0
+        elif c in (0x22, 0x27) and (i == 0 or prefix[i - 1] in _OPENS_QUOTE):
+            quote = c
+        elif c == 0x23 and (i == 0 or prefix[i - 1] in (0x20, 0x09)):
+            return i
+        i += 1
+    return -1
+
+
+#: the hit continues a URL whose fragment has begun: `https://status.yourco.com/#http://localhost:4111`
+_IN_FRAGMENT = re.compile(rb"""[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>`#]*#[^\s"'<>`]*$""")
+
+
+def fragments(hits: list[Hit]) -> None:
+    """Give a hit inside another URL's fragment the inert `url-fragment` context (unless its
+    context is inert already): the text after `#` never reaches a server, so it is not where
+    a service points. Cheap: one anchored search of the hit's line prefix."""
+    for hit in hits:
+        if hit.context not in INERT_CONTEXTS and b"#" in hit.line_prefix and _IN_FRAGMENT.search(hit.line_prefix):
+            hit.context = "url-fragment"

@@ -45,7 +45,7 @@ def is_image_config(data: bytes) -> bool:
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     head = head.lstrip()
-    if not head[:1] in (b"{", b"["):
+    if head[:1] not in (b"{", b"["):
         return False
     return (b'"Config"' in head or b'"config"' in head) and (b'"Env"' in head or b'"rootfs"' in head)
 

@@ -2,7 +2,8 @@
 
 * Workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, and
   `List` items): ``env[].value`` of containers, initContainers and
-  ephemeralContainers; key = the env name.
+  ephemeralContainers; key = the env name. Their probes (liveness, readiness, startup)
+  and lifecycle hooks (postStart, preStop): every scalar, role ``container-command``.
 * ConfigMap ``data`` (and Secret ``stringData``): key = the data key.
 * Helm values files (``values.yaml``, ``values-<env>.yaml``, ``values.<env>.yaml``):
   every scalar leaf that looks like a URL or host; key = its dotted path
@@ -41,6 +42,9 @@ _POD_SPEC = {
     "cronjob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 _CONTAINERS = ("initContainers", "containers", "ephemeralContainers")
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+_HOOKS = ("postStart", "preStop")
+CONTAINER_COMMAND = "container-command"  # the role of a value that is a command run inside the container
 _HELM_VALUES = re.compile(r"^values(?:[-.](?P<env>[a-z0-9_-]+))?\.ya?ml$")
 _OVERLAY = re.compile(r"(?:^|/)overlays/(?P<env>[^/]+)/")
 _URLISH = re.compile(
@@ -119,6 +123,45 @@ def _manifest(doc: YamlText, tree: Tree, file_env: Env) -> list[Value]:
             for e in entries if isinstance(entries, list) else ():
                 if isinstance(e, dict) and is_scalar(e.get("value")) and text_of(e.get("name")):
                     out.append(_value(doc, text_of(e["name"]) or "", e["value"], env))
+            out += _container_commands(doc, c, env)
+    return out
+
+
+def _container_commands(doc: YamlText, container: Tree, env: Env) -> list[Value]:
+    """Every scalar of a container's probes and lifecycle hooks (`exec.command`, `httpGet`
+    host/path/scheme/headers, `grpc`, `tcpSocket`): the kubelet runs them inside the
+    container or against the pod's own address, so a loopback URL there is the container
+    itself (role ``container-command``), not where the app sends its API calls."""
+    if not isinstance(container, dict):
+        return []
+    name = text_of(container.get("name"))
+    of = f" of container `{name}`" if name else ""
+    out: list[Value] = []
+    for field in _PROBES:
+        node = container.get(field)
+        if isinstance(node, dict):
+            out += _leaves(doc, field, node, env, f"`{field}`{of} (the kubelet runs it inside the container)")
+    hooks = container.get("lifecycle")
+    for hook in _HOOKS if isinstance(hooks, dict) else ():
+        node = hooks.get(hook)
+        if isinstance(node, dict):
+            out += _leaves(doc, f"lifecycle.{hook}", node, env,
+                           f"`lifecycle.{hook}` hook{of} (runs inside the container)")
+    return out
+
+
+def _leaves(doc: YamlText, key: str, tree: Tree, env: Env, why: str) -> list[Value]:
+    out: list[Value] = []
+    stack: list[tuple[str, Tree]] = [(key, tree)]
+    while stack:
+        path, node = stack.pop()
+        if is_scalar(node):
+            start, end = doc.span(node)
+            out.append(Value(path, node.value, start, end, env[0], env[1], role=CONTAINER_COMMAND, role_reason=why))
+        elif isinstance(node, dict):
+            stack += [(f"{path}.{k}", v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
     return out
 
 

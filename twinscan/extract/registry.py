@@ -16,7 +16,7 @@ from typing import Callable
 from .kind import Kind, normalise_path
 
 MODULES = (
-    "dotenv", "dockerfile", "compose", "workflows", "fly", "kubernetes",
+    "dotenv", "dockerfile", "compose", "workflows", "fly", "kubernetes", "nginx",
     "javascript", "html", "sourcemap", "image", "text",
 )
 FALLBACK = "text"

@@ -13,7 +13,7 @@ from . import Report
 FINDING_FIELDS = (
     "rule", "title", "severity", "confidence", "path", "line", "column", "end_column", "offset",
     "match", "url", "host", "port", "key", "context", "environment", "production", "blocking",
-    "reason", "snippet", "fingerprint", "origin", "encoding", "suppression",
+    "reason", "snippet", "fingerprint", "origin", "encoding", "suppression", "role",
 )
 
 

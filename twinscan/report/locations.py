@@ -110,7 +110,8 @@ def _encode(path: str) -> str:
 def artifact_uri(path: str) -> tuple[str, bool]:
     """(URI, relative?) for a reported path.
 
-    Relative URIs are relative to :func:`root` (SARIF's ``%SRCROOT%``); a file outside it gets an absolute ``file://`` URI. The ``!`` of an archive member is encoded
+    Relative URIs are relative to :func:`root` (SARIF's ``%SRCROOT%``); a file outside it gets an
+    absolute ``file://`` URI. The ``!`` of an archive member is encoded
     as ``%21`` like every other reserved character, so the URI is one valid reference.
     """
     if is_url(path):  # a site scan's resource: the URL is the artifact's location

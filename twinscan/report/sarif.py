@@ -177,7 +177,7 @@ def document(report: Report) -> dict:
             }},
             "invocations": [invocation],
             "originalUriBaseIds": {"%SRCROOT%": {"uri": _cwd_uri(),
-                                                 "description": {"text": "the repository root: $GITHUB_WORKSPACE, $CI_PROJECT_DIR or the git top level (else the working directory)"}}},
+                                                 "description": {"text": "the repository root: $GITHUB_WORKSPACE, $CI_PROJECT_DIR or the git top level (else the working directory)"}}},  # noqa: E501
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index, u, raw) for f, u in zip(everything, unique)],
             "properties": {

@@ -63,8 +63,8 @@ def _fix(text: str) -> str:
 def guard_data(twin_urls=(), service_config=None) -> dict:
     """Everything the emitted guard needs, from twinscan.guard's compiled rules."""
     from ..engine import PR_OPENERS, PROTOCOL_RELATIVE, build_expressions
-    from .guard import checker
     from ..urls import PR_DELIMITERS
+    from .guard import checker
 
     c = checker(twin_urls, service_config)
     rules = [{"id": r.id, "title": r.title, "verify": r.verify or "", "fix": _fix(r.fix)} for r in c.rules]

@@ -490,7 +490,8 @@ export function checkUrl(value: string | null | undefined, key?: string | null, 
   const name = key ?? service ?? null;
   const hits = twins(String(value));
   if (hits.length) {
-    return hits.map(([r, u]) => ({ name, service: svc ?? service ?? null, rule: r.id, title: r.title, url: normalized(u), host: u.host, fix: r.fix, detail: "" }));
+    return hits.map(([r, u]) => ({ name, service: svc ?? service ?? null, rule: r.id, title: r.title,
+                                   url: normalized(u), host: u.host, fix: r.fix, detail: "" }));
   }
   if (!svc) return [];
   const ep = endpoint(String(value));
@@ -511,7 +512,9 @@ export class TwinURLError extends Error {
       const detail = v.detail ? `; ${v.detail}` : "";
       return `${who} resolves to ${v.url}: ${what} [rule ${v.rule}: ${v.title}]${detail}${v.fix ? ". Fix: " + v.fix : ""}`;
     });
-    super(`twinscan guard: ${violations.length === 1 ? "a service points at a twin" : violations.length + " settings point at twins or non-vendor hosts"}:\n  - ${lines.join("\n  - ")}`);
+    const what = violations.length === 1 ? "a service points at a twin"
+      : violations.length + " settings point at twins or non-vendor hosts";
+    super(`twinscan guard: ${what}:\n  - ${lines.join("\n  - ")}`);
     this.name = "TwinURLError";
     this.violations = violations;
   }

@@ -52,6 +52,9 @@ _worker: FileScanner | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches every worker: the parent alone handles it
     if _worker is None:  # spawned; a forked worker inherits the parent's compiled scanner
         _worker = FileScanner(settings)
 
@@ -85,16 +88,22 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         chunksize = max(4, min(256, len(order) // (jobs * 8)))
         if method == "fork":
             _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
+        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,))
         try:
-            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,)) as pool:
-                done_bytes = 0
-                for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=chunksize)):
-                    results.append(r)
-                    done_bytes += item.size
-                    if progress:
-                        progress(len(results), done_bytes)
+            done_bytes = 0
+            for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=chunksize)):
+                results.append(r)
+                done_bytes += item.size
+                if progress:
+                    progress(len(results), done_bytes)
+        except BaseException:  # Ctrl-C: stop the workers now, not after every file already queued
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            raise
         finally:
             _worker = None
+        pool.shutdown()
     else:
         scanner = FileScanner(settings)
         done_bytes = 0

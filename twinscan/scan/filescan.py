@@ -120,6 +120,20 @@ class FileScanner:
             scan_data_uris(self, res, target, text)
         return res
 
+    def role_args(self, path: str, context: str, key: str | None, value_role: str | None,
+                  value_role_reason: str | None, library: str | None, rule_id: str, host: str,
+                  port: int | None, url_path: str | None) -> dict:
+        """The role arguments of ``decide`` for one hit (none under ``--strict``)."""
+        if self.s.strict:
+            return {}
+        from .. import roles
+
+        role, info, evidence = roles.judge(
+            self.s.roles or roles.builtin(), self.s.services, path=path, context=context, key=key,
+            value_role=value_role, value_role_reason=value_role_reason, library=library, rule_id=rule_id,
+            host=host, port=port, url_path=url_path)
+        return {"role": role, "role_info": info, "evidence": evidence}
+
     def value_target(self, target: Target, environment: str | None, reason: str | None) -> Target:
         """The file's target, or the environment of the value in question."""
         c = self.s.classifier
@@ -159,7 +173,10 @@ class FileScanner:
             where = self.value_target(target, r.hit.environment, r.hit.env_reason)
             origin = origins.get(id(r))
             library = library_evidence(target.kind, r.url, r.hit, origin) if r.hit.quietable and where.production else None
-            decision = decide(where, r.rule, r.hit.context, self.s.fail_on, library=library, port=r.url.port)
+            judged = self.role_args(res.path, r.hit.context, r.hit.key, r.hit.role, r.hit.role_reason, library,
+                                    r.rule.id, r.url.host, r.url.port, r.url.path)
+            decision = decide(where, r.rule, r.hit.context, self.s.fail_on, library=library, port=r.url.port,
+                              **judged)
             res.findings.append(make_finding(
                 decision, path=res.path, line=r.line, column=r.column, end_column=r.end_column, offset=r.url.start,
                 match=r.match, url=r.url.normalized(), host=r.url.host, port=r.url.port, key=r.hit.key,

@@ -36,7 +36,9 @@ def check_services(scanner: Scanner, res: FileResult, target: Target, data: byte
         line_end = data.find(b"\n", v.end)
         snippet = USERINFO.sub(r"\1***@", one_line(data[line_start:line_end if line_end >= 0 else len(data)]))[:200]
         # the host is the evidence here, not the port: no port argument
-        decision = decide(where, rule, v.context, s.fail_on).because(
+        judged = scanner.role_args(res.path, v.context, v.key, v.role, v.role_reason, None, rule.id, ep.host,
+                                   ep.port, None)
+        decision = decide(where, rule, v.context, s.fail_on, **judged).because(
             "service", f"`{v.key}` configures {svc.name}, whose production hosts are {', '.join(svc.hosts)}")
         url = USERINFO.sub(r"\1***@", ep.url)
         res.findings.append(make_finding(

@@ -12,6 +12,7 @@ from ..rulepack import Rule
 from ..walk import Item
 
 if TYPE_CHECKING:
+    from ..roles import RoleBook
     from ..services import ServiceIndex
 
 
@@ -26,6 +27,8 @@ class Settings:
     services: "ServiceIndex | None" = None  # the key-aware check (None: off)
     service_rule: Rule | None = None
     fail_on: str = "error"  # --fail-on: the lowest rule severity that blocks in production
+    roles: "RoleBook | None" = None  # rules/roles.yaml with config `roles:` first (None: the built-in book)
+    strict: bool = False  # --strict: no roles; every hit in a production target is a service setting
 
 
 class Scanner(Protocol):
@@ -41,3 +44,7 @@ class Scanner(Protocol):
     def late(self, res: FileResult, target: Target, step: str) -> bool: ...
 
     def value_target(self, target: Target, environment: str | None, reason: str | None) -> Target: ...
+
+    def role_args(self, path: str, context: str, key: str | None, value_role: str | None,
+                  value_role_reason: str | None, library: str | None, rule_id: str, host: str,
+                  port: int | None, url_path: str | None) -> dict: ...
