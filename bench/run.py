@@ -35,6 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import scaling  # noqa: E402  (bench/ is sys.path[0] when run as a script)
+import smallfiles  # noqa: E402
+
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_CACHE = BENCH_DIR / ".corpus"
 BUILD_HINT = f"python {BENCH_DIR / 'build_corpus.py'}"
@@ -43,7 +46,8 @@ DEFAULT_TWIN_URL = "twins.*.yourco.com"
 
 # Goals (see README.md).
 GOAL_RATIO = 1.0  # twinscan wall time / rg wall time
-GOAL_COLD_MS = 150.0
+GOAL_SMALL_RATIO = 3.0  # the same on 50,000 small files (issue 14)
+GOAL_COLD_MS = 120.0  # a pre-commit run on 3 small files (issue 14)
 GOAL_RSS_MB = 150.0
 
 TWINSCAN_OK = (0, 1)  # 0 = clean, 1 = findings; anything else is an error
@@ -183,6 +187,17 @@ def count_twinscan(output: bytes) -> int | None:
 # --------------------------------------------------------------------------- setup
 
 
+def compile_bytecode(twinscan: list[str]) -> None:
+    """Write twinscan's .pyc files, as `pip install` does: without them (PYTHONDONTWRITEBYTECODE,
+    a fresh editable checkout) every measured run compiles every module from source."""
+    python = twinscan[0] if twinscan[1:3] == ["-m", "twinscan"] else None
+    if python is None:
+        return
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    code = "import compileall, os, twinscan; compileall.compile_dir(os.path.dirname(twinscan.__file__), quiet=2)"
+    subprocess.run([python, "-c", code], check=False, env=env, capture_output=True)
+
+
 @dataclass(frozen=True)
 class Corpus:
     cache: Path
@@ -273,11 +288,18 @@ class Bench:
 
 
 def throughput_benches(
-    args: argparse.Namespace, corpus: Corpus, twinscan: list[str] | None, rg: str, patterns: Path | None
+    args: argparse.Namespace, corpus: Corpus, twinscan: list[str] | None, rg: str, patterns: Path | None,
+    small: Path | None = None,
 ) -> list[Bench]:
     benches: list[Bench] = []
-    for form, target in (("dir", corpus.dir), ("single", corpus.single)):
-        if twinscan is not None:
+    forms: list[tuple[str, Path]] = [("dir", corpus.dir), ("single", corpus.single)]
+    if small is not None:
+        forms.append(("small", small))
+    for form, target in forms:
+        if twinscan is not None and form == "small":  # end to end only: the point is the per-file cost
+            base = [*twinscan, "--format", "json", "--quiet", "--twin-url", args.twin_url]
+            benches.append(Bench(form, "twinscan", [*base, str(target)], TWINSCAN_OK, count_twinscan))
+        elif twinscan is not None:
             base = [*twinscan, "--format", "json", "--quiet", "--twin-url", args.twin_url]
             benches.append(Bench(form, "twinscan", [*base, str(target)], TWINSCAN_OK, count_twinscan))
             benches.append(
@@ -337,12 +359,11 @@ def bench_row(b: Bench, nbytes: int, rg_median: float | None) -> dict[str, objec
 
 # --------------------------------------------------------------------------- cold start
 
+#: The cold-start files: what a pre-commit hook passes for a small commit (issue 14: 3 files).
 SMALL_FILES: dict[str, str] = {
-    ".env": "VITE_STRIPE_BASE_URL=http://localhost:4111\nVITE_APP_NAME=shop\n",
     ".env.production": "VITE_STRIPE_BASE_URL=https://api.stripe.com\nVITE_APP_NAME=shop\n",
     "config.js": "export default {\n  stripe: process.env.STRIPE_URL ?? 'https://api.wondertwin.dev/twins/stripe',\n"
     "  timeout: 5000,\n};\n",
-    "settings.json": '{"api": "https://api.example.com", "retries": 3, "debug": false}\n',
     "app.min.js": ";".join(f"var a{i}=function(e){{return e+{i}}}" for i in range(60))
     + ";var u=`http://127.0.0.1:4112/v1`;\n",
 }
@@ -523,16 +544,17 @@ def print_rss(rss: dict[str, object]) -> None:
 
 
 def evaluate_goals(
-    rows: list[dict[str, object]], cold: dict[str, object] | None, rss: dict[str, object] | None
+    rows: list[dict[str, object]], cold: dict[str, object] | None, rss: dict[str, object] | None,
+    scaling_rows: list[dict] | None = None,
 ) -> list[dict[str, object]]:
     goals: list[dict[str, object]] = []
     for r in rows:
         if r["tool"] in ("twinscan", "twinscan byte pass") and r.get("ratio_vs_rg") is not None:
             ratio = float(r["ratio_vs_rg"])  # type: ignore[arg-type]
             what = "wall time" if r["tool"] == "twinscan" else "byte pass"
-            goals.append(
-                {"goal": f"{what} <= rg ({r['form']})", "value": f"{ratio:.2f}x", "met": ratio <= GOAL_RATIO}
-            )
+            limit = GOAL_SMALL_RATIO if r["form"] == "small" else GOAL_RATIO
+            goals.append({"goal": f"{what} <= {limit:g}x rg -j2 ({r['form']})", "value": f"{ratio:.2f}x",
+                          "met": ratio <= limit})
     if cold and isinstance(cold.get("twinscan"), dict):
         ms = float(cold["twinscan"]["median_ms"])  # type: ignore[index]
         goals.append(
@@ -541,6 +563,12 @@ def evaluate_goals(
     if rss and isinstance(rss.get("twinscan"), dict) and "maxrss_mb" in rss["twinscan"]:  # type: ignore[operator]
         mb = float(rss["twinscan"]["maxrss_mb"])  # type: ignore[index]
         goals.append({"goal": f"peak RSS < {GOAL_RSS_MB:.0f} MB", "value": f"{mb:.0f} MB", "met": mb < GOAL_RSS_MB})
+    for r in scaling_rows or []:
+        goals.append({"goal": f"4x {r['shape']} <= {scaling.GOAL_RATIO:g}x the time of 1x", "value": f"{r['ratio']:.2f}x",
+                      "met": r["ratio_pass"]})
+        if "rss_pass" in r:
+            goals.append({"goal": f"peak RSS <= {scaling.GOAL_RSS_MB:.0f} MB, {r['n_4x']:,} hits",
+                          "value": f"{r['peak_rss_4x_mb']:.0f} MB", "met": r["rss_pass"]})
     return goals
 
 
@@ -549,7 +577,7 @@ def print_goals(goals: list[dict[str, object]]) -> None:
     if not goals:
         print("  (nothing to evaluate: twinscan was not measured)")
     for g in goals:
-        print(f"  [{'PASS' if g['met'] else 'MISS'}] {g['goal']:<30} {g['value']}")
+        print(f"  [{'PASS' if g['met'] else 'MISS'}] {g['goal']:<44} {g['value']}")
 
 
 # --------------------------------------------------------------------------- main
@@ -577,6 +605,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--skip-cold", action="store_true")
     p.add_argument("--skip-rss", action="store_true")
+    p.add_argument("--skip-small", action="store_true", help="skip the 50,000 small files (built once into CACHE/small)")
+    p.add_argument("--skip-scaling", action="store_true", help="skip the 4x/1x scaling shapes (bench/scaling.py)")
+    p.add_argument("--scaling-runs", type=int, default=3, help="runs per scaling shape and size (default 3)")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write results as JSON")
     p.add_argument("--check", action="store_true", help="exit 3 if a goal is missed")
     args = p.parse_args(argv)
@@ -663,15 +694,22 @@ def main(argv: list[str] | None = None) -> int:
         "runs": args.runs,
         "warmup": args.warmup,
     }
+    if twinscan is not None:
+        compile_bytecode(twinscan)
     rows: list[dict[str, object]] = []
     if not args.skip_throughput:
-        benches = throughput_benches(args, corpus, twinscan, rg, patterns)
+        small = None
+        if not args.skip_small:
+            print("Building the 50,000 small files (once) ...", file=sys.stderr)
+            small = smallfiles.build(corpus.cache / "bundles", corpus.cache / "small", 50_000, 2.4)
+        benches = throughput_benches(args, corpus, twinscan, rg, patterns, small)
         print(f"\nTiming {len(benches)} commands x ({args.warmup} warm-up + {args.runs}) rounds ...", file=sys.stderr)
         run_interleaved(benches, args.runs, args.warmup, workdir / "out")
         rg_median = {
             b.form: statistics.median(s.wall_s for s in b.samples) for b in benches if b.tool == "rg" and b.samples
         }
-        rows = [bench_row(b, corpus.bytes, rg_median.get(b.form)) for b in benches]
+        sizes = {"small": sum(p.stat().st_size for p in small.rglob("*.js"))} if small is not None else {}
+        rows = [bench_row(b, sizes.get(b.form, corpus.bytes), rg_median.get(b.form)) for b in benches]
         errors += [f"{r['form']}:{r['tool']}: {r['error']}" for r in rows if r.get("error")]
         print_throughput(rows, corpus)
         results["throughput"] = rows
@@ -690,7 +728,18 @@ def main(argv: list[str] | None = None) -> int:
         errors += [f"rss {k}: {v['error']}" for k, v in rss.items() if isinstance(v, dict) and "error" in v]
         print_rss(rss)
         results["peak_rss"] = rss
-    goals = evaluate_goals(rows, cold, rss)
+    scaling_rows = None
+    if not args.skip_scaling and twinscan is not None:
+        print(f"\nScaling shapes: 1x and 4x, {args.scaling_runs} runs each ...", file=sys.stderr)
+        try:
+            scaling_rows = scaling.measure(twinscan, args.scaling_runs)
+        except RuntimeError as exc:
+            errors.append(f"scaling: {exc}")
+        else:
+            print("\nScaling (time at 4x the input / time at 1x; linear is 4, quadratic 16):")
+            scaling.print_rows(scaling_rows)
+            results["scaling"] = scaling_rows
+    goals = evaluate_goals(rows, cold, rss, scaling_rows)
     print_goals(goals)
     results["goals"] = goals
     results["errors"] = errors

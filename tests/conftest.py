@@ -69,6 +69,18 @@ def run_process(args, cwd=None, input=None, env=None) -> subprocess.CompletedPro
                           capture_output=True, env=env, timeout=120)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _twinscan_cache_in_tmp(tmp_path_factory):
+    """Compiled Hyperscan databases go to a directory of this session, never the user's cache."""
+    old = os.environ.get("TWINSCAN_CACHE_DIR")
+    os.environ["TWINSCAN_CACHE_DIR"] = str(tmp_path_factory.mktemp("twinscan-cache"))
+    yield
+    if old is None:
+        os.environ.pop("TWINSCAN_CACHE_DIR", None)
+    else:
+        os.environ["TWINSCAN_CACHE_DIR"] = old
+
+
 @pytest.fixture(params=ENGINES)
 def engine(request) -> str:
     return request.param

@@ -120,7 +120,10 @@ class ReEngine:
             else:
                 for opener in PR_OPENERS:
                     fams.setdefault(opener, []).append(idx)
-        self.families = []
+        # [literal every match starts with, regex source, expression indexes, compiled regex or None]:
+        # a family is compiled the first time its literal occurs in a window (a pre-commit run on
+        # an .env file never pays for the `ws`, `\/\/` or `atob(` families)
+        self.families: list[list] = []
         for prefix, idxs in fams.items():
             idxs = sorted(set(idxs))
             if prefix in ("http", "ws"):
@@ -129,16 +132,20 @@ class ReEngine:
                 head = re.escape(prefix)
             bodies = "|".join(dict.fromkeys(f"(?:{self.exprs[i].body})" for i in idxs))
             # SPLIT takes no userinfo; an empty USERINFO match keeps the family one regex
-            family = re.compile(f"{head}{USERINFO}(?:{bodies})".encode())
-            self.families.append((family, idxs))
+            self.families.append([prefix.encode(), f"{head}{USERINFO}(?:{bodies})", idxs, None])
         for prefix, idxs in literal.items():
             bodies = "|".join(f"(?:{self.exprs[i].body})" for i in idxs)
-            self.families.append((re.compile(f"{re.escape(prefix)}(?:{bodies})".encode()), idxs))
+            self.families.append([prefix.encode(), f"{re.escape(prefix)}(?:{bodies})", idxs, None])
 
     def candidates(self, buf, lo, hi):
         data = bytes(buf).lower()
         out: set[tuple[int, int]] = set()
-        for family, idxs in self.families:
+        for fam in self.families:
+            literal, source, idxs, family = fam
+            if data.find(literal, lo) < 0:  # every match starts with the literal: none here
+                continue
+            if family is None:
+                family = fam[3] = re.compile(source.encode())
             search = family.search
             m = search(data, lo)
             while m is not None and m.start() < hi:
@@ -155,7 +162,13 @@ class ReEngine:
 
 
 class HyperscanEngine:
-    """One Hyperscan block-mode database holding every expression."""
+    """One Hyperscan block-mode database holding every expression.
+
+    Compiling it takes 0.1–0.2 s, more than scanning a small tree: the database is serialized
+    into the user cache directory (:func:`cache_dir`) and loaded from there by later runs. The
+    file is keyed by the expressions, the Hyperscan version and the CPU's features, and checked
+    by its own digest; any problem with it (missing, corrupt, unreadable, read-only directory)
+    means compiling, as without a cache. ``loaded`` says which happened."""
 
     name = "hyperscan"
 
@@ -164,14 +177,17 @@ class HyperscanEngine:
 
         self.exprs = list(exprs)
         self._leads = [e.lead for e in self.exprs]
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
-        self._db.compile(
-            expressions=[e.regex.encode() for e in self.exprs],
-            ids=list(range(len(self.exprs))),
-            elements=len(self.exprs),
-            flags=[flags] * len(self.exprs),
-        )
+        patterns = [e.regex.encode() for e in self.exprs]
+        path = _cache_path(hyperscan, patterns, flags)
+        self._db = _load_cached(hyperscan, path) if path is not None else None
+        self.loaded = self._db is not None
+        if self._db is None:
+            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            self._db.compile(expressions=patterns, ids=list(range(len(self.exprs))), elements=len(self.exprs),
+                             flags=[flags] * len(self.exprs))
+            if path is not None:
+                _store_cached(hyperscan, path, self._db)
 
     def candidates(self, buf, lo, hi):
         out: set[tuple[int, int]] = set()
@@ -223,6 +239,92 @@ def confirm(engine: "Engine", exprs: Sequence[Expression], rules: Sequence[Rule]
             covered = max(covered, max(u.end for _, u in found))
             out += found
     return out, covered
+
+
+_CACHE_MAGIC = b"twinscan-hyperscan-db 1\n"
+
+
+def cache_dir() -> str:
+    """Where compiled databases are kept: ``$TWINSCAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/twinscan``,
+    else ``~/.cache/twinscan`` (never inside the scanned tree, which is read-only)."""
+    import os
+
+    explicit = os.environ.get("TWINSCAN_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "twinscan")
+
+
+def _cpu_features() -> str:
+    """What a serialized database depends on besides Hyperscan: the machine and its CPU flags."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", "rb") as f:
+            for line in f:
+                if line.startswith((b"flags", b"Features")):
+                    return platform.machine() + ":" + line.split(b":", 1)[1].strip().decode("ascii", "replace")
+    except OSError:
+        pass
+    return platform.machine() + ":" + platform.processor()
+
+
+def _cache_path(hyperscan, patterns: list[bytes], flags: int) -> str | None:
+    import hashlib
+    import os
+
+    try:
+        version = getattr(hyperscan, "__version__", "?")
+        h = hashlib.sha256()
+        for part in (version.encode(), _cpu_features().encode(), str(flags).encode(), *patterns):
+            h.update(len(part).to_bytes(8, "little") + part)
+        return os.path.join(cache_dir(), f"hs-{h.hexdigest()[:32]}.db")
+    except Exception:  # no home directory, odd platform: no cache
+        return None
+
+
+def _load_cached(hyperscan, path: str):
+    """The database stored at ``path``, or None when there is none or it cannot be used."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+        head = len(_CACHE_MAGIC)
+        digest, payload = blob[head:head + 32], blob[head + 32:]
+        if not blob.startswith(_CACHE_MAGIC) or hashlib.sha256(payload).digest() != digest:
+            return None
+        db = hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
+        db.scratch = hyperscan.Scratch(db)  # a deserialized database comes without scratch space
+        return db
+    except Exception:  # missing, unreadable, truncated, another Hyperscan's format: compile instead
+        return None
+
+
+def _store_cached(hyperscan, path: str, db) -> None:
+    """Write ``db`` to ``path`` atomically (a concurrent run sees the old file or the new one); best effort."""
+    import hashlib
+    import os
+    import tempfile
+
+    tmp = None
+    try:
+        payload = hyperscan.dumpb(db)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".hs-", dir=os.path.dirname(path))
+        with os.fdopen(fd, "wb") as f:
+            f.write(_CACHE_MAGIC + hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, path)
+        tmp = None
+    except Exception:  # read-only or full cache directory: the next run compiles again
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def hyperscan_available() -> bool:

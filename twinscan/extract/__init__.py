@@ -44,19 +44,37 @@ def apply_values(hits: list[Hit], values: list[Value], blocks: Callable[[Value],
     a matrix over environments): the hit then takes a value that ``blocks``
     when there is one, so a URL that reaches any production job blocks.
     """
-    for hit in hits:
-        holders = [v for v in values if v.start <= hit.offset < v.end]
-        if not holders:
+    import heapq
+
+    order = sorted(range(len(values)), key=lambda i: values[i].start)
+    heap: list[tuple[int, int]] = []  # (width, index in values) of values started at or before the hit
+    nxt = 0
+    for hit in sorted(hits, key=lambda h: h.offset):  # one sweep: O((hits + values) log values)
+        off = hit.offset
+        while nxt < len(order) and values[order[nxt]].start <= off:
+            i = order[nxt]
+            heapq.heappush(heap, (values[i].end - values[i].start, i))
+            nxt += 1
+        while heap and values[heap[0][1]].end <= off:  # ended before this hit, so before every later one
+            heapq.heappop(heap)
+        if not heap:
             unparsed([hit])
             continue
-        width = min(v.end - v.start for v in holders)
-        innermost = [v for v in holders if v.end - v.start == width]
+        # every value of the innermost width that holds the hit, in the order the extractor gave them
+        width = heap[0][0]
+        innermost, kept = [], []
+        while heap and heap[0][0] == width:
+            entry = heapq.heappop(heap)
+            if values[entry[1]].end > off:
+                innermost.append(values[entry[1]])
+                kept.append(entry)
+        for entry in kept:
+            heapq.heappush(heap, entry)
         v = next((v for v in innermost if blocks(v)), innermost[0])
         hit.key, hit.environment, hit.env_reason = v.key, v.environment, v.reason
         hit.context = v.context
         hit.role, hit.role_reason = v.role, v.role_reason
     fragments(hits)
-
 
 def annotate(kind: str, hits: list[Hit], text: Callable[[int | None], bytes | None]) -> str | None:
     """Key and context when there are no values; returns a note when context could not be computed.

@@ -55,7 +55,8 @@ def _init_worker(settings: Settings) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches every worker: the parent alone handles it
-    _worker = FileScanner(settings)
+    if _worker is None:  # spawned; a forked worker inherits the parent's compiled scanner
+        _worker = FileScanner(settings)
 
 
 def _scan_in_worker(item: Item) -> FileResult:
@@ -78,14 +79,19 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        global _worker
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         ctx = multiprocessing.get_context(method)
         # biggest first, so one large file does not finish last alone
         order = sorted(items, key=lambda i: -i.size)
+        # small files go in batches: one task per file costs a round trip of pickles each
+        chunksize = max(4, min(256, len(order) // (jobs * 8)))
+        if method == "fork":
+            _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
         pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,))
         try:
             done_bytes = 0
-            for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=4)):
+            for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=chunksize)):
                 results.append(r)
                 done_bytes += item.size
                 if progress:
@@ -95,6 +101,8 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 proc.terminate()
             raise
+        finally:
+            _worker = None
         pool.shutdown()
     else:
         scanner = FileScanner(settings)

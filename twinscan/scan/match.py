@@ -38,6 +38,8 @@ def confirm_window(engine: Engine, exprs, rules, w: Window, covered: int,
     found_splits: list[int] = []
     found, covered = confirm(engine, exprs, rules, w.buf, w.lo - w.base, w.hi - w.base, covered - w.base, found_splits)
     splits += [w.base + s for s in found_splits]
+    if not w.base:  # the first (for most files the only) window: offsets are already absolute
+        return found, covered
     return [(rule, replace(url, start=w.base + url.start, end=w.base + url.end)) for rule, url in found], covered + w.base
 
 
@@ -58,8 +60,9 @@ def raw_hit(w: Window, lines: Lines, rule: Rule, url: URL, comments) -> RawHit:
         hit.quote = prefix[-1:].decode()
     if comments is not None and hit.quote:  # other positions (regex, code) go to the parser
         hit.comment_free = comments.free_at(w.src, w.src_base, url.start)
-        near = bytes(w.buf[max(0, s - DEV_REACH):s])
-        hit.dev_marker = b"NODE_ENV" in near or b"__DEV__" in near or b"env.DEV" in near
+        # the same bytes as w.buf[s - DEV_REACH:s], searched in place rather than copied for every hit
+        src, a, b = w.src, max(w.base, url.start - DEV_REACH) - w.src_base, url.start - w.src_base
+        hit.dev_marker = src.find(b"NODE_ENV", a, b) >= 0 or src.find(b"__DEV__", a, b) >= 0 or src.find(b"env.DEV", a, b) >= 0
     return RawHit(rule, url, lines.line, lines.col + 1, lines.col + 1 + chars(raw), match, redact(shown, url), hit)
 
 

@@ -53,11 +53,11 @@ def in_map_origins(res: FileResult, data: bytes | None, raws: list[RawHit]) -> d
     out: dict[int, Origin] = {}
     if data is None:
         return out
+    located = sourcemap.locate_all_in_map(data, [r.hit.offset for r in raws])  # one walk for every hit
     for r in raws:
         r.hit.context = "source-map"
-        try:
-            loc = sourcemap.locate_in_map(data, r.hit.offset)
-        except sourcemap.SourceMapError:
+        loc = located.get(r.hit.offset)
+        if isinstance(loc, sourcemap.SourceMapError):
             continue
         if loc is not None and loc.source and loc.line:
             out[id(r)] = Origin(loc.source, loc.line, loc.column or 1, os.path.basename(res.path),

@@ -78,18 +78,22 @@ API
     soon as the answer is known; nothing is json-decoded but the strings needed.
     None when the offset is not inside a string value; SourceMapError on malformed
     JSON met before the answer.
+
+``locate_all_in_map(map_bytes, offsets) -> {offset: MapLocation | SourceMapError | None}``
+    The same for every hit of a map in one walk (a map with thousands of hits is read
+    once); an offset the malformed JSON hid maps to that SourceMapError.
 """
 from __future__ import annotations
 
 from .common import DEFAULT_LIMIT, SourceMapError
 from .find import MapRef, find_map
-from .locate import MapLocation, locate_in_map
+from .locate import MapLocation, locate_all_in_map, locate_in_map
 from .packages import library_of
 from .parse import Mapped, SourceMap, utf16_units
 
 __all__ = [
     "DEFAULT_LIMIT", "MapLocation", "MapRef", "Mapped", "SourceMap", "SourceMapError", "find_map", "library_of",
-    "locate_in_map", "utf16_units",
+    "locate_in_map", "locate_all_in_map", "utf16_units",
 ]
 
 from ..kind import Kind  # noqa: E402
