@@ -5,9 +5,8 @@ under the tests, docs, Docker/compose, GitHub workflow and kustomize files of
 fixtures/repos/overlay/. fixtures/repos/expected.yaml lists every twin-looking URL in the result
 with the verdict and role issue 12 asks for; `build.sh --dist` also builds the app with Vite
 (unset, and with the leak) and `builds:` there lists the bundle's URLs. What holds today is asserted here: twinscan finds
-exactly those URLs, the one real leak blocks, and the build is reproducible. The per-URL
-verdicts are a strict xfail until roles land (it fails loudly once they all hold: then drop
-the mark); roles are asserted once findings carry one.
+exactly those URLs, the one real leak blocks, and the build is reproducible. With roles
+(twinscan/roles.py), only the leak blocks, in the repository and in its build.
 """
 from __future__ import annotations
 
@@ -114,7 +113,6 @@ def test_what_is_already_reported_today(repo):
 
 
 @needs_npm
-@pytest.mark.xfail(strict=True, reason="issue 12: roles not implemented yet; when this passes, remove the mark")
 def test_only_the_leak_blocks(repo):
     _, doc = cli_json(["."], cwd=repo)
     by_key = {_key(f): f for f in doc["findings"]}
@@ -153,8 +151,6 @@ def test_the_leak_blocks_in_the_build(dist):
 
 
 @needs_npm
-@pytest.mark.xfail(strict=True, reason="issue 12: the Firebase emulator switch (location.hostname === `localhost`) "
-                                       "blocks a clean Vite build today; when this passes, remove the mark")
 @pytest.mark.parametrize("variant", ["unset", "twin-local"])
 def test_the_build_blocks_only_on_the_leak(dist, variant):
     code, doc = cli_json(["."], cwd=dist / variant)

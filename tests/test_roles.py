@@ -194,8 +194,28 @@ def test_strict_restores_every_hit_in_production_blocks(tmp_path):
     assert code == 1
 
 
-def test_roles_never_hide_a_twin_outside_comment_documentation_test_and_example():
+def test_roles_never_hide_a_twin_outside_what_never_deploys():
+    """Only roles for text that never runs in production (comment, docs, tests, examples, the dev
+    server's config) hide twin evidence."""
     book = roles.builtin()
     never = {name for name, info in book.roles.items() if not info.evidence_blocks}
-    assert never == {"comment", "documentation", "test", "example"}
+    assert never == {"comment", "documentation", "test", "example", "dev-server"}
     assert book.info("service").evidence_blocks
+
+
+def test_dev_server_proxy_and_package_metadata_are_not_deployment(tmp_path):
+    code, doc = scan(tmp_path, {
+        "vite.config.ts": "export default defineConfig({ server: { proxy: { '/api': { target: 'http://localhost:4111' } } } })\n",
+        "package.json": '{"name": "shop", "homepage": "http://localhost:5173/", "proxy": "http://localhost:4111"}\n',
+        "schemas/app.schema.json": '{"properties": {"api": {"examples": ["https://api.stripe.com", "http://localhost:4111"]}}}\n',
+    })
+    assert code == 0, [(f["path"], f["url"], f["role"]) for f in doc["findings"] if f["blocking"]]
+    got = {(f["path"], f["role"]) for f in doc["findings"]}
+    assert got == {("vite.config.ts", "dev-server"), ("package.json", "documentation"), ("package.json", "dev-server"),
+                   ("schemas/app.schema.json", "example")}
+
+
+def test_a_minified_localhost_only_branch_is_development(tmp_path):
+    code, doc = scan(tmp_path, {"dist/assets/index-a1b2c3d4.js":
+                                'location.hostname===`localhost`&&(ci(rv,`http://127.0.0.1:9099`));\n'})
+    assert code == 0 and doc["findings"][0]["context"] == "dev-branch"

@@ -57,6 +57,7 @@ class _KeyEntry:
     reason: str
     pattern: re.Pattern[str]
     source: str
+    globs: tuple[str, ...] = ()  # only in these files (gitignore syntax); empty: any file
 
 
 class RoleError(ValueError):
@@ -85,12 +86,14 @@ class RoleBook:
                 return Role(e.role, e.reason, e.source)
         return None
 
-    def key_role(self, key: str | None) -> Role | None:
-        """The role a key name gives its value (`OTEL_EXPORTER_OTLP_ENDPOINT` → sidecar), or None."""
+    def key_role(self, key: str | None, path: str = "") -> Role | None:
+        """The role a key name gives its value (`OTEL_EXPORTER_OTLP_ENDPOINT` → sidecar), or None;
+        an entry with `files:` applies only in those files (`target` in `vite.config.ts`)."""
         if not key:
             return None
+        p = path.replace("\\", "/").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         for e in self.keys:
-            if e.pattern.fullmatch(key):
+            if e.pattern.fullmatch(key) and (not e.globs or _spec(e.globs).match_file(p)):
                 return Role(e.role, f"`{key}`: {e.reason}", e.source)
         return None
 
@@ -130,7 +133,10 @@ def _parse(doc, where: str, base: RoleBook | None = None) -> RoleBook:
             rx = re.compile(pattern, re.I)
         except re.error as exc:
             raise RoleError(f"{where}: keys entry {i + 1}: invalid pattern: {exc}") from None
-        keys.append(_KeyEntry(role, reason, rx, where))
+        only = e.get("files") or []
+        if not isinstance(only, list) or not all(isinstance(g, str) and g.strip() for g in only):
+            raise RoleError(f"{where}: keys entry {i + 1}: `files` must be a list of globs")
+        keys.append(_KeyEntry(role, reason, rx, where, tuple(only)))
     if base:  # config entries are tried before the built-in ones
         return RoleBook(roles, (*files, *base.files), (*keys, *base.keys))
     return RoleBook(roles, tuple(files), tuple(keys))
@@ -221,7 +227,7 @@ def resolve(book: RoleBook, *, path: str, context: str, key: str | None, value_r
     svc = services.service_for(key) if services is not None and key else None
     if svc is not None:
         return Role(SERVICE, f"`{key}` configures {svc.name}", "rules/services")
-    key_role = book.key_role(key)
+    key_role = book.key_role(key, path)
     if key_role is not None:
         return key_role
     if library:

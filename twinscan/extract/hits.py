@@ -15,7 +15,8 @@ INERT_CONTEXTS = {
     # rules with `quiet_in_library_code` are given these contexts (see javascript.py).
     "comparison": "the URL is a comparison operand (`x === \"http://localhost\"`, `.startsWith(…)`), not configuration",
     "url-base": "the URL is a base for parsing other URLs or a placeholder for the page location (`new URL(path, base)`, `location.href || …`)",
-    "dev-branch": "the URL is in a development-only branch (`process.env.NODE_ENV !== \"production\"`, `__DEV__`)",
+    "dev-branch": "the URL is in a development-only branch (`process.env.NODE_ENV !== \"production\"`, `__DEV__`, "
+                  "`location.hostname === \"localhost\"`)",
     "message": "the URL is in a log or error message (`console.*`, `new Error(…)`)",
     "computed": "the URL's port is computed at run time (`http://localhost:${port}`), not an inlined twin value",
     # any rule: a shipped source map publishes the original source, but it never runs

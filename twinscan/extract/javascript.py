@@ -164,6 +164,8 @@ _DEV_COND = re.compile(
     rb"__DEV__|import\.meta\.env\.DEV|(?:process\.env\.)?NODE_ENV!==?[\"'`]production[\"'`]"
     rb"|[\"'`]production[\"'`]!==?(?:process\.env\.)?NODE_ENV"
     rb"|(?:process\.env\.)?NODE_ENV===?[\"'`]development[\"'`]|[\"'`]development[\"'`]===?(?:process\.env\.)?NODE_ENV"
+    # a branch taken only when the page itself is served from this machine (emulators, dev tools)
+    rb"|location\.hostname===?[\"'`](?:localhost|127\.0\.0\.1)[\"'`]|[\"'`](?:localhost|127\.0\.0\.1)[\"'`]===?(?:window\.)?location\.hostname"
 )
 _PROD_COND = re.compile(
     rb"!__DEV__|import\.meta\.env\.PROD|(?:process\.env\.)?NODE_ENV===?[\"'`]production[\"'`]"
@@ -260,10 +262,17 @@ def _dev_statement(node) -> str | None:
     """Inside `if (process.env.NODE_ENV !== "production") { … }` (or the else of a production test)."""
     child, p = node, node.parent
     while p is not None:
-        if p.type == "if_statement":
+        if p.type in ("if_statement", "ternary_expression"):
             cond = _condition(p.child_by_field_name("condition"))
             cons, alt = p.child_by_field_name("consequence"), p.child_by_field_name("alternative")
             if (cond == "dev" and _same(child, cons)) or (cond == "prod" and _same(child, alt)):
+                return "dev-branch"
+        elif p.type == "binary_expression":  # what minifiers make of an `if`: `dev && (…)`, `prod || (…)`
+            op = p.child_by_field_name("operator")
+            op = op.type if op is not None else ""
+            cond = _condition(p.child_by_field_name("left"))
+            if _same(child, p.child_by_field_name("right")) and (
+                    (op == "&&" and cond == "dev") or (op == "||" and cond == "prod")):
                 return "dev-branch"
         child, p = p, p.parent
     return None

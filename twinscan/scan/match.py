@@ -62,7 +62,8 @@ def raw_hit(w: Window, lines: Lines, rule: Rule, url: URL, comments) -> RawHit:
         hit.comment_free = comments.free_at(w.src, w.src_base, url.start)
         # the same bytes as w.buf[s - DEV_REACH:s], searched in place rather than copied for every hit
         src, a, b = w.src, max(w.base, url.start - DEV_REACH) - w.src_base, url.start - w.src_base
-        hit.dev_marker = src.find(b"NODE_ENV", a, b) >= 0 or src.find(b"__DEV__", a, b) >= 0 or src.find(b"env.DEV", a, b) >= 0
+        hit.dev_marker = src.find(b"NODE_ENV", a, b) >= 0 or src.find(b"__DEV__", a, b) >= 0 or src.find(b"env.DEV", a, b) >= 0 \
+            or src.find(b"location.hostname", a, b) >= 0
     return RawHit(rule, url, lines.line, lines.col + 1, lines.col + 1 + chars(raw), match, redact(shown, url), hit)
 
 
