@@ -12,7 +12,8 @@ environment has this checkout installed. Everything after it is the action's own
 Install step runs on its own in `test_install_step_installs_the_locked_set` (it needs PyPI).
 actionlint lints the README's workflow that uses the action, also as `uses: ./` so it checks
 that workflow against action.yml's inputs and outputs, and zizmor audits action.yml and that
-workflow (offline, default persona): both must report nothing.
+workflow (offline, default and auditor personas): both must report nothing. A SHA pin of the
+action must pin what it runs: no step fetches anything but the hashed lock.
 """
 from __future__ import annotations
 
