@@ -145,6 +145,10 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
             return None
     # authority: up to the next separator, '?' or '#', or a character no URL has
     auth, i, auth_starts = r.run(i, _AUTH_CHARS)
+    if "]" in auth and "[" not in auth:  # `]` only closes an IPv6 literal: elsewhere it ends the URL
+        k = auth.index("]")
+        i = auth_starts[k]
+        del auth[k:], auth_starts[k:]
     nxt = r.at(i) if i < len(raw) else None
     if raw[i:i + 2] != b"${" and (nxt is None or nxt[0] not in _PATH_CHARS):
         # the URL ends with its authority: sentence punctuation after it is not part of it
@@ -173,7 +177,7 @@ def parse_at(buf: bytes | memoryview, start: int, protocol_relative: bool) -> UR
         return None
     # path, query and fragment, decoding escapes; stop at `${` (template literal)
     out, i, ends = r.run(i, _PATH_CHARS)
-    while out and out[-1] in _TRAILING:
+    while out and (out[-1] in _TRAILING or (out[-1] == "]" and "[" not in out)):
         out.pop()
         i = ends.pop()
     path = "".join(out)
