@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 #: Cell statuses, worst first.
@@ -124,8 +125,14 @@ def _endpoint_url(value: str) -> str | None:
     return re.sub(r"(//)[^/@\s]+@", r"\1***@", ep.url) if ep else None
 
 
+#: `${VAR:?message}` / `${VAR?message}`: the error compose and the shell print when VAR is unset,
+#: never a value the app gets (a default, `${VAR:-default}`, is one and stays).
+_REQUIRED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?\?[^}]*\}")
+
+
 def verdict(checker, key: str, value: str) -> tuple[str, str | None, str | None]:
     """(status, rule, url) of one vendor setting, by the scanner's rules."""
+    value = _REQUIRED.sub(r"${\1}", value)
     violations = checker.check(value, key=key)
     url = _endpoint_url(value)
     if violations:
@@ -187,6 +194,8 @@ def build(paths, cfg, twin_urls=(), all_services: bool = True) -> Table:
             env = classifier.normalise(v.environment) if v.environment else target.environment
             if env in SKIPPED_ENVIRONMENTS or not deployed(item.display, v.role, v.role_reason):
                 continue
+            if v.context in extract.INERT_CONTEXTS:
+                continue  # `${VAR:?message}`'s message, a comment: never a value the app gets, nor blocked
             environments.setdefault(env, classifier.is_production(env))
             svc = index.service_for(v.key)
             if svc is None or v.context == "default" and v.value == "":
