@@ -340,3 +340,12 @@ def test_readme_documents_every_scan_option():
     missing = [o for p in scan.params for o in p.opts if o.startswith("--") and not re.search(re.escape(o) + r"(?![\w-])", readme)]
     assert missing == []
     assert "| 130 | interrupted" in readme and "130  interrupted" in cli(["scan", "--help"]).stdout
+
+
+def test_usage_errors_escape_control_characters(tmp_path):
+    """A config path or value holding a newline and `::warning::` cannot become a workflow
+    command on stderr: the message stays one line."""
+    p = run_process(["--config", "x\n::warning::forged", "."], cwd=tmp_path)
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert err.startswith("twinscan: error: x\\n::warning::forged") and err.count("\n") == 1, err

@@ -112,8 +112,8 @@ def _ambiguous(word: str, before: list[str], after: list[str]) -> "NoReturn":  #
     as_path = shlex.join(["twinscan", "scan", *before, word, *after])
     dot_path = shlex.join(["twinscan", *before, os.path.join(".", word), *after])
     as_command = shlex.join(["twinscan", word, *before, *after, "--"])
-    fail(f"`{word}` is both the command `twinscan {word}` and the {kind} ./{word}; say which one you mean:\n"
-         f"  scan the {kind}:{' ' * (6 - len(kind))} {as_path}   (or: {dot_path})\n"
+    fail(f"`{word}` is both the command `twinscan {word}` and the {kind} ./{word}; say which one you mean:",
+         f"  scan the {kind}:{' ' * (6 - len(kind))} {as_path}   (or: {dot_path})",
          f"  run the command: {as_command}   (a `--` after the command's arguments)")
 
 

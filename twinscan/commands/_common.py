@@ -32,9 +32,14 @@ Exit codes:
 """
 
 
-def fail(message: str) -> "NoReturn":  # noqa: F821
-    """A usage or configuration error: the project's one-line message, exit 2."""
-    click.echo(f"twinscan: error: {message}", err=True)
+def fail(message: str, *more: str) -> "NoReturn":  # noqa: F821
+    """A usage or configuration error: the project's one-line message (``more``: further lines), exit 2.
+
+    Control characters are escaped in every line: a file or option value holding a newline
+    and `::warning::` must not become a workflow command in a CI log."""
+    from ..report.present import printable
+
+    click.echo("\n".join([f"twinscan: error: {printable(message)}", *map(printable, more)]), err=True)
     sys.exit(2)
 
 

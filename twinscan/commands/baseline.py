@@ -35,13 +35,15 @@ def baseline_cmd(output, **opts) -> None:
         n = write_baseline(findings, target)
     except BaselineError as exc:
         fail(str(exc))
+    from ..report.present import printable
+
     incomplete = [e for e in errors if e.production]
     for e in errors:
         if e.production or not quiet:
-            click.echo(f"{'error' if e.production else 'warning'}: {e.path}: {e.message}", err=True)
+            click.echo(f"{'error' if e.production else 'warning'}: {printable(e.path)}: {printable(e.message)}", err=True)
     if not quiet:
         for note in notes:
-            click.echo(f"note: {note}", err=True)
+            click.echo(f"note: {printable(note)}", err=True)
         left_out = f"; {hidden} hidden by `ignore:` entries left out" if hidden else ""
         click.echo(f"twinscan: wrote {target}: {n} entr{'y' if n == 1 else 'ies'} for "
                    f"{len(findings)} finding{'' if len(findings) == 1 else 's'}{left_out}")

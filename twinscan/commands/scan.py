@@ -72,7 +72,10 @@ def _artifact_paths(o: dict) -> None:
     o["config_path"] = cfg.path
     for p in o["paths"]:
         if not os.path.lexists(p):
-            click.echo(f"twinscan: {p} (artifacts: in {os.path.relpath(cfg.path)}) does not exist: run the build first", err=True)
+            from ..report.present import printable
+
+            click.echo(f"twinscan: {printable(p)} (artifacts: in {printable(os.path.relpath(cfg.path))}) does not exist: "
+                       "run the build first", err=True)
 
 
 @click.command("scan", epilog=EXIT_CODES, short_help="Scan PATHs for twin URLs (the default command).")
