@@ -102,3 +102,14 @@ def test_kustomize_overlay_names_its_base(tmp_path, overlay, blocks):
     [f] = doc["findings"]
     assert (code, f["blocking"]) == ((1, True) if blocks else (0, False))
     assert f"kustomize base used by the {environments.normalise(overlay)} overlay `k8s/overlays/{overlay}`" in f["reason"]
+
+
+def test_preview_and_review_spellings_are_not_production_but_a_page_route_named_so_is(tmp_path):
+    from twinscan.classify import Classifier
+
+    for name in ("preview", "deploy-preview", "pr-preview", "review", "review-app", "review/feature-x"):
+        env = environments.normalise(name)
+        assert env in ("preview", "review") and not environments.is_production(env), name
+    c = Classifier()
+    assert not c.classify("config.preview.json").production
+    assert c.classify(".next/server/pages/review.json").production  # a page route, not an environment

@@ -45,9 +45,9 @@ def dotenv_environment(name: str) -> tuple[str, str] | None:
     return env, f"file name `{name}` names the {env} environment"
 
 
-#: A file named after one of these alone (`template.json`, `local.json`) says nothing: a bare
+#: A file named after one of these alone (`template.json`, `local.json`, `review.json`) says nothing: a bare
 #: stem is a page route (`.next/server/pages/template.json`) or AWS SAM's `template.yaml`.
-_NOT_BY_STEM = ("example", "local")
+_NOT_BY_STEM = ("example", "local", "preview", "review")
 _CONFIG_EXT = re.compile(r"\.(?:json|jsonc|json5|ya?ml|m?js|cjs|ts|html?|toml|ini|conf|txt)$")
 
 
