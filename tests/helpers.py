@@ -10,6 +10,13 @@ import hashlib
 import io
 import json
 import tarfile
+from pathlib import Path
+
+
+def doc_page(name: str) -> str:
+    """The text of a reference page in ``docs/`` (the README links there; the tests read its examples)."""
+    return (Path(__file__).resolve().parent.parent / "docs" / name).read_text(encoding="utf-8")
+
 
 #: A bundle line with a local twin, as a layer file or a tar member.
 TWIN = b'const base="http://localhost:4111/v1";fetch(base+"/charges")\n'

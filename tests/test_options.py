@@ -334,7 +334,7 @@ def test_readme_documents_every_scan_option():
 
     from .conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
     import re
 
     missing = [o for p in scan.params for o in p.opts if o.startswith("--") and not re.search(re.escape(o) + r"(?![\w-])", readme)]

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .helpers import doc_page
+
 pytestmark = pytest.mark.slow  # real git and pre-commit runs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +193,8 @@ def test_files_pattern_takes_every_kind_of_config_file():
 # --- README's snippets: what a user copies ---------------------------------------------------
 
 def _readme_local_config() -> str:
-    block = re.search(r"```yaml\n(# \.pre-commit-config\.yaml, with twinscan installed\n.*?)```", _readme_section(), re.S)
+    block = re.search(r"```yaml\n(# \.pre-commit-config\.yaml, with twinscan installed\n.*?)```", doc_page("pre-commit.md"),
+                      re.S)
     assert block, "README ## pre-commit shows the `repo: local` form"
     return block.group(1)
 
@@ -233,7 +236,7 @@ def test_readme_kind_table_is_the_registry():
     """README lists the files the commit hook takes, one row per config kind, from the registry."""
     from twinscan.extract.registry import kinds
 
-    section = _readme_section()
+    section = doc_page("pre-commit.md")
     for k in kinds():
         if not k.hook_globs:
             continue

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.helpers import doc_page
 from tests.site_server import SiteServer
 from tests.test_action import _actionlint, run_action
 
@@ -23,8 +24,7 @@ BIN = Path(os.path.dirname(sys.executable))
 
 
 def _section() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return readme.split("\n## Scanning a deployed site\n", 1)[1].split("\n## ", 1)[0]
+    return doc_page("site.md")
 
 
 def _yaml_blocks() -> list[str]:

@@ -14,6 +14,7 @@ import pytest
 from twinscan import rulepack, suppress
 
 from .conftest import ROOT, cli, cli_json
+from .helpers import doc_page
 
 SCHEMA = json.loads((ROOT / "twinscan" / "report" / "schema-v1.json").read_text())
 VITE8 = ROOT / "fixtures" / "builds" / "vite8-twin-local"
@@ -361,8 +362,7 @@ def test_fail_on_never_blocks_inert_contexts():
 
 
 def readme_example() -> str:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("\n## Suppressions and baselines\n", 1)[1].split("\n## ", 1)[0]
+    section = doc_page("suppressions.md")
     return re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
 
 
