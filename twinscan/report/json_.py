@@ -1,4 +1,4 @@
-"""JSON output, a public contract (version 1; see README "JSON output").
+"""JSON output, a public contract (version 1; see docs/json.md).
 
 Additive changes keep ``version: 1``; removing or renaming a field bumps it.
 """

@@ -64,7 +64,7 @@ def page(rule) -> str:
         '    reason: "why this is acceptable, and where it is tracked"',
         "```",
         "",
-        "See the README's \"Suppressions and baselines\". `twinscan rules` prints every rule.",
+        "See [Suppressions and baselines](../suppressions.md). `twinscan rules` prints every rule.",
         "",
     ]
     return "\n".join(out)
