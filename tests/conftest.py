@@ -63,6 +63,19 @@ def cli_json(args, cwd=None, input=None) -> tuple[int, dict]:
     return r.exit_code, json.loads(r.stdout)  # stdout only: notes on stderr are not part of the report
 
 
+def scan_all_engines(args, cwd=None) -> tuple[int, dict]:
+    """`twinscan --format json` once per engine; every engine must give the same report (timing and
+    engine name aside). Returns (code, doc) of the first."""
+    runs = []
+    for engine in ENGINES:
+        code, doc = cli_json(["--engine", engine, *args], cwd=cwd)
+        doc["summary"].pop("seconds")
+        doc["tool"].pop("engine")
+        runs.append((code, doc))
+    assert all(r == runs[0] for r in runs)
+    return runs[0]
+
+
 def run_process(args, cwd=None, input=None, env=None) -> subprocess.CompletedProcess:
     """Run `python -m twinscan` in a real process (exit codes, stdin, no traceback)."""
     return subprocess.run([sys.executable, "-m", "twinscan", *map(str, args)], cwd=cwd, input=input,

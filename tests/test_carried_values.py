@@ -3,19 +3,9 @@ GitHub `env:` references, Kubernetes Secret data), and compose's `${X:?message}`
 error message, not a value."""
 from __future__ import annotations
 
-from .conftest import ENGINES, cli_json
+from .conftest import scan_all_engines
 
-
-def _scan(args, cwd=None):
-    """Every engine gives the same report; returns (code, doc) of the first."""
-    runs = []
-    for engine in ENGINES:
-        code, doc = cli_json(["--engine", engine, *args], cwd=cwd)
-        doc["summary"].pop("seconds")
-        doc["tool"].pop("engine")
-        runs.append((code, doc))
-    assert all(r == runs[0] for r in runs)
-    return runs[0]
+_scan = scan_all_engines  # one definition, in conftest
 
 
 def _found(doc):

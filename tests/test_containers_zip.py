@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ENGINES, cli, cli_json
+from .conftest import cli, cli_json, scan_all_engines
 from .helpers import tar_bytes
 
 ASAR = Path(__file__).parent / "data" / "electron" / "app.asar"
@@ -35,16 +35,7 @@ def lambda_package() -> bytes:
     return zip_bytes({"index.js": HANDLER, "node_modules/uuid/package.json": b'{"name":"uuid","version":"9.0.1"}'})
 
 
-def _scan_all_engines(args, cwd=None):
-    """Every engine must give the same report; returns (code, doc) of the first."""
-    runs = []
-    for engine in ENGINES:
-        code, doc = cli_json(["--engine", engine, *args], cwd=cwd)
-        doc["summary"].pop("seconds")
-        doc["tool"].pop("engine")
-        runs.append((code, doc))
-    assert all(r == runs[0] for r in runs)
-    return runs[0]
+_scan_all_engines = scan_all_engines  # one definition, in conftest
 
 
 def _blocking(doc):
