@@ -21,6 +21,8 @@ see twinscan/guard.py for why.
 """
 from __future__ import annotations
 
+from .portable import fix_line, translate
+
 VERSION = 1
 #: The Go source, with __PLACEHOLDERS__ for the data (package data beside this module).
 TEMPLATE = "twinguard.go.tmpl"
@@ -30,34 +32,20 @@ def go_regex(py: str) -> str:
     """A rule expression (Python ``re`` syntax over lower-cased bytes) in RE2 syntax with the
     same meaning. Only ``\\s`` differs (RE2's lacks ``\\v``); ``\\Z`` is RE2's ``\\z``; groups
     other than ``(?:`` are refused, as for JavaScript (tsguard.js_regex)."""
-    out, i, in_class = [], 0, False
-    while i < len(py):
-        c = py[i]
-        if c == "\\" and i + 1 < len(py):
-            esc = py[i:i + 2]
-            if esc == "\\s":
-                out.append("\\t\\n\\v\\f\\r " if in_class else "[\\t\\n\\v\\f\\r ]")
-            elif esc == "\\Z":
-                out.append("\\z")
-            elif esc == "\\S":
-                raise ValueError(f"{py!r}: \\S has no identical RE2 spelling here")
-            else:
-                out.append(esc)
-            i += 2
-            continue
-        if c == "[" and not in_class:
-            in_class = True
-        elif c == "]" and in_class:
-            in_class = False
-        elif c == "(" and py.startswith("(?", i) and not py.startswith("(?:", i):
-            raise ValueError(f"{py!r}: only (?: ) groups are portable")
-        out.append(c)
-        i += 1
-    return "".join(out)
+
+    def escape(esc: str, in_class: bool) -> str:
+        if esc == "\\s":
+            return "\\t\\n\\v\\f\\r " if in_class else "[\\t\\n\\v\\f\\r ]"
+        if esc == "\\Z":
+            return "\\z"
+        if esc == "\\S":
+            raise ValueError(f"{py!r}: \\S has no identical RE2 spelling here")
+        return esc
+
+    return translate(py, escape)
 
 
-def _fix(text: str) -> str:
-    return text.strip().split("\n\n")[0].replace("\n", " ")
+_fix = fix_line
 
 
 def guard_data(twin_urls=(), service_config=None) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+from .portable import fix_line, translate
+
 VERSION = 1
 
 
@@ -19,33 +21,18 @@ def js_regex(py: str) -> str:
     """A rule expression (Python `re` syntax, lower case, matched against lower-cased text) in
     JavaScript syntax with the same meaning on ASCII text. Rules are restricted to the common
     subset (rulepack.check_pattern); the only difference left is ``\\s`` (Unicode-wide in JS)."""
-    out, i, in_class = [], 0, False
-    while i < len(py):
-        c = py[i]
-        if c == "\\" and i + 1 < len(py):
-            esc = py[i:i + 2]
-            if esc == "\\s":
-                out.append(" \\t\\n\\r\\f\\v" if in_class else "[ \\t\\n\\r\\f\\v]")
-            elif esc[1] in "AZbBzGdDwW":
-                raise ValueError(f"{py!r}: {esc} has no identical JavaScript meaning")
-            else:
-                out.append(esc)
-            i += 2
-            continue
-        if c == "[" and not in_class:
-            in_class = True
-        elif c == "]" and in_class:
-            in_class = False
-        elif c == "(" and py.startswith("(?", i) and not py.startswith("(?:", i):
-            raise ValueError(f"{py!r}: only (?: ) groups are portable")
-        out.append(c)
-        i += 1
-    return "".join(out)
+
+    def escape(esc: str, in_class: bool) -> str:
+        if esc == "\\s":
+            return " \\t\\n\\r\\f\\v" if in_class else "[ \\t\\n\\r\\f\\v]"
+        if esc[1] in "AZbBzGdDwW":
+            raise ValueError(f"{py!r}: {esc} has no identical JavaScript meaning")
+        return esc
+
+    return translate(py, escape)
 
 
-def _fix(text: str) -> str:
-    """The first paragraph of a rule's fix, on one line (as guard.Violation.message prints it)."""
-    return text.strip().split("\n\n")[0].replace("\n", " ")
+_fix = fix_line
 
 
 def guard_data(twin_urls=(), service_config=None) -> dict:
