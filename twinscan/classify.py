@@ -98,10 +98,9 @@ class GlobRule:
 
     def __call__(self, path: str, kind: str) -> tuple[str, str] | None:
         if self._specs is None:
-            from .globs import pathspec as _pathspec
+            from .globs import gitignore_spec
 
-            pathspec = _pathspec()
-            self._specs = [(pathspec.GitIgnoreSpec.from_lines([g]), g, e) for g, e in self.environments.items()]
+            self._specs = [(gitignore_spec([g]), g, e) for g, e in self.environments.items()]
         p = path.replace("\\", "/")  # display paths are normalised: no leading ./
         for spec, glob, env in self._specs:
             if spec.match_file(p):

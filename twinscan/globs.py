@@ -5,6 +5,11 @@ is installed but does not load (a missing shared library raises ImportError, not
 ModuleNotFoundError), pathspec fails to import at all. ``pathspec()`` then hides the broken
 module from it, so it falls back to its pure-Python matcher, as the scanner falls back to `re`:
 a glob set never costs a file its scan.
+
+Every glob set is built with pathspec's pure-Python ("simple") backend. Its Hyperscan backend
+compiles a database per set, about 50 ms each, and twinscan builds a handful per run (role
+globs, environments, excludes, ignore files): 250 ms of a 3-file pre-commit run went there.
+Our glob sets are small and matched once per path, where `re` costs microseconds.
 """
 from __future__ import annotations
 
@@ -27,4 +32,5 @@ def pathspec():
 
 
 def gitignore_spec(lines: Iterable[str]):
-    return pathspec().GitIgnoreSpec.from_lines(list(lines))
+    """A gitignore-syntax glob set. Raises what pathspec raises on a bad pattern."""
+    return pathspec().GitIgnoreSpec.from_lines(list(lines), backend="simple")

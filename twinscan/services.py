@@ -192,10 +192,19 @@ class ServiceIndex:
         """The fewest key substrings every key contains one of (keys expand from patterns:
         `VITE_STRIPE_URL` contains `STRIPE_URL`, so only the shorter is searched)."""
         if self._keywords is None:
+            # Keys are `<prefix><NAME>_<SUFFIX>`: most contain a shorter key as their tail, found
+            # with one set lookup per kept length; only the rest pay the scan over kept words
+            # (1,500 keys × 100 words each was 34 ms of a cold run).
             kept: list[bytes] = []
-            for k in sorted((k.lower().encode() for k in self.by_key), key=lambda k: (len(k), k)):
-                if not any(w in k for w in kept):
-                    kept.append(k)
+            tails: set[bytes] = set()
+            lengths: list[int] = []
+            for k in sorted({k.lower().encode() for k in self.by_key}, key=lambda k: (len(k), k)):
+                if any(k[-n:] in tails for n in lengths) or any(w in k for w in kept):
+                    continue
+                kept.append(k)
+                tails.add(k)
+                if len(k) not in lengths:
+                    lengths.append(len(k))
             self._keywords = tuple(kept)
         return self._keywords
 

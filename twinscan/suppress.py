@@ -156,16 +156,15 @@ def parse_ignore(value: Any, where: str) -> list[IgnoreEntry]:
             path = path.strip()
             if path.startswith("!"):
                 raise ConfigError(f"{at}: `path` cannot be a negated pattern (`!…`); name what to suppress")
-            from .globs import pathspec as _pathspec
+            from .globs import gitignore_spec
 
-            pathspec = _pathspec()
             lines = [path]
             if not any(c in path for c in "*?[") and logical_path(path) != path:
                 # a path copied from a report (`dist/assets/index-DeyCErs_.js`) keeps matching
                 # after a rebuild renames the file: compare with content hashes stripped too
                 lines.append(logical_path(path).replace("[", "\\[").replace("]", "\\]"))
             try:
-                spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                spec = gitignore_spec(lines)
             except (ValueError, TypeError) as exc:
                 raise ConfigError(f"{at}: `path` is not a valid glob: {exc}") from None
         entries.append(IgnoreEntry(

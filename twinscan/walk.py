@@ -13,6 +13,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
+from .globs import gitignore_spec
+
 #: Directories skipped inside a walked tree unless --no-default-excludes:
 #: dependencies and caches are not what a deploy ships as built output.
 DEFAULT_EXCLUDE_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"})
@@ -48,21 +50,16 @@ class Walker:
         self._exclude = None
         self._ignores: list = []
         if self.excludes or self.ignore_files or self.respect_gitignore:
-            from .globs import pathspec as _pathspec  # only when there are patterns: pre-commit runs pay every import
-
-            pathspec = _pathspec()
-
-            self._ps = pathspec
-            self._exclude = pathspec.GitIgnoreSpec.from_lines(list(self.excludes))
+            self._exclude = gitignore_spec(self.excludes)
             self._ignores = [(os.path.abspath(d), self._lenient(p)) for d, p in self.ignore_files]
 
     def _lenient(self, lines: list[str]):
         """An ignore file's patterns as git reads them: a line that is not a valid pattern
         (`[z-a]`, a trailing `\\`) is skipped, never a crash. Skipping it scans more, not less."""
         try:
-            return self._ps.GitIgnoreSpec.from_lines(lines)
+            return gitignore_spec(lines)
         except Exception:  # noqa: BLE001 - pathspec raises several types for one bad line
-            return self._ps.GitIgnoreSpec.from_lines([line for line in lines if glob_problem(line) is None or
+            return gitignore_spec([line for line in lines if glob_problem(line) is None or
                                                       line.lstrip().startswith("#") or not line.strip()])
 
     def _ignored(self, abspath: str, rel: str, name: str, is_dir: bool, git: list) -> bool:
@@ -213,10 +210,9 @@ def glob_problem(pattern: str) -> str | None:
             i = j + 1
             continue
         i += 1
-    import pathspec  # only here: called only when there are patterns
 
     try:
-        spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+        spec = gitignore_spec([pattern])
     except Exception:  # noqa: BLE001 - pathspec raises several types; the message below is ours
         return "is not valid gitignore syntax"
     if not any(getattr(p, "include", None) is not None for p in spec.patterns):
