@@ -6,6 +6,7 @@ import importlib
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -124,7 +125,7 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
     real = registry.kinds()
     monkeypatch.setattr(registry, "kinds", lambda: (sam, *real))
     monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))
-    monkeypatch.setattr(registry, "_steps", functools.lru_cache(maxsize=1)(registry._steps.__wrapped__))
+    monkeypatch.setattr(registry, "_chains", functools.lru_cache(maxsize=None)(registry._chains.__wrapped__))
     sam_doc = b"Transform: AWS::Serverless-2016-10-31\nX: http://localhost:4111\n"
     other = b"kind: ConfigMap\nX: http://localhost:4111\n"
     assert [f.key for f in scan_bytes(sam_doc, "infra/template.yaml").findings] == ["SAM"]
@@ -134,3 +135,37 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
 def test_claims_ignore_case_on_both_sides():
     k = Kind("x", globs=("Makefile", "*.MK"))
     assert k.claims("src/makefile") and k.claims("SRC/MAKEFILE") and k.claims("a/b.mk")
+
+
+def _reference_kind(path, head=None):
+    """The claim order spelled out: the first kind whose own `claims` says yes."""
+    for kind in registry.kinds():
+        if kind.claims(path, head):
+            return kind.name
+    return registry.FALLBACK
+
+
+def test_one_expression_classifies_as_the_kinds_claim_in_order():
+    """kind_of joins every claim into one match; it must agree with asking each kind in turn,
+    for every path the tests' fixtures hold and for the awkward names below."""
+    root = Path(__file__).resolve().parents[1]
+    paths = [p.relative_to(root).as_posix() for base in ("fixtures", "tests") if (root / base).is_dir()
+             for p in (root / base).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    paths += [
+        ".env", "app/.env.production.local", "deploy/prod.env", "Dockerfile", "docker/Dockerfile.prod",
+        "compose.staging.yaml", "docker-compose.yml.gz", ".github/workflows/deploy.yml", ".GITHUB/WORKFLOWS/X.YML",
+        "a/.github/workflows/sub/dir/ci.yaml", "fly.toml", "netlify.toml", "wrangler.jsonc", "Procfile", "app.json",
+        "render.yaml", "vercel.json", "etc/systemd/system/api.service", "api.service.d/override.conf",
+        "serverless.yml", "main.tf", "template.yaml", "service.yaml", "task-definition.json", "k8s/deploy.yaml",
+        "nginx.conf", "conf.d/site.conf", "dist/assets/index-DeyCErs_.js", "dist/index.html", "dist/a.js.map",
+        "image.tar", "notes.txt", "README.md", "Dockerfile.dockerignore", "docker/app.Dockerfile.dockerignore",
+        "dir\nname/.env", "weird\n/compose.yaml", "x.js.br", "y.env.zst",
+    ]
+    assert len(paths) > 500
+    heads = {b"": None, b"Transform: AWS::Serverless-2016-10-31\n": None, b"kind: Service\napiVersion: v1\n": None}
+    for path in paths:
+        for head in heads:
+            def give(h=head):
+                return h
+            assert registry.kind_of(path, give) == _reference_kind(path, give), (path, head)
+        assert registry.kind_of(path) == _reference_kind(path), path

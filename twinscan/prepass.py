@@ -22,13 +22,13 @@ def env_file_targets(items: list[Item], classifier: Classifier, limits: Limits, 
     are classified as part of its target (compose files are small; a file that
     cannot be parsed is reported when it is scanned).
     """
-    from .classify import artifact_kind
     from .extract import structured_values
+    from .extract.registry import is_kind
 
     out: dict[str, tuple[str, str]] = {}
 
     for item in items:
-        if artifact_kind(item.display) != "compose" or item.size > (1 << 20):
+        if not is_kind(item.display, "compose") or item.size > (1 << 20):
             continue
         target = classifier.classify(item.display)
         try:
@@ -114,13 +114,13 @@ def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits) -
     the tree: relative to the unit, or an absolute path matched by its tail
     (`/etc/shop/api.env` → `deploy/etc/shop/api.env`), or by its name beside the unit.
     """
-    from .classify import artifact_kind
     from .extract.platformenv import dir_env, name_env
+    from .extract.registry import is_kind
     from .extract.systemd import assigned_env, settings, unit_name
 
     units: dict[tuple[str, str], list[tuple[Item, list]]] = {}
     for item in items:
-        if artifact_kind(item.display) != "systemd" or item.size > (1 << 20):
+        if not is_kind(item.display, "systemd") or item.size > (1 << 20):
             continue
         try:
             found = settings(Opened(item.fs_path, limits, data=item.data).text() or b"")

@@ -310,12 +310,13 @@ def check_docker_target(target: str, scan_items: list) -> None:
     """--docker-target STAGE must name a stage of a Dockerfile scanned: a typo would silently make
     the final stage production instead. No Dockerfile among the targets (a pre-commit run over
     .env files) is no error; one that cannot be read here is left to the scan to report."""
-    from ..classify import artifact_kind, base_name
+    from ..classify import base_name
     from ..extract.dockerfile import stage_names
+    from ..extract.registry import is_kind
 
     stages: dict[str, list[str]] = {}
     for item in scan_items:
-        if artifact_kind(item.display) != "dockerfile" or "!/" in item.display:
+        if not is_kind(item.display, "dockerfile") or "!/" in item.display:
             continue
         if base_name(item.display) != os.path.basename(item.display).lower():
             return  # compressed: only the scan decodes it

@@ -75,6 +75,17 @@ def glob_regex(glob: str) -> str:
     return "(?:^|/)" + "".join(out) + "$"
 
 
+def _name(glob: str) -> str:
+    """A base-name claim glob as an expression that `fullmatch`es a base name."""
+    return glob_regex(glob.lower())[len("(?:^|/)"):-1]
+
+
+def _anywhere(glob: str) -> str:
+    """A claim glob as an expression that `fullmatch`es a whole normalised path: anchored at any
+    path component, as :func:`glob_regex` is with `search`."""
+    return "(?:.*/)?" + _name(glob)
+
+
 class _Matcher:
     """Globs compiled for speed: base-name globs by one `fullmatch` on the name, path globs
     (with a `/`) by a search on the path (classification runs once per file of a tree)."""
@@ -111,14 +122,23 @@ class Kind:
         object.__setattr__(self, "_claim", _Matcher(self.globs))
         object.__setattr__(self, "_exclude", _Matcher(self.exclude))
 
-    def name_regex(self) -> str | None:
-        """One regular expression on the base name equivalent to :meth:`claims`, or None when
-        the claim needs the path or the content (path globs, a sniff). The registry joins
-        these to classify with one match instead of one per kind."""
-        if self.sniff is not None or any("/" in g for g in (*self.globs, *self.exclude)) or not self.globs:
-            return None
-        skip = "".join(f"(?!{glob_regex(g.lower())[len('(?:^|/)'):-1]}$)" for g in self.exclude)
-        return skip + "(?:" + "|".join(glob_regex(g.lower())[len("(?:^|/)"):-1] for g in self.globs) + ")"
+    def claim_regexes(self) -> tuple[str | None, str | None]:
+        """:meth:`claims` without the sniff as two expressions, either may be None: one whose
+        `fullmatch` on the base name claims by name, one whose `fullmatch` on the normalised path
+        (lower case, `/`) claims by path. The registry joins each kind's, in claim order, to
+        classify a path with two matches instead of two per kind."""
+        names = [_name(g) for g in self.globs if "/" not in g]
+        paths = [_anywhere(g) for g in self.globs if "/" in g]
+        if any("/" in g for g in self.exclude):  # a path exclude: the whole claim is judged on the path
+            paths, names = [_anywhere(g) for g in self.globs], []
+        name_rx = path_rx = None
+        if names:
+            skip = "".join(f"(?!(?:{_name(g)})$)" for g in self.exclude)
+            name_rx = skip + "(?:" + "|".join(names) + ")"
+        if paths:
+            skip = "(?!(?:" + "|".join(_anywhere(g) for g in self.exclude) + ")$)" if self.exclude else ""
+            path_rx = skip + "(?:" + "|".join(paths) + ")"
+        return name_rx, path_rx
 
     @property
     def structured(self) -> bool:
