@@ -268,3 +268,11 @@ def test_deploy_platforms_in_the_table(tmp_path, platform):
     found = {(f["path"], f["line"]) for f in scan["findings"] if f["blocking"]}
     table = {(s["path"], s["line"]) for c in t["cells"] if c["blocking"] for s in c["settings"]}
     assert code == 1 and table == found
+
+
+def test_the_format_choices_are_the_renderers():
+    """`--format` lists the table's renderers without importing them (a pre-commit run pays every import)."""
+    from twinscan.commands.services import FORMATS
+    from twinscan.runtime.servicetable import RENDERERS
+
+    assert FORMATS == tuple(RENDERERS)

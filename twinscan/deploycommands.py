@@ -89,10 +89,9 @@ def _table_file() -> str:
 @functools.lru_cache(maxsize=1)
 def table() -> tuple[tuple[_Command, ...], tuple[_Action, ...]]:
     """The commands and actions of `rules/deploy_commands.yaml`, compiled once."""
-    from .rulepack import _yaml_load
+    from . import shipped
 
-    with open(_table_file(), encoding="utf-8") as f:
-        doc = _yaml_load(f.read())
+    doc = shipped.load("deploy_commands.yaml")
     commands = tuple(
         _Command(e["id"], re.compile(e["command"]), frozenset(e.get("options") or ()), bool(e.get("positional")),
                  frozenset(e.get("flags") or ()), frozenset(e.get("production_flags") or ()),

@@ -6,11 +6,10 @@ a JavaScript file has a loopback hit; see that file for what an entry may say.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
 
-from .rulepack import RuleError, rules_dir
+from .rulepack import RuleError
 
 
 @dataclass(frozen=True)
@@ -53,11 +52,9 @@ def parse(doc, where: str) -> tuple[LibraryDefault, ...]:
 
 @functools.lru_cache(maxsize=1)
 def known_defaults() -> tuple[LibraryDefault, ...]:
-    from .rulepack import _yaml_load
+    from . import shipped
 
-    path = os.path.join(rules_dir(), "libraries", "defaults.yaml")
-    with open(path, encoding="utf-8") as f:
-        return parse(_yaml_load(f.read()), "rules/libraries/defaults.yaml")
+    return parse(shipped.load("libraries/defaults.yaml"), "rules/libraries/defaults.yaml")
 
 
 def library_default(url: str, before: str) -> LibraryDefault | None:

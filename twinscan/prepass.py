@@ -58,16 +58,18 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
     never hides a twin. The env and property files a generator reads (`envs:`, `files:`)
     are the overlay's. The kustomization is read with the bounds every YAML kind has.
     """
-    from .environments import known
-    from .extract.yamlshape import text_of
-    from .formats.yamlnodes import load
-
     users: dict[str, list[tuple[str, str]]] = {}
     for item in items:
         name = os.path.basename(item.display)
-        m = _OVERLAY.search(item.display.replace("\\", "/"))
-        if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or not m or item.size > (1 << 20):
+        if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or item.size > (1 << 20):
             continue
+        m = _OVERLAY.search(item.display.replace("\\", "/"))
+        if not m:
+            continue
+        from .environments import known  # only with an overlay: PyYAML is a pre-commit run's largest import
+        from .extract.yamlshape import text_of
+        from .formats.yamlnodes import load
+
         try:
             parsed = load(Opened(item.fs_path, limits, data=item.data).text() or b"")
             doc = parsed.tree(parsed.roots[0]) if parsed.roots else {}

@@ -21,7 +21,6 @@ Twin evidence (:func:`twin_evidence`) keeps a hit blocking in the roles whose
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
 
@@ -155,10 +154,9 @@ def _role_and_reason(e, roles: dict, where: str, i: int) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def builtin() -> RoleBook:
-    from .rulepack import _yaml_load, rules_dir
+    from . import shipped
 
-    with open(os.path.join(rules_dir(), "roles.yaml"), encoding="utf-8") as f:
-        return _parse(_yaml_load(f.read()), "rules/roles.yaml")
+    return _parse(shipped.load("roles.yaml"), "rules/roles.yaml")
 
 
 def with_config(entries, where: str) -> RoleBook:

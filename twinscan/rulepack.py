@@ -146,13 +146,6 @@ def _rule_from_mapping(data: Any, source: str) -> Rule | None:
     )
 
 
-def _yaml_load(text: str) -> Any:
-    import yaml  # lazily: pre-commit runs pay every import
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-
-
 def rules_dir() -> str:
     """Where the rule files are: `twinscan/rules/` in an installed package, `rules/` in a checkout."""
     here = os.path.dirname(os.path.abspath(__file__))
@@ -164,15 +157,9 @@ def rules_dir() -> str:
 DATA_FILES = ("environments.yaml", "roles.yaml", "deploy_commands.yaml")
 
 
-def builtin_rule_files() -> list[tuple[str, str]]:
-    """(name, text) of every rule file shipped in the package, sorted by name."""
-    d = rules_dir()
-    out = []
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".yaml") and name not in DATA_FILES:
-            with open(os.path.join(d, name), encoding="utf-8") as f:
-                out.append((name, f.read()))
-    return out
+def builtin_rule_names() -> list[str]:
+    """The file name of every rule shipped in the package, sorted."""
+    return sorted(name for name in os.listdir(rules_dir()) if name.endswith(".yaml") and name not in DATA_FILES)
 
 
 def load_builtin_rules() -> list[Rule]:
@@ -183,8 +170,10 @@ def load_builtin_rules() -> list[Rule]:
 def _load_builtin_rules() -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: set[str] = set()
-    for name, text in builtin_rule_files():
-        rule = _rule_from_mapping(_yaml_load(text), f"rules/{name}")
+    from . import shipped
+
+    for name in builtin_rule_names():
+        rule = _rule_from_mapping(shipped.load(name), f"rules/{name}")
         if rule.id in seen:
             raise RuleError(f"rules/{name}: duplicate rule id {rule.id}")
         seen.add(rule.id)

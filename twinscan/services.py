@@ -7,12 +7,9 @@ its hosts is reported even when no twin pattern matches it.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
-
-from .rulepack import rules_dir
 
 
 @dataclass(frozen=True)
@@ -90,11 +87,9 @@ def parse_services(data: Any, where: str, key_pattern: tuple | None = None) -> d
 
 
 def _defaults() -> tuple[dict, str]:
-    import yaml
+    from . import shipped
 
-    path = os.path.join(rules_dir(), "services", "defaults.yaml")
-    with open(path, encoding="utf-8") as f:
-        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), path  # noqa: S506
+    return shipped.load("services/defaults.yaml"), shipped.path_of("services/defaults.yaml")
 
 
 _key_pattern_cache: tuple | None = None

@@ -6,15 +6,17 @@ import sys
 
 import click
 
-from ..runtime.servicetable import RENDERERS
 from ._common import RUNTIME_EXIT_CODES, config_for, fail, write_output
+
+#: The table's formats (runtime/servicetable.py RENDERERS, which loads only when the command runs).
+FORMATS = ("text", "json", "markdown", "html")
 
 
 @click.command("services", epilog=RUNTIME_EXIT_CODES, short_help="Every service x every environment: twin, vendor or unset.")
 @click.argument("paths", nargs=-1, type=str)
 @click.option("--twin-url", "twin_urls", multiple=True, metavar="PATTERN", help="Your hosted twins, as for a scan. Repeatable.")
 @click.option("--config", "config_path", metavar="FILE", help="Config file (default: the nearest, as for a scan).")
-@click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="markdown suits a CI step summary ($GITHUB_STEP_SUMMARY); html is a page to open.")
 @click.option("--output", "-o", metavar="FILE", help="Write the table to FILE.")
 @click.option("--used", is_flag=True, help="Only services that some environment sets.")
@@ -34,5 +36,5 @@ def services_cmd(paths, twin_urls, config_path, fmt, output, used) -> None:
         fail(f"{missing[0]}: no such file or directory")
     cfg = config_for(paths, config_path, twin_urls)
     table = servicetable.build(paths, cfg, twin_urls, all_services=not used)
-    write_output(RENDERERS[fmt](table), output)
+    write_output(servicetable.RENDERERS[fmt](table), output)
     sys.exit(table.exit_code)

@@ -118,9 +118,6 @@ class Kind:
     _claim: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
     _exclude: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_claim", _Matcher(self.globs))
-        object.__setattr__(self, "_exclude", _Matcher(self.exclude))
 
     def claim_regexes(self) -> tuple[str | None, str | None]:
         """:meth:`claims` without the sniff as two expressions, either may be None: one whose
@@ -154,8 +151,11 @@ class Kind:
 
     def claims_normalised(self, p: str, head: Callable[[], bytes] | None = None) -> bool:
         """:meth:`claims` for a path already passed through :func:`normalise_path`."""
+        if self._claim is None:  # compiled on first use: classifying goes through the registry's joined expressions
+            object.__setattr__(self, "_claim", _Matcher(self.globs))
+            object.__setattr__(self, "_exclude", _Matcher(self.exclude))
         name = p[p.rfind("/") + 1:]
-        if not self._claim(p, name) or self._exclude(p, name):
+        if not self._claim(p, name) or self._exclude(p, name):  # type: ignore[misc]
             return False
         if self.sniff is not None:
             return head is not None and self.sniff(head())

@@ -1,0 +1,90 @@
+"""The data files shipped in `rules/` (rules, roles, services, library defaults, deploy
+commands), parsed once per change instead of once per run.
+
+A pre-commit run on three files spent a third of its time importing PyYAML and parsing these
+files. Each file's parsed data is kept as JSON in the user cache directory (the one the
+Hyperscan database cache uses, never inside the scanned tree), under a name derived from
+twinscan's version and the file's path, size and modification time, as Python keys its
+bytecode cache. A run whose files have not changed reads JSON and never imports PyYAML.
+
+Any problem with the cache (none yet, unreadable, damaged, read-only directory) means parsing
+the YAML as before. Data is cached only when JSON gives it back equal (YAML can say things
+JSON cannot: integer keys, dates), so the cache never changes what a file means.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+_FORMAT = "1"  # bump when the cached shape changes
+
+
+def path_of(relpath: str) -> str:
+    from .rulepack import rules_dir
+
+    return os.path.join(rules_dir(), *relpath.split("/"))
+
+
+def load(relpath: str) -> Any:
+    """The parsed YAML of `rules/<relpath>` (e.g. ``roles.yaml``, ``services/defaults.yaml``)."""
+    path = path_of(relpath)
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        cached = _cache_file(relpath, st)
+        if cached is not None:
+            try:
+                with open(cached, "rb") as c:
+                    return json.loads(c.read())
+            except (OSError, ValueError):  # none yet, or damaged: parse the YAML
+                pass
+        text = f.read().decode("utf-8")
+    data = parse(text)
+    if cached is not None:
+        _store(cached, data)
+    return data
+
+
+def parse(text: str) -> Any:
+    """YAML text as data, with PyYAML's C loader where it is built."""
+    import yaml  # lazily: only when a shipped file changed or there is no cache
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+def _cache_file(relpath: str, st: os.stat_result) -> str | None:
+    import hashlib
+
+    from . import __version__
+    from .engine import cache_dir
+
+    try:
+        key = f"{_FORMAT}\0{__version__}\0{relpath}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}".encode()
+        return os.path.join(cache_dir(), f"data-{hashlib.sha256(key).hexdigest()[:32]}.json")
+    except Exception:  # no home directory: no cache
+        return None
+
+
+def _store(path: str, data: Any) -> None:
+    """Write *data* to *path* atomically, when JSON keeps it as it is; best effort."""
+    import tempfile
+
+    tmp = None
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if json.loads(text) != data:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".data-", dir=os.path.dirname(path))
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+        tmp = None
+    except Exception:  # noqa: BLE001 - unserialisable data, read-only or full cache: parse next time
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
