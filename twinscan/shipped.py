@@ -53,14 +53,15 @@ def parse(text: str) -> Any:
 
 
 def _cache_file(relpath: str, st: os.stat_result) -> str | None:
-    import hashlib
-
+    """The cache entry's path: the key spelled out in the name (no hashing: hashlib alone is
+    a noticeable part of a cold run's imports)."""
     from . import __version__
     from .engine import cache_dir
 
     try:
-        key = f"{_FORMAT}\0{__version__}\0{relpath}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}".encode()
-        return os.path.join(cache_dir(), f"data-{hashlib.sha256(key).hexdigest()[:32]}.json")
+        name = relpath.replace("/", "-").replace(".", "-")
+        key = f"{_FORMAT}-{__version__}-{name}-{st.st_size}-{st.st_mtime_ns}-{st.st_ino}"
+        return os.path.join(cache_dir(), f"data-{key}.json")
     except Exception:  # no home directory: no cache
         return None
 

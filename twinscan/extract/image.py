@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import tarfile
 import zlib
 from dataclasses import dataclass
 from typing import Iterator
@@ -149,6 +148,8 @@ class ImageMembers:
 
     # -----------------------------------------------------------------------
     def _run(self) -> Iterator[Member]:
+        import tarfile  # lazily: classifying a path imports every kind module
+
         src = Source(self.fileobj)
         head = src.read(512)
         kind = compression_of(head)
@@ -196,6 +197,8 @@ class ImageMembers:
             f.close()
 
     def _outer_member(self, tf, m, src: Source, seen: set[str]) -> Iterator[Member]:
+        import tarfile  # lazily: classifying a path imports every kind module
+
         inner, note = display_name(m.name)
         if not m.isreg():
             return  # directories, links, devices: nothing to read, nothing is created
@@ -245,6 +248,8 @@ class ImageMembers:
             yield Member(path, data, None, note=note)
 
     def _layer(self, raw, head: bytes, path: str, digest: str, src: Source) -> Iterator[Member]:
+        import tarfile  # lazily: classifying a path imports every kind module
+
         dec = Decompressor(raw, compression_of(head), self.limits, f"layer {digest}", head=head, step=CHUNK,
                            error=tarfile.ReadError)
         seen: set[str] = set()

@@ -8,7 +8,7 @@ its first bytes so the reader hands it to the archive path instead of scanning b
 """
 from __future__ import annotations
 
-import tarfile
+import functools
 import zlib
 
 from .decompress import GZIP
@@ -53,21 +53,29 @@ class Source:
         return data
 
 
-class _TarInfo(tarfile.TarInfo):
-    """Notes a header cut short: tarfile treats that as a quiet end of the archive."""
+@functools.lru_cache(maxsize=1)
+def _tarinfo_class():
+    """tarfile.TarInfo that notes a header cut short: tarfile treats that as a quiet end of the
+    archive. Made on first use: tarfile (and shutil) cost every run their import otherwise."""
+    import tarfile
 
-    @classmethod
-    def fromtarfile(cls, tf):
-        try:
-            return super().fromtarfile(tf)
-        except (tarfile.EmptyHeaderError, tarfile.TruncatedHeaderError):
-            tf._twin_truncated = True
-            raise
+    class _TarInfo(tarfile.TarInfo):
+        @classmethod
+        def fromtarfile(cls, tf):
+            try:
+                return super().fromtarfile(tf)
+            except (tarfile.EmptyHeaderError, tarfile.TruncatedHeaderError):
+                tf._twin_truncated = True
+                raise
+
+    return _TarInfo
 
 
-def open_stream(f, mode: str = "r|") -> tarfile.TarFile:
+def open_stream(f, mode: str = "r|") -> "tarfile.TarFile":  # noqa: F821
     """A streaming TarFile whose ``_twin_truncated`` says whether it ended inside a header."""
-    tf = tarfile.open(fileobj=f, mode=mode, tarinfo=_TarInfo)
+    import tarfile
+
+    tf = tarfile.open(fileobj=f, mode=mode, tarinfo=_tarinfo_class())
     tf._twin_truncated = False
     return tf
 
