@@ -117,3 +117,62 @@ def test_bounded_nesting(tmp_path):
         (d / "kustomization.yaml").write_text(f"resources: [../k{i + 1}]\n" if i <= kustomize.MAX_DEPTH else "resources: []\n")
     with pytest.raises(kustomize.KustomizeError, match=f"nested deeper than {kustomize.MAX_DEPTH}"):
         kustomize.build(str(tmp_path / "k0" / "kustomization.yaml"))
+
+
+_BASE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: shop/api:1.0
+          env:
+            - name: STRIPE_BASE_URL
+              value: https://api.stripe.com
+"""
+_INLINE_PATCH = """\
+resources:
+  - ../../base
+patches:
+  - target:
+      kind: Deployment
+      name: api
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/env/0/value
+        value: http://localhost:4111
+"""
+
+
+def test_an_inline_patch_in_a_staging_overlay_is_staging_for_the_scan_and_the_table(tmp_path):
+    """The patch text is no extracted value, so its hit was judged by the file's path alone and
+    blocked as production; the overlay's directory names its environment for the whole file."""
+    import json
+
+    from .conftest import cli, cli_json
+
+    for rel, text in {"k8s/base/deployment.yaml": _BASE, "k8s/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+                      "k8s/overlays/staging/kustomization.yaml": _INLINE_PATCH,
+                      "k8s/overlays/production/kustomization.yaml": "resources:\n  - ../../base\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    code, doc = cli_json(["."], cwd=tmp_path)
+    [f] = doc["findings"]
+    assert code == 0 and f["environment"] == "staging" and not f["blocking"], f
+    assert "kustomize overlay `overlays/staging`" in f["reason"]
+    r = cli(["services", "--format", "json", "."], cwd=tmp_path)
+    cells = {(c["service"], c["environment"]): c for c in json.loads(r.stdout)["cells"]}
+    assert r.exit_code == 0
+    assert cells[("stripe", "production")]["status"] == "vendor"
+    assert cells[("stripe", "staging")]["status"] == "twin"
+
+    (tmp_path / "k8s/overlays/production/kustomization.yaml").write_text(_INLINE_PATCH)
+    code, doc = cli_json(["."], cwd=tmp_path)
+    assert code == 1 and [f["environment"] for f in doc["findings"] if f["blocking"]] == ["production"]
+    r = cli(["services", "--format", "json", "."], cwd=tmp_path)
+    cells = {(c["service"], c["environment"]): c for c in json.loads(r.stdout)["cells"]}
+    assert r.exit_code == 1 and cells[("stripe", "production")]["status"] == "twin"

@@ -82,6 +82,16 @@ def config_environment(name: str, kind: str) -> tuple[str, str] | None:
     return env, f"file name `{name}` names the {env} environment"
 
 
+def kind_path_environment(path: str, kind: str) -> tuple[str, str] | None:
+    """(environment, reason) from the directories of a kind laid out per environment (a
+    kustomize overlay), or None."""
+    try:
+        by_path = get(kind).path_env
+    except KeyError:
+        return None
+    return by_path(path.replace("\\", "/")) if by_path is not None else None
+
+
 #: Hyphenated last words that name a file's shape, not its environment (`deploy-template.yaml`).
 _NOT_HYPHEN_NAMES = ("template", "defaults", "dist", "ci")
 
@@ -186,7 +196,7 @@ class Classifier:
             answer = dotenv_environment(base_name(path))
             if answer:
                 return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
-        answer = config_environment(base_name(path), kind)
+        answer = config_environment(base_name(path), kind) or kind_path_environment(path, kind)
         if answer:
             return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
         return Target(kind, "production", True, "every path named is a production target")

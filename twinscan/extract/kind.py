@@ -14,7 +14,9 @@ Each kind is one module in this package whose ``KIND = Kind(...)`` says
   (a Kubernetes manifest is any YAML, but only YAML where deploy configuration lives is
   deploy configuration); empty for build output;
 * ``name_env``: whether a file name such as `config.staging.json` names the file's environment
-  (kinds whose extractor reads environments from the name or content themselves say no).
+  (kinds whose extractor reads environments from the name or content themselves say no);
+* ``path_env``: the environment a file's directories name, for kinds laid out per environment
+  (a kustomize overlay `overlays/staging/`).
 
 The registry (``twinscan.extract.registry``) lists the kind modules once, in claim order.
 This module imports nothing heavy: classification imports every KIND.
@@ -115,6 +117,9 @@ class Kind:
     #: the file name names the file's environment: "part" (`config.staging.json`, `settings.dev.yaml`),
     #: "stem" (also a file named after the environment alone: `config/staging.json`), "" (no).
     name_env: str = ""
+    #: the environment the path's directories give every file of the kind, or None: a file in a kustomize
+    #: overlay `overlays/staging/` is staging, including what no extracted value covers (an inline patch).
+    path_env: Callable[[str], tuple[str, str] | None] | None = None
     _claim: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
     _exclude: _Matcher | None = field(default=None, init=False, repr=False, compare=False)
 

@@ -224,5 +224,11 @@ def _value(doc: YamlText, key: str, node: yaml.ScalarNode, env: Env) -> Value:
 #: The commit hook checks only YAML where deploy configuration lives (an OpenAPI spec's
 #: `servers: [{url: http://localhost:8080}]` is not a deploy).
 _DEPLOY_DIRS = "k8s,kube,kubernetes,manifests,deploy,deployment,deployments,charts,helm,kustomize,overlays,argocd"
-KIND = Kind("kubernetes", globs=("*.{yml,yaml}",), values=values, label="yaml", name_env="stem",
+def overlay_env(path: str) -> tuple[str, str] | None:
+    """(environment, reason) of a file in a kustomize overlay named for an environment."""
+    env, why = _path_env(path, posixpath.basename(path).lower(), None)
+    return (env, why) if env is not None and why is not None else None
+
+
+KIND = Kind("kubernetes", globs=("*.{yml,yaml}",), values=values, label="yaml", name_env="stem", path_env=overlay_env,
             hook=("values*.{yml,yaml}", "kustomization*.{yml,yaml}", f"{{{_DEPLOY_DIRS}}}/**/*.{{yml,yaml}}"))
