@@ -37,9 +37,14 @@ def dotenv_environment(name: str) -> tuple[str, str] | None:
         return "production", "`.env` is loaded in every mode, production included"
     if name == ".env.local":
         return "local", "`.env.local` holds a developer's local overrides"
-    m = _DOTENV_MODE.match(name) or _DOTENV_SUFFIX.match(name)
-    if not m:
-        return None
+    m = _DOTENV_MODE.match(name)
+    if m is None:
+        # `<word>.env` is as often a service's file (`api.env`, loaded by `env_file:`) as an
+        # environment's: only a word that spells an environment names one; otherwise the file
+        # is what its path makes it (production by default), never a made-up "api" environment
+        m = _DOTENV_SUFFIX.match(name)
+        if m is None or environments.known(m.group("mode")) is None:
+            return None
     mode = m.group("mode")
     env = environments.normalise(mode)
     return env, f"file name `{name}` names the {env} environment"
