@@ -45,6 +45,7 @@ from .cijobs import (
     action_values,
     assignments,
     deploys,
+    emit,
     job_deploy_envs,
     jobs_fed,
     mapping,
@@ -387,7 +388,7 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
         raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
         declared[name] = bool(raw and raw.strip())
         if declared[name]:
-            envs[name] = [(normalise(raw or ""), f"job `{name}` has `environment: {raw}`")]
+            envs[name] = list(dict.fromkeys(env for env, _ in _gitlab_envs(top, name, job, raw or "")))
         else:
             found = [(d.environment, d.reason()) for k in _GITLAB_SCRIPTS for d in deploys(doc, job.get(k))]
             envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` has no `environment:`")]
@@ -407,6 +408,69 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
             for k in _GITLAB_SCRIPTS:
                 out += assignments(doc, job.get(k), env)
                 out += script_values(doc, job.get(k), env, declared[name], k)
+        out += _gitlab_matrix_values(doc, top, name, job, envs[name])
+    return out
+
+
+_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def _gitlab_matrix(job: dict) -> list[list[dict]]:
+    """`parallel: matrix:` as, per entry, its combinations: each a mapping variable → scalar node
+    (an entry's list values multiply, as GitLab runs one job per combination)."""
+    parallel = job.get("parallel")
+    matrix = parallel.get("matrix") if isinstance(parallel, dict) else None
+    out = []
+    for entry in matrix if isinstance(matrix, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        axes = [[(k, n) for n in (v if isinstance(v, list) else [v]) if is_scalar(n)] for k, v in entry.items()]
+        out.append([dict(combo) for combo in itertools.product(*axes) if combo])
+    return out
+
+
+def _gitlab_envs(top: dict, name: str, job: dict, raw: str, combo: dict | None = None) -> list[tuple[Env, dict | None]]:
+    """The job's environment(s) from `environment:`, with `$VAR` expanded as GitLab expands it:
+    from a `parallel: matrix` combination (one environment per combination), else the job's and
+    the pipeline's `variables:`. A name left with an unknown variable is taken as written."""
+    known_vars: dict[str, str] = {}
+    for scope in (top.get("variables") if _inherits_variables(job) else None, job.get("variables")):
+        for k, v in scope.items() if isinstance(scope, dict) else ():
+            value = text_of(v.get("value")) if isinstance(v, dict) else text_of(v)
+            if value is not None:
+                known_vars[str(k)] = value
+    combos = [c for entry in _gitlab_matrix(job) for c in entry] if combo is None else [combo]
+    out: list[tuple[Env, dict | None]] = []
+    for c in combos or [None]:
+        scope = {**known_vars, **{k: n.value for k, n in (c or {}).items()}}
+        expanded = _VAR.sub(lambda m: scope.get(m.group(1) or m.group(2), m.group(0)), raw)
+        why = f"job `{name}` has `environment: {raw}`"
+        if expanded != raw:
+            where = "its matrix entry" if c and any(k in raw for k in c) else "its variables"
+            why += f", `{expanded}` with {where}"
+        out.append(((normalise(expanded), why), c))
+    return out
+
+
+def _gitlab_matrix_values(doc: YamlText, top: dict, name: str, job: dict, envs: list[Env]) -> list[Value]:
+    """Values written in `parallel: matrix`: each reaches the environment of the combinations it
+    is part of (`environment: $TARGET` expanded per combination), else every environment of the job."""
+    env_node = job.get("environment")
+    raw = (text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)) or ""
+    out: list[Value] = []
+    for entry in _gitlab_matrix(job):
+        reach: dict[tuple[str, int], list[Env]] = {}
+        nodes: dict[tuple[str, int], Tree] = {}
+        for combo in entry:
+            combo_envs = [e for e, _ in _gitlab_envs(top, name, job, raw, combo)] if raw.strip() else envs
+            for k, node in combo.items():
+                nodes[(k, id(node))] = node
+                for e in combo_envs:
+                    if e not in reach.setdefault((k, id(node)), []):
+                        reach[(k, id(node))].append(e)
+        for (k, ident), node in nodes.items():
+            for e in reach[(k, ident)]:
+                out += emit(doc, str(k), node, e)
     return out
 
 
