@@ -22,7 +22,7 @@ def rules_copy(tmp_path, monkeypatch):
     """A private rules directory, so a test can change a shipped file."""
     d = tmp_path / "rules"
     d.mkdir()
-    monkeypatch.setattr("twinscan.rulepack.rules_dir", lambda: str(d))
+    monkeypatch.setattr("twinscan.shipped.rules_dir", lambda: str(d))
     return d
 
 

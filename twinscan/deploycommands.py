@@ -81,7 +81,7 @@ class _Action:
 
 
 def _table_file() -> str:
-    from .rulepack import rules_dir
+    from .shipped import rules_dir
 
     return os.path.join(rules_dir(), "deploy_commands.yaml")
 

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .shipped import rules_dir as rules_dir  # where the rule files are (re-exported)
+
 SEVERITIES = ("error", "warning", "note")
 CONFIDENCES = ("high", "medium", "low")
 SCHEMES = ("http", "https", "ws", "wss")
@@ -144,13 +146,6 @@ def _rule_from_mapping(data: Any, source: str) -> Rule | None:
         verify=verify, source=source, examples=dict(data.get("examples") or {}), check=check,
         quiet_in_library_code=quiet,
     )
-
-
-def rules_dir() -> str:
-    """Where the rule files are: `twinscan/rules/` in an installed package, `rules/` in a checkout."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    installed = os.path.join(here, "rules")
-    return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(here), "rules")
 
 
 #: Files beside the rules that are data, not rules (environment names: twinscan/environments.py).

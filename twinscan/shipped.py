@@ -20,9 +20,14 @@ from typing import Any
 _FORMAT = "1"  # bump when the cached shape changes
 
 
-def path_of(relpath: str) -> str:
-    from .rulepack import rules_dir
+def rules_dir() -> str:
+    """Where the rule files are: `twinscan/rules/` in an installed package, `rules/` in a checkout."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "rules")
+    return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(here), "rules")
 
+
+def path_of(relpath: str) -> str:
     return os.path.join(rules_dir(), *relpath.split("/"))
 
 
@@ -56,7 +61,7 @@ def _cache_file(relpath: str, st: os.stat_result) -> str | None:
     """The cache entry's path: the key spelled out in the name (no hashing: hashlib alone is
     a noticeable part of a cold run's imports)."""
     from . import __version__
-    from .engine import cache_dir
+    from .usercache import cache_dir
 
     try:
         name = relpath.replace("/", "-").replace(".", "-")
@@ -67,25 +72,13 @@ def _cache_file(relpath: str, st: os.stat_result) -> str | None:
 
 
 def _store(path: str, data: Any) -> None:
-    """Write *data* to *path* atomically, when JSON keeps it as it is; best effort."""
-    import tempfile
+    """Write *data* to *path*, when JSON keeps it as it is."""
+    from .usercache import write_atomic
 
-    tmp = None
     try:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         if json.loads(text) != data:
             return
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".data-", dir=os.path.dirname(path))
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-        tmp = None
-    except Exception:  # noqa: BLE001 - unserialisable data, read-only or full cache: parse next time
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    except (TypeError, ValueError):  # dates and other things JSON has no word for: parse next time
+        return
+    write_atomic(path, text.encode("utf-8"))
