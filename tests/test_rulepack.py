@@ -51,7 +51,7 @@ def test_a_broken_rule_pack_is_a_usage_error_naming_the_file(tmp_path, monkeypat
     shutil.copytree(rulepack.rules_dir(), rules)
     (rules / "zz-bad.yaml").write_text(
         "id: bad-rule\ntitle: t\nseverity: error\nwhat: w\nwhy: y\nfix: f\nkeywords: [x]\npattern: '(?<=x)y'\n")
-    monkeypatch.setattr(rulepack, "rules_dir", lambda: str(rules))
+    monkeypatch.setattr("twinscan.shipped.rules_dir", lambda: str(rules))
     rulepack._load_builtin_rules.cache_clear()
     try:
         r = cli([tmp_path])

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from . import shipped
 from .shipped import rules_dir as rules_dir  # where the rule files are (re-exported)
 
 SEVERITIES = ("error", "warning", "note")
@@ -154,7 +155,7 @@ DATA_FILES = ("environments.yaml", "roles.yaml", "deploy_commands.yaml")
 
 def builtin_rule_names() -> list[str]:
     """The file name of every rule shipped in the package, sorted."""
-    return sorted(name for name in os.listdir(rules_dir()) if name.endswith(".yaml") and name not in DATA_FILES)
+    return sorted(name for name in os.listdir(shipped.rules_dir()) if name.endswith(".yaml") and name not in DATA_FILES)
 
 
 def load_builtin_rules() -> list[Rule]:
@@ -165,8 +166,6 @@ def load_builtin_rules() -> list[Rule]:
 def _load_builtin_rules() -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: set[str] = set()
-    from . import shipped
-
     for name in builtin_rule_names():
         rule = _rule_from_mapping(shipped.load(name), f"rules/{name}")
         if rule.id in seen:
