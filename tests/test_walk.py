@@ -96,14 +96,14 @@ def test_a_file_that_vanishes_is_an_error(tmp_path, monkeypatch):
     import twinscan.reader as reader
 
     (tmp_path / "a.js").write_text(URL)
-    real_open = reader.open_readonly
+    real_open = reader.open_fd  # every read of a scanned file opens it here
 
     def vanishing(path, *a, **k):
         if str(path).endswith("a.js"):
             raise FileNotFoundError(2, "No such file or directory")
         return real_open(path, *a, **k)
 
-    monkeypatch.setattr(reader, "open_readonly", vanishing)
+    monkeypatch.setattr(reader, "open_fd", vanishing)
     code, doc = cli_json([tmp_path])
     assert code == 3 and doc["errors"][0]["message"] == "file vanished before it could be read"
 

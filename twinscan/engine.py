@@ -203,15 +203,20 @@ class HyperscanEngine:
 
 
 def confirm(engine: "Engine", exprs: Sequence[Expression], rules: Sequence[Rule], buf, lo: int, hi: int,
-            covered: int = 0, splits: list[int] | None = None) -> tuple[list, int]:
+            covered: int = 0, splits: list[int] | None = None,
+            cands: list[tuple[int, int]] | None = None) -> tuple[list, int]:
     """The URLs behind the engine's candidates in ``buf[lo:hi]``: ``[(rule, urls.URL)]`` with
     offsets in ``buf``, and how far they reach. At one offset each rule counts once; a match
     starting inside an earlier URL (before ``covered``) is part of it. SPLIT candidates are
-    appended to ``splits`` (when given) instead."""
+    appended to ``splits`` (when given) instead. ``cands``: ``engine.candidates(buf, lo, hi)``
+    when the caller already has it."""
+    if cands is None:
+        cands = engine.candidates(buf, lo, hi)
+    out: list = []
+    if not cands:
+        return out, covered
     from .urls import VERIFY, parse_at
 
-    out: list = []
-    cands = engine.candidates(buf, lo, hi)
     i = 0
     while i < len(cands):
         start, group = cands[i][0], []
