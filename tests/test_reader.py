@@ -211,3 +211,37 @@ def test_read_small_reads_whole_files_up_to_its_limit(tmp_path):
     (tmp_path / "d").mkdir()
     with pytest.raises(OSError):
         read_small(str(tmp_path / "d"), 100)
+
+
+def test_a_large_file_searched_ahead_in_threads_gives_the_one_thread_report(tmp_path, monkeypatch):
+    """Windows of a file over 16 MiB are read and searched in threads (--jobs 2, one file): the
+    findings, lines and columns are those of --jobs 1, hits across window edges included."""
+    import twinscan.reader as reader
+
+    from .conftest import ENGINES
+
+    if "hyperscan" not in ENGINES:
+        pytest.skip("the threads are for Hyperscan, which releases the GIL")
+    line = b"function(a,b){return a+b};var x=[1,2,3].map(e=>e*2);\n"
+    hit = b'fetch("http://localhost:4111/v1");\n'
+    path = tmp_path / "big.js"
+    with open(path, "wb") as f:
+        written = 0
+        for edge in (reader.WINDOW, 2 * reader.WINDOW):
+            for target in (edge - 40_000, edge - len(hit) // 2, edge + 200):  # before, across, after an edge
+                n = max(0, target - written) // len(line)
+                f.write(line * n)
+                f.write(hit)
+                written += n * len(line) + len(hit)
+        f.write(line * 20_000)
+    assert path.stat().st_size > 2 * reader.WINDOW
+    calls = []
+    real = reader._windows_ahead
+    monkeypatch.setattr(reader, "_windows_ahead", lambda *a: calls.append(a[3]) or real(*a))
+    _, one = cli_json(["--jobs", "1", "--engine", "hyperscan", path])
+    assert calls == []
+    _, two = cli_json(["--jobs", "2", "--engine", "hyperscan", path])
+    assert calls == [2]
+    for doc in (one, two):
+        doc["summary"].pop("seconds")
+    assert one == two and len(one["findings"]) == 6 and one["summary"]["bytes"] == path.stat().st_size

@@ -142,6 +142,7 @@ class Window:
     src: bytes | bytearray | None = None  # the same bytes as an object with find/rfind/count (no copy)
     src_base: int = 0  # absolute offset of src[0]
     last: bool = False  # no window follows
+    cands: list | None = None  # the engine's candidates for [lo, hi), when computed while reading ahead
 
     def __post_init__(self) -> None:
         if self.src is None:
@@ -234,7 +235,10 @@ class Opened:
         return ""
 
     # -- windows for the byte pass -------------------------------------------
-    def windows(self) -> Iterator[Window]:
+    def windows(self, ahead: Callable[[memoryview, int, int], list] | None = None, threads: int = 1) -> Iterator[Window]:
+        """The windows in order. ``ahead(buf, lo, hi)`` (the engine's candidates, safe to call
+        from other threads), with ``threads`` > 1: a file of several windows is read and
+        searched that many windows ahead in threads, and each window carries its ``cands``."""
         if self.decoding.startswith("utf-16"):
             yield from _memory_windows(self.text())
         elif self.decoding:
@@ -242,7 +246,7 @@ class Opened:
         elif self.size <= SMALL or self.data is not None:
             yield from _memory_windows(self._read_all())
         else:
-            yield from self._file_windows()
+            yield from self._file_windows(ahead if threads > 1 and hasattr(os, "preadv") else None, threads)
 
     def _read_all(self) -> bytes:
         if self.data is not None:
@@ -255,8 +259,8 @@ class Opened:
         except OSError as exc:
             raise ReadError(f"cannot read: {exc.strerror or exc}") from None
 
-    def _file_windows(self) -> Iterator[Window]:
-        """Windows read into one reusable buffer.
+    def _file_windows(self, ahead=None, threads: int = 1) -> Iterator[Window]:
+        """Windows read into one reusable buffer (or, reading ahead, one per thread plus one).
 
         Not mmap: a file truncated while mapped raises SIGBUS inside the engine and
         kills the process, where a short read here is a clear per-file error. The
@@ -271,6 +275,12 @@ class Opened:
         with f:
             st = os.fstat(f.fileno())
             size = st.st_size
+            if ahead is not None and size > WINDOW:
+                yield from _windows_ahead(f.fileno(), size, ahead, threads)
+                after = os.fstat(f.fileno())
+                if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                    raise ReadError("file changed during the scan")
+                return
             buf = _window_buffer(min(size, WINDOW) + OVERLAP + LOOKBEHIND)
             lo = 0
             while lo < size:
@@ -345,6 +355,62 @@ class Opened:
         if limit is not None and self.size > limit:
             return None
         return self._read_all()
+
+
+_ahead_buffers: list[bytearray] = []
+
+
+def _windows_ahead(fd: int, size: int, ahead: Callable[[memoryview, int, int], list], threads: int) -> Iterator[Window]:
+    """The windows of a large file, each read (``os.preadv``) and searched (``ahead``) in one of
+    ``threads`` threads while earlier windows are handled here: Hyperscan and the reads release
+    the GIL, so a single 300 MB bundle uses more than one core. Window ``i`` lives in buffer
+    ``i % (threads + 1)``: ``threads`` windows in flight and the one being handled. The windows
+    are those of the one-buffer loop, so the results are too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    spans = []
+    lo = 0
+    while lo < size:
+        hi = min(lo + WINDOW, size)
+        spans.append((max(0, lo - LOOKBEHIND), min(size, hi + OVERLAP), lo, hi))
+        lo = hi
+    nbuf = threads + 1
+    while len(_ahead_buffers) < nbuf:
+        _ahead_buffers.append(bytearray())
+    for i in range(nbuf):
+        if len(_ahead_buffers[i]) < WINDOW + OVERLAP + LOOKBEHIND:
+            _ahead_buffers[i] = bytearray(WINDOW + OVERLAP + LOOKBEHIND)
+    bufs = _ahead_buffers[:nbuf]
+
+    def task(i: int) -> list:
+        start, stop, lo, hi = spans[i]
+        with memoryview(bufs[i % nbuf])[:stop - start] as view:
+            got = 0
+            while got < len(view):
+                try:
+                    n = os.preadv(fd, [view[got:]], start + got)
+                except OSError as exc:
+                    raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+                if not n:
+                    raise ReadError("file changed during the scan (it is shorter than when it was opened)")
+                got += n
+            return ahead(view, lo - start, hi - start)
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="twinscan-window")
+    try:
+        futures = {i: pool.submit(task, i) for i in range(min(threads, len(spans)))}
+        for i, (start, stop, lo, hi) in enumerate(spans):
+            cands = futures.pop(i).result()
+            if i + threads < len(spans):  # into the buffer of window i - 1, which is done with
+                futures[i + threads] = pool.submit(task, i + threads)
+            buf = bufs[i % nbuf]
+            view = memoryview(buf)[:stop - start]
+            try:
+                yield Window(view, start, lo, hi, buf, start, hi >= size, cands)
+            finally:
+                view.release()
+    finally:  # also when the caller stops early: no thread may still write a buffer or read the file
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _utf16_without_bom(head: bytes) -> str:

@@ -53,6 +53,8 @@ class ScanResult:
 _worker: FileScanner | None = None
 _items: list[Item] = []  # set before the pool forks: a forked worker reads its batch by index
 
+#: At most this many threads search one large file's windows (each holds a 16 MiB buffer).
+WINDOW_THREADS = 2
 #: A task's worth of files: up to this many bytes or BATCH_FILES files (one file when larger).
 #: One task per small file cost a round trip of pickles each, and the whole pool's time went
 #: into the parent's unpickling on a tree of 50,000 chunks.
@@ -187,6 +189,8 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         pool.shutdown()
     else:
         scanner = FileScanner(settings)
+        if jobs > 1:  # the one process scanning: a large file's windows are searched in threads
+            scanner.window_threads = min(jobs, WINDOW_THREADS)
         done_bytes = 0
         for item in items:
             results.append(scanner.scan(item))

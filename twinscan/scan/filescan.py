@@ -37,6 +37,9 @@ class FileScanner:
     """Scans one file at a time with a compiled engine (one per process)."""
 
     depth = 0  # data: URIs inside data: URIs are followed this deep
+    #: Threads that read and search a large file's windows ahead (set by the driver when this
+    #: process is the only one scanning; a pool worker keeps 1: the cores are taken).
+    window_threads = 1
     _deadline = float("inf")  # time.monotonic() past which the current file stops (set by scan())
 
     def __init__(self, settings: Settings, engine: Engine | None = None):
@@ -97,10 +100,11 @@ class FileScanner:
         comments = CommentTracker() if target.kind == "javascript" else None
         data_uris = False
         splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
+        ahead = getattr(self.engine, "candidates_in_thread", None) if self.window_threads > 1 else None
         try:
-            for w in opened.windows():
+            for w in opened.windows(ahead, self.window_threads):
                 found, covered = confirm_window(self.engine, self.exprs, self.s.rules, w, covered, splits,
-                                                cands if w.base == 0 and w.last else None)
+                                                cands if cands is not None and w.last else w.cands)
                 for rule, url in found:
                     raws.append(raw_hit(w, lines, rule, url, comments))
                 if not data_uris and target.kind in DATA_URI_KINDS:
