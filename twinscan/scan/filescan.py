@@ -28,9 +28,10 @@ from .origins import bundle_origins, in_map_origins
 from .servicecheck import check_services
 from .settings import Settings
 
-#: Files up to this size are read in one go before the byte pass (the per-file cost of a
-#: tree of 50,000 chunks is mostly opening and reading twice).
-SMALL_FILE = 64 << 10
+#: Files up to this size are read in one go before the byte pass, and that one read serves
+#: every later step (the per-file cost of a tree of 50,000 chunks was mostly opening and reading
+#: twice; a bundle under 1 MiB with a hit was opened three times: sniff, scan, whole text).
+SMALL_FILE = reader.SMALL
 
 
 class FileScanner:
