@@ -17,7 +17,7 @@ PARALLEL_MIN_BYTES = 24 << 20
 PARALLEL_MIN_FILES = 8
 #: ... or this many files whatever their size: at ~60-100 µs of fixed cost per file, a tree of
 #: thousands of small chunks is worth two processes (a fork after the engine is loaded costs ms).
-PARALLEL_MANY_FILES = 2000
+PARALLEL_MANY_FILES = 4000
 #: Below this many bytes `auto` uses `re`: importing and compiling Hyperscan
 #: (~60 ms) costs more than `re` needs to scan it, and results are identical.
 SMALL_INPUT = 4 << 20
