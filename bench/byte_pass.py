@@ -21,12 +21,20 @@ from twinscan.walk import Walker
 _engine = None
 
 
-def _count(path: str) -> int:
+def _count(path: str, threads: int = 1) -> int:
+    """Candidates in one file; with ``threads`` > 1 a large file's windows are read and searched
+    in threads, as twinscan does when it scans a single file with --jobs > 1."""
+    ahead = getattr(_engine, "candidates_in_thread", None) if threads > 1 else None
     try:
         opened = Opened(path, Limits())
-        return sum(len(_engine.candidates(w.buf, w.lo - w.base, w.hi - w.base)) for w in opened.windows())
+        return sum(len(w.cands if w.cands is not None else _engine.candidates(w.buf, w.lo - w.base, w.hi - w.base))
+                   for w in opened.windows(ahead, threads))
     except (IsArchive, NotText, ReadError):  # archives are out of the byte-pass comparison
         return 0
+
+
+def _count_batch(paths: list[str]) -> int:
+    return sum(map(_count, paths))
 
 
 def main() -> int:
@@ -40,10 +48,12 @@ def main() -> int:
     _engine = make_engine(args.engine, build_ruleset(args.twin_url))
     paths = sorted((i.fs_path for i in Walker().walk([args.target])), key=lambda p: p)
     if len(paths) > 1 and args.jobs > 1:
-        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:  # workers inherit the engine
-            total = sum(pool.imap_unordered(_count, paths, chunksize=4))
+        # like twinscan's pool: workers inherit the engine, small files go in batches
+        batches = [paths[i:i + 64] for i in range(0, len(paths), 64)] if len(paths) > 2000 else [[p] for p in paths]
+        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            total = sum(pool.imap_unordered(_count_batch, batches, chunksize=1 if len(paths) > 2000 else 4))
     else:
-        total = sum(map(_count, paths))
+        total = sum(_count(p, args.jobs) for p in paths)
     print(total)
     return 0
 

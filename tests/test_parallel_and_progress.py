@@ -60,3 +60,38 @@ def test_progress_appears_after_a_second_and_is_cleared(monkeypatch):
 def test_no_progress_when_not_a_tty():
     tick, clear = cli_mod.progress(False)
     assert tick is None
+
+
+def test_batches_cover_every_file_once_in_order():
+    from twinscan.walk import Item
+
+    sizes = [50 << 20, 9 << 20, 3 << 20, 3 << 20] + [2400] * 3000 + [0] * 7
+    order = [Item(str(i), str(i), s) for i, s in enumerate(sizes)]
+    tasks = scan_mod.batches(order, 2)
+    assert [i for a, b in tasks for i in range(a, b)] == list(range(len(order)))
+    assert tasks[:3] == [(0, 1), (1, 2), (2, 4)]  # big files alone, or together up to BATCH_BYTES
+    assert max(b - a for a, b in tasks) <= scan_mod.BATCH_FILES and len(tasks) >= 16
+
+
+def test_many_small_files_in_the_pool_give_the_serial_report(monkeypatch, tmp_path):
+    """Clean files come back from a worker as their byte count alone: the report must not tell."""
+    for d in range(4):
+        for i in range(60):
+            body = f"var a{i}=1;" * (i + 1)
+            if i % 17 == 0:
+                body += f'fetch("http://localhost:4111/v1/{d}/{i}");'
+            (tmp_path / f"d{d}").mkdir(exist_ok=True)
+            (tmp_path / f"d{d}" / f"c{i}.js").write_text(body)
+    (tmp_path / "d0" / "logo.js").write_bytes(b"\x89PNG\r\n\x1a\n" + b"http://localhost:4111")
+    (tmp_path / "d1" / "empty.js").write_text("")
+    _, serial = cli_json(["--jobs", "1", tmp_path])
+    monkeypatch.setattr(scan_mod, "PARALLEL_MANY_FILES", 2)
+    monkeypatch.setenv("TWINSCAN_TEST_MARKS", str(tmp_path / "marks"))
+    (tmp_path / "marks").mkdir()
+    monkeypatch.setattr(scan_mod, "_scan_in_worker", _recording_scan_in_worker)
+    _, parallel = cli_json(["--jobs", "2", tmp_path / "d0", tmp_path / "d1", tmp_path / "d2", tmp_path / "d3"])
+    for doc in (serial, parallel):
+        doc["summary"].pop("seconds")
+    assert parallel == serial and len(serial["findings"]) == 16 and serial["summary"]["files"] == 241
+    marks = [p.name.split("-")[0] for p in (tmp_path / "marks").iterdir()]
+    assert len(marks) == 242 and str(os.getpid()) not in marks  # every file went through a worker

@@ -30,6 +30,26 @@ def test_binary_files_are_skipped_by_content_not_extension(tmp_path):
                        "data.bin": "binary: binary data (NUL bytes)"}
 
 
+def test_every_binary_magic_number_is_recognised_in_small_files(tmp_path):
+    """Small files are read whole and pass a quick plain-text check first: none of the
+    binary formats may slip through it, whatever follows the magic number."""
+    from twinscan.reader import _MAGIC
+
+    containers = (b"PK", b"7z", b"\xfd7zXZ", b"BZh")  # opened or refused, not skipped as binary
+    expected = {}
+    for i, (off, magic, what) in enumerate(_MAGIC):
+        if magic.startswith(containers):
+            continue
+        name = f"f{i:02d}.js"
+        (tmp_path / name).write_bytes(b"x" * off + magic + b';var u="http://localhost:4111";\n' * 3)
+        expected[name] = f"binary: {what}"
+    (tmp_path / "plain.js").write_bytes(b'var u="http://localhost:4111";\n')  # text: scanned
+    code, doc = cli_json([tmp_path])
+    assert code == 1
+    assert [f["path"].rsplit("/", 1)[1] for f in doc["findings"]] == ["plain.js"]
+    assert {s["path"].rsplit("/", 1)[1]: s["reason"] for s in doc["skipped"]} == expected
+
+
 @pytest.mark.parametrize("name,pack", [
     ("app.js.gz", gzip.compress),
     ("app.js.br", brotli.compress),
@@ -179,3 +199,49 @@ def test_a_1gb_file_costs_flat_memory(tmp_path):
     assert out["code"] == 1 and doc["summary"]["bytes"] == path.stat().st_size > 1_000_000_000
     assert [f["line"] for f in doc["findings"]] == [1025, 1025 + 1023 * 1024 + 1]
     assert out["maxrss_kb"] < 150 * 1024, f"peak RSS {out['maxrss_kb'] // 1024} MB on a 1 GB file"
+
+
+def test_read_small_reads_whole_files_up_to_its_limit(tmp_path):
+    from twinscan.reader import read_small
+
+    for size in (1, 99, 100, 101, 5000):
+        p = tmp_path / f"f{size}"
+        p.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        assert read_small(str(p), 100) == (p.read_bytes() if size <= 100 else None)
+    (tmp_path / "d").mkdir()
+    with pytest.raises(OSError):
+        read_small(str(tmp_path / "d"), 100)
+
+
+def test_a_large_file_searched_ahead_in_threads_gives_the_one_thread_report(tmp_path, monkeypatch):
+    """Windows of a file over 16 MiB are read and searched in threads (--jobs 2, one file): the
+    findings, lines and columns are those of --jobs 1, hits across window edges included."""
+    import twinscan.reader as reader
+
+    from .conftest import ENGINES
+
+    if "hyperscan" not in ENGINES:
+        pytest.skip("the threads are for Hyperscan, which releases the GIL")
+    line = b"function(a,b){return a+b};var x=[1,2,3].map(e=>e*2);\n"
+    hit = b'fetch("http://localhost:4111/v1");\n'
+    path = tmp_path / "big.js"
+    with open(path, "wb") as f:
+        written = 0
+        for edge in (reader.WINDOW, 2 * reader.WINDOW):
+            for target in (edge - 40_000, edge - len(hit) // 2, edge + 200):  # before, across, after an edge
+                n = max(0, target - written) // len(line)
+                f.write(line * n)
+                f.write(hit)
+                written += n * len(line) + len(hit)
+        f.write(line * 20_000)
+    assert path.stat().st_size > 2 * reader.WINDOW
+    calls = []
+    real = reader._windows_ahead
+    monkeypatch.setattr(reader, "_windows_ahead", lambda *a: calls.append(a[3]) or real(*a))
+    _, one = cli_json(["--jobs", "1", "--engine", "hyperscan", path])
+    assert calls == []
+    _, two = cli_json(["--jobs", "2", "--engine", "hyperscan", path])
+    assert calls == [2]
+    for doc in (one, two):
+        doc["summary"].pop("seconds")
+    assert one == two and len(one["findings"]) == 6 and one["summary"]["bytes"] == path.stat().st_size

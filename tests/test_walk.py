@@ -96,14 +96,14 @@ def test_a_file_that_vanishes_is_an_error(tmp_path, monkeypatch):
     import twinscan.reader as reader
 
     (tmp_path / "a.js").write_text(URL)
-    real_open = reader.open_readonly
+    real_open = reader.open_fd  # every read of a scanned file opens it here
 
     def vanishing(path, *a, **k):
         if str(path).endswith("a.js"):
             raise FileNotFoundError(2, "No such file or directory")
         return real_open(path, *a, **k)
 
-    monkeypatch.setattr(reader, "open_readonly", vanishing)
+    monkeypatch.setattr(reader, "open_fd", vanishing)
     code, doc = cli_json([tmp_path])
     assert code == 3 and doc["errors"][0]["message"] == "file vanished before it could be read"
 
@@ -179,3 +179,20 @@ def test_ignore_files_with_lines_git_would_skip_never_crash(tmp_path):
     (tmp_path / ".twinscanignore").write_text("dist\\\nc.js\n")
     code, doc = cli_json(["--respect-gitignore", "dist"], cwd=tmp_path)
     assert code == 1 and names(doc) == ["dist/a.js"]
+
+
+@pytest.mark.parametrize("root", [".", "./", "tree", "tree/", "./tree/a/..", "tree/a/../../tree", "{abs}/tree", "{abs}/tree/",
+                                  "../{name}/tree"])
+def test_display_paths_are_the_named_path_joined_and_normalised(tmp_path, monkeypatch, root):
+    from twinscan.walk import Walker
+
+    for p in ("tree/a/b/x.js", "tree/a/y.js", "tree/z.js"):
+        (tmp_path / p).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / p).write_text("x")
+    monkeypatch.chdir(tmp_path)
+    root = root.format(abs=tmp_path, name=tmp_path.name)
+    base = os.path.realpath(root)
+    got = sorted(i.display for i in Walker().walk([root]))
+    want = sorted(os.path.normpath(os.path.join(root, os.path.relpath(os.path.join(d, f), base)))
+                  for d, _, fs in os.walk(base) for f in fs)
+    assert got == want and len(got) == 3

@@ -173,10 +173,13 @@ class HyperscanEngine:
     name = "hyperscan"
 
     def __init__(self, exprs: Sequence[Expression]):
+        import threading
+
         import hyperscan
 
         self.exprs = list(exprs)
         self._leads = [e.lead for e in self.exprs]
+        self._local = threading.local()  # per-thread scratch for candidates_in_thread
         flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
         patterns = [e.regex.encode() for e in self.exprs]
         path = _cache_path(hyperscan, patterns, flags)
@@ -189,7 +192,7 @@ class HyperscanEngine:
             if path is not None:
                 _store_cached(hyperscan, path, self._db)
 
-    def candidates(self, buf, lo, hi):
+    def candidates(self, buf, lo, hi, scratch=None):
         out: set[tuple[int, int]] = set()
         leads = self._leads
 
@@ -198,20 +201,36 @@ class HyperscanEngine:
             if lo <= start < hi:
                 out.add((start, expr_id))
 
-        self._db.scan(buf, match_event_handler=on_match)
+        self._db.scan(buf, match_event_handler=on_match, scratch=scratch)
         return sorted(out)
+
+    def candidates_in_thread(self, buf, lo, hi):
+        """:meth:`candidates`, callable from several threads at once: Hyperscan releases the GIL
+        while it scans, and each thread gets its own scratch space (one may not be shared)."""
+        local = self._local
+        scratch = getattr(local, "scratch", None)
+        if scratch is None:
+            import hyperscan
+
+            scratch = local.scratch = hyperscan.Scratch(self._db)
+        return self.candidates(buf, lo, hi, scratch)
 
 
 def confirm(engine: "Engine", exprs: Sequence[Expression], rules: Sequence[Rule], buf, lo: int, hi: int,
-            covered: int = 0, splits: list[int] | None = None) -> tuple[list, int]:
+            covered: int = 0, splits: list[int] | None = None,
+            cands: list[tuple[int, int]] | None = None) -> tuple[list, int]:
     """The URLs behind the engine's candidates in ``buf[lo:hi]``: ``[(rule, urls.URL)]`` with
     offsets in ``buf``, and how far they reach. At one offset each rule counts once; a match
     starting inside an earlier URL (before ``covered``) is part of it. SPLIT candidates are
-    appended to ``splits`` (when given) instead."""
+    appended to ``splits`` (when given) instead. ``cands``: ``engine.candidates(buf, lo, hi)``
+    when the caller already has it."""
+    if cands is None:
+        cands = engine.candidates(buf, lo, hi)
+    out: list = []
+    if not cands:
+        return out, covered
     from .urls import VERIFY, parse_at
 
-    out: list = []
-    cands = engine.candidates(buf, lo, hi)
     i = 0
     while i < len(cands):
         start, group = cands[i][0], []

@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .formats.decompress import compression_of
+from .formats.decompress import BZIP2, GZIP, XZ, ZSTD, compression_of
 from .formats.limits import Limits  # the per-file bounds; importable from here as before
 
 WINDOW = 16 << 20  # bytes of new data per window
@@ -50,21 +50,58 @@ def _window_buffer(size: int) -> bytearray:
     return _buffer
 
 
-def open_readonly(path: str, buffering: int = -1):
-    """Open a scanned file without side effects: read-only, access time untouched where the
-    OS allows (O_NOATIME), and never blocking on a file swapped for a FIFO after the walk."""
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-    noatime = getattr(os, "O_NOATIME", 0)
+_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def open_fd(path: str) -> tuple[int, os.stat_result]:
+    """A descriptor for a scanned file, opened without side effects: read-only, access time
+    untouched where the OS allows (O_NOATIME), never blocking on a file swapped for a FIFO
+    after the walk; and its fstat. Raises OSError for anything but a regular file."""
     try:
-        fd = os.open(path, flags | noatime)
+        fd = os.open(path, _FLAGS | _NOATIME)
     except PermissionError:
-        if not noatime:
+        if not _NOATIME:
             raise
-        fd = os.open(path, flags)  # O_NOATIME needs the file's owner (or CAP_FOWNER)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fd = os.open(path, _FLAGS)  # O_NOATIME needs the file's owner (or CAP_FOWNER)
+    try:
+        st = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise OSError(0, "not a regular file")
-    return os.fdopen(fd, "rb", buffering=buffering)
+    return fd, st
+
+
+def open_readonly(path: str, buffering: int = -1):
+    """A scanned file as a binary file object, opened as :func:`open_fd` says."""
+    return os.fdopen(open_fd(path)[0], "rb", buffering=buffering)
+
+
+def read_small(path: str, limit: int) -> bytes | None:
+    """The whole content of a file of at most ``limit`` bytes, or None when it is larger (it
+    grew since the walk: it is then read as a large file). Raises OSError.
+
+    One open, one fstat and (when the file has the size fstat gave) one read: no file object
+    and no buffer, which were a third of the per-file cost of a tree of 50,000 chunks."""
+    fd, st = open_fd(path)
+    try:
+        size = st.st_size
+        data = os.read(fd, min(size, limit) + 1)
+        if len(data) == size and size <= limit:  # asked for one byte more than fstat said: at the end
+            return data
+        parts, total = [data], len(data)
+        while total <= limit:  # a short read, or the file changed since fstat: read on to the end
+            more = os.read(fd, limit + 1 - total)
+            if not more:
+                break
+            parts.append(more)
+            total += len(more)
+    finally:
+        os.close(fd)
+    return b"".join(parts) if total <= limit else None
 
 
 class ReadError(Exception):
@@ -89,6 +126,12 @@ class IsArchive(Exception):
 #: Containers twinscan cannot open: their files are unread, so the scan is incomplete.
 _UNOPENABLE = ((b"7z\xbc\xaf'\x1c", "7-Zip archive"), (b"Rar!\x1a\x07", "RAR archive"))
 
+#: Every magic number :meth:`Opened._choose` looks for at offset 0 (binary formats, containers,
+#: compressed streams, byte-order marks): a head that starts with none of them, holds no NUL byte
+#: (UTF-16 without a BOM has many), no `ustar` at 257 and no `ftyp` at 4 is plain text.
+_MAGIC_0 = tuple({m for off, m, _ in _MAGIC if off == 0} | {m for m, _ in _UNOPENABLE} | {
+    GZIP, ZSTD, XZ, BZIP2, b"PK\x03\x04", b"PK\x05\x06", b"\xff\xfe", b"\xfe\xff"})
+
 
 @dataclass
 class Window:
@@ -99,6 +142,7 @@ class Window:
     src: bytes | bytearray | None = None  # the same bytes as an object with find/rfind/count (no copy)
     src_base: int = 0  # absolute offset of src[0]
     last: bool = False  # no window follows
+    cands: list | None = None  # the engine's candidates for [lo, hi), when computed while reading ahead
 
     def __post_init__(self) -> None:
         if self.src is None:
@@ -106,6 +150,8 @@ class Window:
 
 
 def sniff_binary(head: bytes) -> str | None:
+    if not head.startswith(_MAGIC_0) and head[4:8] != b"ftyp":
+        return "binary data (NUL bytes)" if b"\x00" in head else None
     for off, magic, what in _MAGIC:
         if head[off:off + len(magic)] == magic:
             return what
@@ -124,10 +170,14 @@ class Opened:
         self.decoding = ""  # "gzip", "brotli", "zstd", "xz", "bzip2", "utf-16[-le|-be]" or "" (raw bytes)
         self.text_expected = text_expected  # the name says text (.js, .env, …): NUL bytes do not make it binary
         self.note = ""  # something the scan should say about how the file was read
+        if data is not None:
+            self.size = len(data)
+            self.decoding = self._choose(data[:SNIFF])
+            return
         try:
             with self._open() as f:
                 head = f.read(SNIFF)
-                self.size = len(data) if data is not None else os.fstat(f.fileno()).st_size
+                self.size = os.fstat(f.fileno()).st_size
         except FileNotFoundError:
             raise ReadError("file vanished before it could be read") from None
         except OSError as exc:
@@ -138,6 +188,9 @@ class Opened:
         return io.BytesIO(self.data) if self.data is not None else open_readonly(self.fs_path)
 
     def _choose(self, head: bytes) -> str:
+        if b"\x00" not in head and not head.startswith(_MAGIC_0) and head[4:8] != b"ftyp" \
+                and head[257:262] != b"ustar" and not self.fs_path.lower().endswith((".br", ".asar")):
+            return ""  # plain text (most files): what the checks below conclude, in a few C calls
         name = self.fs_path.lower()
         if head[257:262] == b"ustar":
             raise IsArchive()
@@ -182,7 +235,10 @@ class Opened:
         return ""
 
     # -- windows for the byte pass -------------------------------------------
-    def windows(self) -> Iterator[Window]:
+    def windows(self, ahead: Callable[[memoryview, int, int], list] | None = None, threads: int = 1) -> Iterator[Window]:
+        """The windows in order. ``ahead(buf, lo, hi)`` (the engine's candidates, safe to call
+        from other threads), with ``threads`` > 1: a file of several windows is read and
+        searched that many windows ahead in threads, and each window carries its ``cands``."""
         if self.decoding.startswith("utf-16"):
             yield from _memory_windows(self.text())
         elif self.decoding:
@@ -190,7 +246,7 @@ class Opened:
         elif self.size <= SMALL or self.data is not None:
             yield from _memory_windows(self._read_all())
         else:
-            yield from self._file_windows()
+            yield from self._file_windows(ahead if threads > 1 and hasattr(os, "preadv") else None, threads)
 
     def _read_all(self) -> bytes:
         if self.data is not None:
@@ -203,8 +259,8 @@ class Opened:
         except OSError as exc:
             raise ReadError(f"cannot read: {exc.strerror or exc}") from None
 
-    def _file_windows(self) -> Iterator[Window]:
-        """Windows read into one reusable buffer.
+    def _file_windows(self, ahead=None, threads: int = 1) -> Iterator[Window]:
+        """Windows read into one reusable buffer (or, reading ahead, one per thread plus one).
 
         Not mmap: a file truncated while mapped raises SIGBUS inside the engine and
         kills the process, where a short read here is a clear per-file error. The
@@ -219,6 +275,12 @@ class Opened:
         with f:
             st = os.fstat(f.fileno())
             size = st.st_size
+            if ahead is not None and size > WINDOW:
+                yield from _windows_ahead(f.fileno(), size, ahead, threads)
+                after = os.fstat(f.fileno())
+                if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                    raise ReadError("file changed during the scan")
+                return
             buf = _window_buffer(min(size, WINDOW) + OVERLAP + LOOKBEHIND)
             lo = 0
             while lo < size:
@@ -295,10 +357,66 @@ class Opened:
         return self._read_all()
 
 
+_ahead_buffers: list[bytearray] = []
+
+
+def _windows_ahead(fd: int, size: int, ahead: Callable[[memoryview, int, int], list], threads: int) -> Iterator[Window]:
+    """The windows of a large file, each read (``os.preadv``) and searched (``ahead``) in one of
+    ``threads`` threads while earlier windows are handled here: Hyperscan and the reads release
+    the GIL, so a single 300 MB bundle uses more than one core. Window ``i`` lives in buffer
+    ``i % (threads + 1)``: ``threads`` windows in flight and the one being handled. The windows
+    are those of the one-buffer loop, so the results are too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    spans = []
+    lo = 0
+    while lo < size:
+        hi = min(lo + WINDOW, size)
+        spans.append((max(0, lo - LOOKBEHIND), min(size, hi + OVERLAP), lo, hi))
+        lo = hi
+    nbuf = threads + 1
+    while len(_ahead_buffers) < nbuf:
+        _ahead_buffers.append(bytearray())
+    for i in range(nbuf):
+        if len(_ahead_buffers[i]) < WINDOW + OVERLAP + LOOKBEHIND:
+            _ahead_buffers[i] = bytearray(WINDOW + OVERLAP + LOOKBEHIND)
+    bufs = _ahead_buffers[:nbuf]
+
+    def task(i: int) -> list:
+        start, stop, lo, hi = spans[i]
+        with memoryview(bufs[i % nbuf])[:stop - start] as view:
+            got = 0
+            while got < len(view):
+                try:
+                    n = os.preadv(fd, [view[got:]], start + got)
+                except OSError as exc:
+                    raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+                if not n:
+                    raise ReadError("file changed during the scan (it is shorter than when it was opened)")
+                got += n
+            return ahead(view, lo - start, hi - start)
+
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="twinscan-window")
+    try:
+        futures = {i: pool.submit(task, i) for i in range(min(threads, len(spans)))}
+        for i, (start, stop, lo, hi) in enumerate(spans):
+            cands = futures.pop(i).result()
+            if i + threads < len(spans):  # into the buffer of window i - 1, which is done with
+                futures[i + threads] = pool.submit(task, i + threads)
+            buf = bufs[i % nbuf]
+            view = memoryview(buf)[:stop - start]
+            try:
+                yield Window(view, start, lo, hi, buf, start, hi >= size, cands)
+            finally:
+                view.release()
+    finally:  # also when the caller stops early: no thread may still write a buffer or read the file
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _utf16_without_bom(head: bytes) -> str:
     """"utf-16-le"/"utf-16-be" when text looks like ASCII-range UTF-16 with no BOM, else ""."""
     n = len(head) // 2 * 2
-    if n < 16:
+    if n < 16 or b"\x00" not in head:
         return ""
     even, odd = head[0:n:2], head[1:n:2]
     half = n // 2

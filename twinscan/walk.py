@@ -137,9 +137,15 @@ class Walker:
         except OSError as exc:
             self.notes.append(Note(os.path.normpath(path), f"cannot list directory: {exc.strerror}", error=True))
             return
+        # the display path of every entry is this directory's plus its name (a name holds no `/`
+        # and is never `.` or `..`): one normpath per directory, not one per file
+        here = os.path.normpath(os.path.join(root, rel)) if rel else os.path.normpath(root)
+        prefix = "" if here == "." else here if here.endswith(os.sep) else here + os.sep  # os.path.join's rule
+        checks = self._exclude is not None or self._ignores or git  # else only directories are ever ignored
         for entry in entries:
-            erel = f"{rel}/{entry.name}" if rel else entry.name
-            display = os.path.normpath(os.path.join(root, erel))
+            name = entry.name
+            erel = f"{rel}/{name}" if rel else name
+            display = prefix + name
             try:
                 st = entry.stat(follow_symlinks=True)
                 outside = self._leaves_tree(entry.path) if entry.is_symlink() and not self.follow_symlinks else None
@@ -150,7 +156,7 @@ class Walker:
                 self.notes.append(Note(display, f"cannot access: {exc.strerror}", error=True))
                 continue
             is_dir = stat.S_ISDIR(st.st_mode)
-            if self._ignored(os.path.abspath(entry.path), erel, entry.name, is_dir, git):
+            if (checks or is_dir) and self._ignored(os.path.abspath(entry.path), erel, name, is_dir, git):
                 continue
             if outside is not None:  # never opened: it could be /proc/self/environ or a file outside the build
                 self.notes.append(Note(display, f"symbolic link to {outside}, outside the scanned tree: not read "

@@ -15,6 +15,9 @@ from .settings import Settings
 
 PARALLEL_MIN_BYTES = 24 << 20
 PARALLEL_MIN_FILES = 8
+#: ... or this many files whatever their size: at ~60-100 µs of fixed cost per file, a tree of
+#: thousands of small chunks is worth two processes (a fork after the engine is loaded costs ms).
+PARALLEL_MANY_FILES = 4000
 #: Below this many bytes `auto` uses `re`: importing and compiling Hyperscan
 #: (~60 ms) costs more than `re` needs to scan it, and results are identical.
 SMALL_INPUT = 4 << 20
@@ -48,6 +51,18 @@ class ScanResult:
 
 
 _worker: FileScanner | None = None
+_items: list[Item] = []  # set before the pool forks: a forked worker reads its batch by index
+
+#: At most this many threads search one large file's windows (each holds a 16 MiB buffer).
+WINDOW_THREADS = 2
+#: A task's worth of files: up to this many bytes or BATCH_FILES files (one file when larger).
+#: One task per small file cost a round trip of pickles each, and the whole pool's time went
+#: into the parent's unpickling on a tree of 50,000 chunks.
+BATCH_BYTES = 4 << 20
+BATCH_FILES = 256
+#: The fields of a FileResult that says only "read in full, nothing to report": such a result
+#: travels back from a worker as its byte count alone (and never if the model grows a field).
+_PLAIN_FIELDS = ("path", "findings", "errors", "skipped", "bytes_scanned", "scanned")
 
 
 def _init_worker(settings: Settings) -> None:
@@ -64,6 +79,66 @@ def _scan_in_worker(item: Item) -> FileResult:
     return _worker.scan(item)
 
 
+def _scan_batch(batch: tuple[int, int] | list[Item]) -> list[FileResult | int]:
+    """Scan a batch: ``(start, stop)`` indexes into the list the worker inherited (fork), or the
+    items themselves (spawn). A clean result comes back as its ``bytes_scanned`` alone."""
+    items = _items[batch[0]:batch[1]] if isinstance(batch, tuple) else batch
+    plain = _plain_ok()
+    out: list[FileResult | int] = []
+    for item in items:
+        r = _scan_in_worker(item)
+        if plain and r.scanned and not r.findings and not r.errors and not r.skipped and r.path == item.display:
+            out.append(r.bytes_scanned)
+        else:
+            out.append(r)
+    return out
+
+
+def _plain_ok() -> bool:
+    import dataclasses
+
+    return tuple(f.name for f in dataclasses.fields(FileResult)) == _PLAIN_FIELDS
+
+
+def _expand(r: FileResult | int, item: Item) -> FileResult:
+    if type(r) is not int:
+        return r
+    res = FileResult(item.display)
+    res.bytes_scanned = r
+    res.scanned = True
+    return res
+
+
+#: Scanned once in the parent before it forks (the result is dropped): the imports, regex
+#: compiles and role tables that the first hit of a run loads lazily are then inherited by
+#: every worker instead of loaded in each (~0.1-0.2 s per worker, more than a small tree's scan).
+_WARM_UP = Item("twinscan-warm-up/app.js", "twinscan-warm-up/app.js", 0,
+                b'const api = "http://localhost:4111/v1/charges";\n// see https://api.wondertwin.dev/twins/stripe\n')
+
+
+def _warm_up(scanner: FileScanner) -> None:
+    try:
+        scanner.scan(_WARM_UP)
+    except Exception:  # noqa: BLE001 - an optimisation only: the workers load what they need anyway
+        pass
+
+
+def batches(order: list[Item], jobs: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` ranges of ``order`` (largest files first), each about one task's worth:
+    big files alone, small ones together, and at least ~8 tasks per worker so the last ones
+    (the smallest) even out the load."""
+    per_task = max(1, min(BATCH_FILES, len(order) // (jobs * 8)))
+    out, start, size = [], 0, 0
+    for i, item in enumerate(order):
+        size += item.size
+        if i + 1 - start >= per_task or size >= BATCH_BYTES:
+            out.append((start, i + 1))
+            start, size = i + 1, 0
+    if start < len(order):
+        out.append((start, len(order)))
+    return out
+
+
 def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Scan every item; in parallel across cores when the input is large."""
     t0 = time.perf_counter()
@@ -71,41 +146,51 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
     settings = replace(settings, classifier=classifier)
     total = sum(i.size for i in items)
     jobs = settings.jobs or (os.cpu_count() or 1)
-    parallel = jobs > 1 and len(items) >= PARALLEL_MIN_FILES and total >= PARALLEL_MIN_BYTES
+    parallel = jobs > 1 and len(items) >= PARALLEL_MIN_FILES and (total >= PARALLEL_MIN_BYTES
+                                                                 or len(items) >= PARALLEL_MANY_FILES)
     if settings.engine == "auto":
         settings = replace(settings, engine=choose_engine(total))
     results: list[FileResult] = []
     if parallel:
+        import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        global _worker
+        global _worker, _items
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         ctx = multiprocessing.get_context(method)
         # biggest first, so one large file does not finish last alone
         order = sorted(items, key=lambda i: -i.size)
-        # small files go in batches: one task per file costs a round trip of pickles each
-        chunksize = max(4, min(256, len(order) // (jobs * 8)))
+        tasks = batches(order, jobs)
         if method == "fork":
             _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
+            _warm_up(_worker)
+            _items = order  # inherited too: a task is two indexes, not a pickled list of items
+            gc.freeze()  # the workers' collections would touch (and so copy) every inherited page
+        payload = tasks if method == "fork" else [order[a:b] for a, b in tasks]
         pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,))
         try:
             done_bytes = 0
-            for item, r in zip(order, pool.map(_scan_in_worker, order, chunksize=chunksize)):
-                results.append(r)
-                done_bytes += item.size
-                if progress:
-                    progress(len(results), done_bytes)
+            for (a, b), batch in zip(tasks, pool.map(_scan_batch, payload)):
+                for item, r in zip(order[a:b], batch):
+                    results.append(_expand(r, item))
+                    done_bytes += item.size
+                    if progress:
+                        progress(len(results), done_bytes)
         except BaseException:  # Ctrl-C: stop the workers now, not after every file already queued
             pool.shutdown(wait=False, cancel_futures=True)
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 proc.terminate()
             raise
         finally:
-            _worker = None
+            _worker, _items = None, []
+            if method == "fork":
+                gc.unfreeze()
         pool.shutdown()
     else:
         scanner = FileScanner(settings)
+        if jobs > 1:  # the one process scanning: a large file's windows are searched in threads
+            scanner.window_threads = min(jobs, WINDOW_THREADS)
         done_bytes = 0
         for item in items:
             results.append(scanner.scan(item))

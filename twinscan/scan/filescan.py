@@ -7,6 +7,7 @@ from .. import extract, reader
 from ..classify import Classifier
 from ..decide import decide, library_evidence, make_finding
 from ..engine import Engine, build_expressions, make_engine
+from ..extract.javascript import CommentTracker
 from ..extract.values import ExtractError
 from ..model import FileError, FileResult, Skipped, Target
 from ..reader import IsArchive, NotText, Opened, ReadError
@@ -27,15 +28,19 @@ from .origins import bundle_origins, in_map_origins
 from .servicecheck import check_services
 from .settings import Settings
 
-#: Files up to this size are read in one go before the byte pass (the per-file cost of a
-#: tree of 50,000 chunks is mostly opening and reading twice).
-SMALL_FILE = 64 << 10
+#: Files up to this size are read in one go before the byte pass, and that one read serves
+#: every later step (the per-file cost of a tree of 50,000 chunks was mostly opening and reading
+#: twice; a bundle under 1 MiB with a hit was opened three times: sniff, scan, whole text).
+SMALL_FILE = reader.SMALL
 
 
 class FileScanner:
     """Scans one file at a time with a compiled engine (one per process)."""
 
     depth = 0  # data: URIs inside data: URIs are followed this deep
+    #: Threads that read and search a large file's windows ahead (set by the driver when this
+    #: process is the only one scanning; a pool worker keeps 1: the cores are taken).
+    window_threads = 1
     _deadline = float("inf")  # time.monotonic() past which the current file stops (set by scan())
 
     def __init__(self, settings: Settings, engine: Engine | None = None):
@@ -69,10 +74,7 @@ class FileScanner:
         data = item.data
         if data is None and 0 < item.size <= SMALL_FILE:  # one open and one read, not a sniff then a read
             try:
-                with reader.open_readonly(item.fs_path) as f:
-                    data = f.read(SMALL_FILE + 1)
-                if len(data) > SMALL_FILE:  # grew since the walk: read it as a large file
-                    data = None
+                data = reader.read_small(item.fs_path, SMALL_FILE)  # None: grew since the walk, read as a large file
             except OSError:  # reported by Opened, in its words
                 data = None
         try:
@@ -87,20 +89,23 @@ class FileScanner:
             return res
         if opened.note:
             res.skipped.append(Skipped(item.display, opened.note))
+        cands = None  # the engine's answer for a file held in memory whole, asked once
+        if data is not None and not opened.decoding and len(data) <= reader.WINDOW:
+            cands = self.engine.candidates(data, 0, len(data))
+            if not cands:  # most files of a build: no candidate, nothing else to allocate
+                return self._no_candidate(res, item, target, opened, data)
         raws: list[RawHit] = []
         lines = Lines()
         covered = 0
         total = 0
-        comments = None
-        if target.kind == "javascript":
-            from ..extract.javascript import CommentTracker
-
-            comments = CommentTracker()
+        comments = CommentTracker() if target.kind == "javascript" else None
         data_uris = False
         splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
+        ahead = getattr(self.engine, "candidates_in_thread", None) if self.window_threads > 1 else None
         try:
-            for w in opened.windows():
-                found, covered = confirm_window(self.engine, self.exprs, self.s.rules, w, covered, splits)
+            for w in opened.windows(ahead, self.window_threads):
+                found, covered = confirm_window(self.engine, self.exprs, self.s.rules, w, covered, splits,
+                                                cands if cands is not None and w.last else w.cands)
                 for rule, url in found:
                     raws.append(raw_hit(w, lines, rule, url, comments))
                 if not data_uris and target.kind in DATA_URI_KINDS:
@@ -123,6 +128,22 @@ class FileScanner:
             self._finish(res, target, text, raws, item)
         if data_uris and self.depth < 2 and not self.late(res, target, "decoding data: URIs"):
             scan_data_uris(self, res, target, text)
+        return res
+
+    def _no_candidate(self, res: FileResult, item: Item, target: Target, opened: Opened, data: bytes) -> FileResult:
+        """The rest of :meth:`scan_item` for a file in memory whole in which the engine found
+        nothing: the same steps, minus those that only act on hits (line numbers, the comment
+        walk, folding)."""
+        res.bytes_scanned = len(data)
+        res.scanned = True
+        text = None
+        if target.kind in extract.STRUCTURED and self.s.services is not None:
+            text = Text(opened)
+            self._finish(res, target, text, [], item)
+        if target.kind in DATA_URI_KINDS and self.depth < 2 and b";base64," in data \
+                and has_text_data_uri(reader.Window(data, 0, 0, len(data), data, 0, True)) \
+                and not self.late(res, target, "decoding data: URIs"):
+            scan_data_uris(self, res, target, text or Text(opened))
         return res
 
     def role_args(self, path: str, context: str, key: str | None, value_role: str | None,

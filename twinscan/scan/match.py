@@ -32,12 +32,15 @@ class RawHit:
 
 
 def confirm_window(engine: Engine, exprs, rules, w: Window, covered: int,
-                   splits: list[int]) -> tuple[list[tuple[Rule, URL]], int]:
+                   splits: list[int], cands: list[tuple[int, int]] | None = None) -> tuple[list[tuple[Rule, URL]], int]:
     """URLs starting in the window's [lo, hi), with absolute offsets; the absolute offsets of
-    SPLIT hits (`"http://…" + "…"`) are appended to ``splits``."""
+    SPLIT hits (`"http://…" + "…"`) are appended to ``splits``. ``cands``: the engine's
+    candidates for this window when already asked."""
     found_splits: list[int] = []
-    found, covered = confirm(engine, exprs, rules, w.buf, w.lo - w.base, w.hi - w.base, covered - w.base, found_splits)
-    splits += [w.base + s for s in found_splits]
+    found, covered = confirm(engine, exprs, rules, w.buf, w.lo - w.base, w.hi - w.base, covered - w.base, found_splits,
+                             cands)
+    if found_splits:
+        splits += [w.base + s for s in found_splits]
     if not w.base:  # the first (for most files the only) window: offsets are already absolute
         return found, covered
     return [(rule, replace(url, start=w.base + url.start, end=w.base + url.end)) for rule, url in found], covered + w.base
