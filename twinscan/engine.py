@@ -263,16 +263,7 @@ def confirm(engine: "Engine", exprs: Sequence[Expression], rules: Sequence[Rule]
 _CACHE_MAGIC = b"twinscan-hyperscan-db 1\n"
 
 
-def cache_dir() -> str:
-    """Where compiled databases are kept: ``$TWINSCAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/twinscan``,
-    else ``~/.cache/twinscan`` (never inside the scanned tree, which is read-only)."""
-    import os
-
-    explicit = os.environ.get("TWINSCAN_CACHE_DIR")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "twinscan")
+from .usercache import cache_dir as cache_dir  # noqa: E402 - where the database is kept (re-exported)
 
 
 def _cpu_features() -> str:
@@ -322,28 +313,16 @@ def _load_cached(hyperscan, path: str):
 
 
 def _store_cached(hyperscan, path: str, db) -> None:
-    """Write ``db`` to ``path`` atomically (a concurrent run sees the old file or the new one); best effort."""
+    """Write ``db`` to ``path`` with its digest (atomic, best effort: see usercache.py)."""
     import hashlib
-    import os
-    import tempfile
 
-    tmp = None
+    from .usercache import write_atomic
+
     try:
         payload = hyperscan.dumpb(db)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".hs-", dir=os.path.dirname(path))
-        with os.fdopen(fd, "wb") as f:
-            f.write(_CACHE_MAGIC + hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
-        tmp = None
-    except Exception:  # read-only or full cache directory: the next run compiles again
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    except Exception:  # a database Hyperscan cannot serialize: the next run compiles again
+        return
+    write_atomic(path, _CACHE_MAGIC + hashlib.sha256(payload).digest() + payload)
 
 
 def hyperscan_available() -> bool:
