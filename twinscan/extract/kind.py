@@ -23,7 +23,6 @@ This module imports nothing heavy: classification imports every KIND.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -34,7 +33,9 @@ _SPECIAL = set(".^$+()[]|\\")
 
 def base_name(path: str) -> str:
     """The file name, lower case, without a compression suffix (`app.js.gz` → `app.js`)."""
-    name = posixpath.basename(path.replace("\\", "/")).lower()
+    name = path[path.replace("\\", "/").rfind("/") + 1:].lower()
+    if not name.endswith(COMPRESSED):  # one C call for the common case (every file of a tree)
+        return name
     for ext in COMPRESSED:
         if name.endswith(ext) and len(name) > len(ext):
             return name[: -len(ext)]
@@ -44,6 +45,8 @@ def base_name(path: str) -> str:
 def normalise_path(path: str) -> str:
     """The path as claims see it: `/` separators, lower case, no compression suffix."""
     p = path.replace("\\", "/").lower()
+    if not p.endswith(COMPRESSED):  # one C call for the common case (every file of a tree)
+        return p
     for ext in COMPRESSED:
         if p.endswith(ext) and len(p) - len(ext) > p.rfind("/") + 1:
             return p[: -len(ext)]
