@@ -125,5 +125,6 @@ def test_import_is_cheap_and_pulls_in_no_heavy_dependency():
     seconds, after_import, after_check, ours = json.loads(r.stdout)
     assert after_import == [] and after_check == []
     assert ours == ["twinscan", "twinscan.engine", "twinscan.guard", "twinscan.rulepack", "twinscan.runtime",
-                    "twinscan.runtime.guard", "twinscan.services", "twinscan.shipped", "twinscan.urls"]
+                    "twinscan.runtime.guard", "twinscan.services", "twinscan.shipped", "twinscan.urls",
+                    "twinscan.usercache"]
     assert seconds < 0.05  # a few ms on an idle machine; generous for loaded CI runners
