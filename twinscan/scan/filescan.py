@@ -114,6 +114,7 @@ class FileScanner:
                 total = w.hi
         except ReadError as exc:
             res.errors.append(FileError(item.display, str(exc), target.production))
+        found = []  # (memory, issue 14) the last window's URLs: the raw hits hold them, and release them once judged
         res.bytes_scanned = total
         res.scanned = not res.errors
         text = Text(opened)  # read again at most once, by whichever step needs the whole text
