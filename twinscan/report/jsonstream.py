@@ -26,7 +26,11 @@ class Items:
 
     def __init__(self, items: Iterable[Any], encode: Callable[[Any, int], str] | None = None):
         self.items = items
-        self.encode = encode or dumps_at
+        self.encode = encode or _encode_item
+
+
+def _encode_item(obj: Any, level: int) -> str:
+    return "".join(chunks(obj, level))
 
 
 def dumps_at(obj: Any, level: int) -> str:
