@@ -167,3 +167,32 @@ def test_json_formats_stream_the_document_they_build(fmt):
     whole = json.dumps(module.document(shown(report)), indent=2, ensure_ascii=False) + "\n"
     assert render(fmt, report) == whole
     assert "".join(chunks(fmt, report)) == whole
+
+
+def _junit_by_elementtree(report) -> str:
+    import xml.etree.ElementTree as ET
+
+    from twinscan.report import junit
+    from twinscan.report.present import shown
+
+    root = junit.document(shown(report))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def test_junit_streams_what_elementtree_writes_of_its_document():
+    from dataclasses import replace
+
+    from twinscan.model import FileError
+
+    report = _report()
+    odd = replace(report.findings[0], url='http://localhost:4111/?a=1&b=<2>"\t\n', reason="why & <not> \x01 \"quoted\"")
+    report.findings[0] = odd
+    report.errors = [FileError("dist/broken.js.gz", "truncated & <gzip>\nstream", True),
+                     FileError("docs/x.gz", "not gzip", False), FileError(report.findings[3].path, "odd\tread", False)]
+    assert render("junit", report) == _junit_by_elementtree(report)
+    report.show_suppressed = False
+    assert render("junit", report) == _junit_by_elementtree(report)
+    empty = replace(report, findings=[], errors=[], suppressed=[], notes=[])
+    assert render("junit", empty) == _junit_by_elementtree(empty)
+    assert "no twin URL in 5 files" in render("junit", empty)
