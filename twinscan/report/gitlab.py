@@ -22,9 +22,9 @@ def _severity(f) -> str:
     return "major" if f.production else "minor"
 
 
-def _location(path: str, line: int) -> dict:
+def _location(path: str, line: int, display=display_path) -> dict:
     """A file inside an image tarball is reported on the tarball, line 1."""
-    shown = display_path(path)
+    shown = display(path)
     outer, inner = split_archive(shown)
     return {"path": outer, "lines": {"begin": 1 if inner is not None else max(1, line)}}
 
@@ -43,9 +43,17 @@ def document(report: Report) -> list[dict]:
 
 def _issues(report: Report) -> Iterator[dict]:
     seen: dict[str, int] = {}
+    shown: dict[str, str] = {}  # path -> display_path(path), resolved once per file
+
+    def display(path: str) -> str:
+        d = shown.get(path)
+        if d is None:
+            d = shown[path] = display_path(path)
+        return d
+
     for f in report.findings:
         verdict = "blocking" if f.blocking else "reported, not blocking"
-        where = f" at {display_path(f.path)}:{f.line}:{f.column}" if split_archive(f.path)[1] is not None else ""
+        where = f" at {display(f.path)}:{f.line}:{f.column}" if split_archive(f.path)[1] is not None else ""
         key = shown_key(f.key)
         description = (f"twinscan {f.rule}: {f.url} in {f.environment}{f' (key {key})' if key else ''}"
                        f"{where}: {verdict}. {f.reason}")
@@ -56,7 +64,7 @@ def _issues(report: Report) -> Iterator[dict]:
             "fingerprint": _unique(f.fingerprint or hashlib.md5(description.encode()).hexdigest(), seen),
             "severity": _severity(f),
             "categories": ["Security"],
-            "location": _location(f.path, f.line),
+            "location": _location(f.path, f.line, display),
         }
     for e in report.errors:
         fp = hashlib.md5(f"twinscan-unreadable:{display_path(e.path)}:{e.message}".encode()).hexdigest()

@@ -104,14 +104,23 @@ def _result_fingerprints(findings) -> Iterator[str]:
         yield hashlib.sha256("\0".join((*k, str(n))).encode("utf-8")).hexdigest()[:32]
 
 
-def _result(f: Finding, index: dict[str, int], unique: str, raw: dict[str, str]) -> dict:
+def _result(f: Finding, index: dict[str, int], unique: str, raw: dict[str, str], seen: dict | None = None) -> dict:
+    """One result; ``seen`` holds the artifact locations already made (a file's many results
+    share one, made once: the path is resolved against the repository root only once)."""
+    path = raw.get(f.path, f.path)
+    if seen is None:
+        where = _location(path)
+    else:
+        where = seen.get(path)
+        if where is None:
+            where = seen[path] = _location(path)
     res = {
         "ruleId": f.rule,
         "ruleIndex": index[f.rule],
         "level": level(f),
         "message": {"text": _message(f)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": _location(raw.get(f.path, f.path)),
+            "artifactLocation": where,
             "region": {**_region(f.line, f.column, f.end_column), "snippet": {"text": f.match}},
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint, RESULT_FINGERPRINT_KEY: unique},
@@ -199,7 +208,8 @@ def document(report: Report, stream: bool = False) -> dict:
 
 
 def _results(everything, unique, index, raw, stream: bool):
-    results = (_result(f, index, u, raw) for f, u in zip(everything, unique))
+    seen: dict[str, dict] = {}
+    results = (_result(f, index, u, raw, seen) for f, u in zip(everything, unique))
     if not stream:
         return list(results)
     from .jsonstream import Items
