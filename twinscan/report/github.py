@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from . import Report
-from .locations import display_path, split_archive
+from .locations import display_path, display_paths, split_archive
 from .present import fix_hints, origin_text, shown_key
 
 MAX_ANNOTATIONS = 10
@@ -63,9 +63,9 @@ def _annotation(f) -> str:
     return command(kind, message, title=title, **_file_props(f.path, f.line, f.column, f.end_column))
 
 
-def _log_line(f) -> str:
+def _log_line(f, display=display_path) -> str:
     verdict = "blocking" if f.blocking else "not blocking"
-    return f"{display_path(f.path)}:{f.line}:{f.column}: {verdict} {f.rule} {f.url} ({f.environment})"
+    return f"{display(f.path)}:{f.line}:{f.column}: {verdict} {f.rule} {f.url} ({f.environment})"
 
 
 def _plain(line: str) -> str:
@@ -101,9 +101,11 @@ def _lines(report: Report) -> Iterator[str]:
             return _error_item(what)[0]
         return command("warning", what, title="twinscan")
 
+    display = display_paths()
+
     def log_line(kind: str, what) -> str:
         if kind == "finding":
-            return _log_line(what)
+            return _log_line(what, display)
         if kind == "error":
             return _error_item(what)[1]
         return f"note: {what}"
@@ -123,7 +125,7 @@ def _lines(report: Report) -> Iterator[str]:
         for f in report.suppressed:
             s = f.suppression
             why = f" ({s.kind}: {s.reason})" if s is not None else ""
-            yield _plain(f"{display_path(f.path)}:{f.line}:{f.column}: suppressed {f.rule} {f.url}{why}")
+            yield _plain(f"{display(f.path)}:{f.line}:{f.column}: suppressed {f.rule} {f.url}{why}")
     for rule, fix in fix_hints(shown):
         yield f"twinscan fix {rule}: {fix}"
     yield "twinscan: " + summary_line(report, color=False)

@@ -149,12 +149,18 @@ def _lines(items, make) -> Iterator[str]:
 
 def chunks(report: Report, color: bool = False) -> Iterator[str]:
     from ..decide import logical_path
+    from .locations import display_paths
     from .text import summary_line
 
     files: OrderedDict[str, dict] = OrderedDict()
+    display = display_paths()
 
     def entry(path: str) -> dict:
-        return files.setdefault(display_path(path), {"findings": [], "errors": [], "suppressed": []})
+        shown = display(path)
+        got = files.get(shown)
+        if got is None:
+            got = files[shown] = {"findings": [], "errors": [], "suppressed": []}
+        return got
 
     for f in report.findings:
         entry(f.path)["findings"].append(f)
