@@ -4,7 +4,6 @@ Additive changes keep ``version: 1``; removing or renaming a field bumps it.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Iterator
 

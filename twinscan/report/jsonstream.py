@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, is_dataclass
-from typing import Any, Callable, Iterable, Iterator
-
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes a string with
+from typing import Any, Callable, Iterable, Iterator
 
 INDENT = 2
 _END = object()

@@ -6,7 +6,6 @@ Suppressed findings are included with ``suppressions`` so consumers close or dis
 """
 from __future__ import annotations
 
-import json
 from typing import Iterator
 
 from .. import __version__
