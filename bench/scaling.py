@@ -4,7 +4,9 @@
 Each shape is generated at 1× and 4× its size and scanned end to end
 (``twinscan --format json --quiet``), interleaved round by round; the figure is
 ``median(4×) / median(1×)``. Linear is 4, quadratic 16; the goal is ≤ 5.
-The many-hits shape also reports peak RSS (goal ≤ 256 MB at 100,000 hits).
+The many-hits shape also reports peak RSS (goal ≤ 256 MB at 100,000 hits): the JSON runs, and
+one run at 4× in each of :data:`RSS_FORMATS` (the report is written as it is made in every
+format, and the goal holds for the worst of them).
 
 Shapes (issue 14):
 
@@ -31,6 +33,8 @@ from pathlib import Path
 
 GOAL_RATIO = 5.0
 GOAL_RSS_MB = 256.0
+#: formats besides JSON whose peak RSS is measured once at 4× on the many-hits shape
+RSS_FORMATS = ("sarif", "text")
 
 
 def make_env(d: Path, n: int) -> Path:
@@ -76,6 +80,14 @@ SHAPES = {
 }
 
 
+def own_maxrss_kb() -> int:
+    """This process's RSS high-water mark: Linux starts a child's ``ru_maxrss`` from the RSS of
+    the process it was forked from, so a child's figure at or below it says nothing."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def run(cmd: list[str]) -> tuple[float, int, int]:
     """Wall seconds, exit status and peak RSS (kB) of one run."""
     t0 = time.perf_counter()
@@ -113,6 +125,16 @@ def measure(twinscan: list[str], runs: int = 3, scale: float = 1.0, shapes: list
                     wall, _, kb = run(base + [str(path)])
                     times.setdefault((name, mult), []).append(wall)
                     rss[(name, mult)] = max(rss.get((name, mult), 0), kb)
+        by_format: dict[str, int] = {}
+        for name, files in cases:
+            if name != "hits":
+                continue
+            mult, n, path = files[1]
+            by_format["json"] = rss[(name, mult)]
+            for fmt in RSS_FORMATS:  # once each: memory, not time
+                cmd = [*twinscan, "scan", "--format", fmt, "--quiet", "--engine", "auto", str(path)]
+                by_format[fmt] = run(cmd)[2]
+        floor = own_maxrss_kb()
         for name, files in cases:
             t1 = statistics.median(times[(name, 1)])
             t4 = statistics.median(times[(name, 4)])
@@ -121,7 +143,11 @@ def measure(twinscan: list[str], runs: int = 3, scale: float = 1.0, shapes: list
             row = {"shape": name, "n": files[0][1], "n_4x": files[1][1], "t1_s": t1, "t4_s": t4, "ratio": ratio,
                    "ratio_pass": ratio <= GOAL_RATIO, "peak_rss_4x_mb": mb4}
             if name == "hits":
-                row["rss_pass"] = mb4 <= GOAL_RSS_MB
+                row["peak_rss_4x_mb_by_format"] = {fmt: kb / 1024 for fmt, kb in by_format.items()}
+                row["peak_rss_4x_mb"] = mb4 = max(by_format.values()) / 1024
+                # a child's maxrss no higher than this process's own is the inherited figure, not a reading
+                row["rss_reliable"] = min(by_format.values()) > floor
+                row["rss_pass"] = mb4 <= GOAL_RSS_MB and row["rss_reliable"]
             row["pass"] = row["ratio_pass"] and row.get("rss_pass", True)
             rows.append(row)
     return rows
@@ -130,7 +156,11 @@ def measure(twinscan: list[str], runs: int = 3, scale: float = 1.0, shapes: list
 def print_rows(rows: list[dict]) -> None:
     print(f"{'shape':<10} {'n (1×)':>8} {'1× s':>8} {'4× s':>8} {'4×÷1×':>7} {'goal':>6}  result  peak RSS 4×")
     for r in rows:
-        rss_goal = f" (goal ≤ {GOAL_RSS_MB:.0f} MB at {r['n_4x']:,} hits)" if "rss_pass" in r else ""
+        rss_goal = ""
+        if "rss_pass" in r:
+            each = ", ".join(f"{fmt} {mb:.0f}" for fmt, mb in r["peak_rss_4x_mb_by_format"].items())
+            rss_goal = f" (goal ≤ {GOAL_RSS_MB:.0f} MB at {r['n_4x']:,} hits; {each} MB"
+            rss_goal += ")" if r["rss_reliable"] else "; NOT RELIABLE: no higher than the bench's own RSS)"
         print(f"{r['shape']:<10} {r['n']:>8} {r['t1_s']:>8.2f} {r['t4_s']:>8.2f} {r['ratio']:>6.2f}× {'≤5':>6}  "
               f"{'pass' if r['pass'] else 'FAIL':<6}  {r['peak_rss_4x_mb']:.0f} MB{rss_goal}")
 

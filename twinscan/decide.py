@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from .extract import INERT_CONTEXTS
@@ -43,7 +45,9 @@ def logical_path(path: str) -> str:
     return _HEX_DIR.sub("[hash]", f"{head}/{name}" if head else name)
 
 
+@lru_cache(maxsize=4096)
 def fingerprint(rule_id: str, url: str, path: str) -> str:
+    """Cached: the same URL many times in one file has one fingerprint (one string, hashed once)."""
     data = "\0".join((rule_id, url, logical_path(path))).encode("utf-8", "surrogateescape")
     return hashlib.sha256(data).hexdigest()[:32]
 
@@ -84,8 +88,9 @@ class Decision:
     library: str | None = None  # why the hit is library internals, when that made it non-blocking
     role: str | None = None  # what the hit is for (twinscan/roles.py); None under --strict
 
-    @property
+    @cached_property
     def reason(self) -> str:
+        """Joined once per decision: a decision is shared by every hit judged alike (:func:`decide`)."""
         return "; ".join(r.text for r in self.reasons)
 
     def because(self, code: str, text: str) -> "Decision":
@@ -93,9 +98,32 @@ class Decision:
         return replace(self, reasons=(*self.reasons, Reason(code, text)))
 
 
+#: Decisions already made, by their inputs. A file with 100,000 hits judged alike holds one
+#: Decision (and one reason text) instead of 100,000; cleared when full, so it stays bounded.
+_DECIDED: dict[tuple, Decision] = {}
+_DECIDED_MAX = 4096
+
+
 def decide(target: Target, rule: Rule, context: str, fail_on: str = "error", library: str | None = None,
            port: int | None = None, role: "Role | None" = None, role_info: "RoleInfo | None" = None,
            evidence: str | None = None) -> Decision:
+    """The verdict on one hit (see :func:`_decide`); the same inputs give the same (shared) Decision."""
+    key = (target, rule, context, fail_on, library, port, role, role_info, evidence)
+    try:
+        return _DECIDED[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable part (never in the scan's own types): judge it afresh
+        return _decide(target, rule, context, fail_on, library, port, role, role_info, evidence)
+    if len(_DECIDED) >= _DECIDED_MAX:
+        _DECIDED.clear()
+    d = _DECIDED[key] = _decide(target, rule, context, fail_on, library, port, role, role_info, evidence)
+    return d
+
+
+def _decide(target: Target, rule: Rule, context: str, fail_on: str = "error", library: str | None = None,
+            port: int | None = None, role: "Role | None" = None, role_info: "RoleInfo | None" = None,
+            evidence: str | None = None) -> Decision:
     """``library``: why the hit is library internals (see :func:`library_evidence`); only ever
     given for rules with ``quiet_in_library_code``. ``port``: the URL's port (a WonderTwin
     default port raises the confidence); None where the port is not evidence.
@@ -162,8 +190,13 @@ def library_evidence(kind: str, url: "URL", hit: "Hit", origin: Origin | None = 
 def make_finding(decision: Decision, *, path: str, line: int, column: int, end_column: int, offset: int,
                  match: str, url: str, host: str, port: int | None, key: str | None, snippet: str,
                  encoding: str | None = None, origin: Origin | None = None) -> Finding:
-    """The one constructor of findings: verdict, reason and fingerprint all come from here."""
+    """The one constructor of findings: verdict, reason and fingerprint all come from here.
+
+    A finding costs a bounded number of bytes: the decision, its reason and the fingerprint are
+    shared by the hits judged alike, and the URL, the match and the host are interned, so the
+    same URL 100,000 times in one file is one string (issue 14)."""
     rule = decision.rule
+    url, match, host = _intern(url), _intern(match), _intern(host)
     return Finding(
         rule=rule.id, severity=rule.severity, confidence=decision.confidence, path=path, line=line,
         column=column, end_column=end_column, match=match, url=url, host=host, port=port, key=key,
@@ -172,3 +205,7 @@ def make_finding(decision: Decision, *, path: str, line: int, column: int, end_c
         fingerprint=fingerprint(rule.id, url, path), title=rule.title, offset=offset, origin=origin,
         encoding=encoding, decision=decision, role=decision.role,
     )
+
+
+def _intern(s: str | None) -> str | None:
+    return sys.intern(s) if type(s) is str else s

@@ -36,8 +36,12 @@ class Suppression:
     expires: str | None = None  # ISO date (config entries only)
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
+    """One reported hit. Slotted, and built only by :func:`twinscan.decide.make_finding`, which
+    shares its decision, reason, fingerprint and URL strings with the hits judged alike: a finding
+    costs a bounded number of bytes, so 100,000 of them fit in memory for grouping and sorting."""
+
     rule: str
     severity: str
     confidence: str

@@ -118,16 +118,21 @@ def check_output(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
-def write_output(text: str, output: str | None, color: bool = False) -> None:
-    """The rendered result to --output FILE, else ('-' or no -o) standard output (ANSI kept when ``color``)."""
+def write_output(text, output: str | None, color: bool = False) -> None:
+    """The rendered result to --output FILE, else ('-' or no -o) standard output (ANSI kept when ``color``).
+    ``text`` is a str or an iterable of str pieces (a report written as it is made, :func:`twinscan.report.chunks`)."""
+    pieces = (text,) if isinstance(text, str) else text
     if output and output != "-":
         try:
             with open(output, "w", encoding="utf-8") as f:
-                f.write(text)
+                for piece in pieces:
+                    f.write(piece)
         except OSError as exc:
             fail(f"--output {output}: {exc.strerror or exc}")
-    elif text:
-        click.echo(text, nl=False, color=color or None)
+    else:
+        for piece in pieces:
+            if piece:
+                click.echo(piece, nl=False, color=color or None)
 
 
 def progress(enabled: bool):

@@ -38,7 +38,7 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
 
 def _write_reports(report) -> None:
     """Write the --report files; $GITHUB_STEP_SUMMARY is appended to, as GitHub expects."""
-    from ..report import render
+    from ..report import chunks
 
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     failed = []
@@ -46,7 +46,8 @@ def _write_reports(report) -> None:
         append = bool(summary) and os.path.abspath(path) == os.path.abspath(summary)
         try:
             with open(path, "a" if append else "w", encoding="utf-8") as f:
-                f.write(render(fmt, report, color=False))
+                for piece in chunks(fmt, report, color=False):  # written as it is made (issue 14)
+                    f.write(piece)
         except OSError as exc:
             failed.append(f"--report {fmt}={path}: {exc.strerror or exc}")
     if failed:
@@ -103,7 +104,7 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
     `twinscan PATH…` means the same; `twinscan scan NAME` always scans, also
     when NAME is the name of a command.
     """
-    from ..report import Report, render
+    from ..report import Report, chunks
 
     quiet, verbose, no_color = opts["quiet"], opts["verbose"], opts["no_color"]
     if opts["artifacts"]:
@@ -136,7 +137,7 @@ def scan(fmt, output, baseline_path, show_suppressed, fail_on, **opts) -> None:
         twin_urls=[*((u, f"twin_urls in {cfg.path}") for u in cfg.twin_urls), *((u, "--twin-url") for u in opts["twin_urls"])],
     )
     color = use_color(no_color, output, opts["color"])
-    write_output(render(fmt, report, color=color), output, color)
+    write_output(chunks(fmt, report, color=color), output, color)
     if output and not quiet:
         from ..report.text import summary_line
 

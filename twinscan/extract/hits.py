@@ -27,7 +27,7 @@ INERT_CONTEXTS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # slotted: a file may hold 100,000 hits until they are judged (issue 14)
 class Hit:
     offset: int  # byte offset in the decoded text
     end: int

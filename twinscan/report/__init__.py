@@ -1,4 +1,6 @@
-"""Reporters: one module per output format, each with ``render(report, color) -> str``.
+"""Reporters: one module per output format, each with ``render(report, color) -> str``; a format
+that can also be written as it is made has ``chunks(report, color)`` (pieces of the same text),
+so the report of 100,000 findings is never one string in memory.
 
 Formats are loaded lazily by name, so a run pays only for the one it prints.
 """
@@ -6,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from ..model import FileError, Finding, Skipped
 
@@ -60,7 +63,18 @@ class Report:
 def render(fmt: str, report: Report, color: bool = False) -> str:
     """``report`` in format ``fmt``, as every format shows it (:func:`.present.shown`: secrets
     in query strings redacted, names that are not UTF-8 escaped)."""
+    return "".join(chunks(fmt, report, color))
+
+
+def chunks(fmt: str, report: Report, color: bool = False) -> Iterator[str]:
+    """:func:`render`'s text in pieces of about 1 MB, made as they are written."""
+    from .jsonstream import batched
     from .present import shown
 
     module = importlib.import_module(FORMATS[fmt], __name__)
-    return module.render(shown(report), color)
+    report = shown(report)
+    pieces = getattr(module, "chunks", None)
+    if pieces is None:
+        yield module.render(report, color)
+    else:
+        yield from batched(pieces(report, color))

@@ -8,8 +8,10 @@ after one ``::notice::`` that says how many there are.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from . import Report
-from .locations import display_path, split_archive
+from .locations import display_path, display_paths, split_archive
 from .present import fix_hints, origin_text, shown_key
 
 MAX_ANNOTATIONS = 10
@@ -44,21 +46,26 @@ def _file_props(path: str, line: int | None = None, col: int | None = None, end:
     return props
 
 
-def _finding(f) -> tuple[int, str, str]:
-    """(rank, annotation, plain log line) for a finding."""
+def _rank(f) -> int:
+    return 0 if f.blocking else 3 if f.production else 5
+
+
+def _annotation(f) -> str:
     kind = "error" if f.blocking else "warning" if f.production else "notice"
-    rank = 0 if f.blocking else 3 if f.production else 5
     verdict = "blocking" if f.blocking else "not blocking"
-    where = f"{display_path(f.path)}:{f.line}:{f.column}"
     key = shown_key(f.key)
     message = f"{f.url} in {f.environment}{f' (key {key})' if key else ''}: {verdict}. {f.reason}"
     if f.origin is not None:
         message += f"\noriginal source: {origin_text(f.origin)}"
     if split_archive(f.path)[1] is not None:
-        message = f"{where}: {message}"
+        message = f"{display_path(f.path)}:{f.line}:{f.column}: {message}"
     title = f"twinscan {f.rule}: {f.title or f.rule}"
-    return rank, command(kind, message, title=title, **_file_props(f.path, f.line, f.column, f.end_column)), \
-        f"{where}: {verdict} {f.rule} {f.url} ({f.environment})"
+    return command(kind, message, title=title, **_file_props(f.path, f.line, f.column, f.end_column))
+
+
+def _log_line(f, display=display_path) -> str:
+    verdict = "blocking" if f.blocking else "not blocking"
+    return f"{display(f.path)}:{f.line}:{f.column}: {verdict} {f.rule} {f.url} ({f.environment})"
 
 
 def _plain(line: str) -> str:
@@ -67,38 +74,68 @@ def _plain(line: str) -> str:
     return "- " + line.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def render(report: Report, color: bool = False) -> str:
+def _error_item(e) -> tuple[str, str]:
+    kind = "error" if e.production else "warning"
+    what = "scan incomplete: a file in a production target could not be read" if e.production \
+        else "a file outside production targets could not be read"
+    return (command(kind, f"{e.path}: {e.message}", title=f"twinscan: {what}", **_file_props(e.path)),
+            f"{display_path(e.path)}: {'error' if e.production else 'warning'}: {e.message}")
+
+
+def _lines(report: Report) -> Iterator[str]:
     from .text import summary_line
 
-    items: list[tuple[int, str, str]] = []
+    # (rank, kind, what): the annotation or the log line of each is made only when written,
+    # so 100,000 findings are never 200,000 strings at once
+    items: list[tuple[int, str, object]] = []
     shown = report.blocking if report.quiet else report.findings
-    items.extend(_finding(f) for f in shown)
-    for e in report.errors:
-        kind = "error" if e.production else "warning"
-        what = "scan incomplete: a file in a production target could not be read" if e.production \
-            else "a file outside production targets could not be read"
-        items.append((1 if e.production else 4,
-                      command(kind, f"{e.path}: {e.message}", title=f"twinscan: {what}", **_file_props(e.path)),
-                      f"{display_path(e.path)}: {'error' if e.production else 'warning'}: {e.message}"))
-    for note in report.notes:
-        items.append((2, command("warning", note, title="twinscan"), f"note: {note}"))
+    items.extend((_rank(f), "finding", f) for f in shown)
+    items.extend((1 if e.production else 4, "error", e) for e in report.errors)
+    items.extend((2, "note", note) for note in report.notes)
     items.sort(key=lambda item: item[0])  # stable: findings keep their order within a rank
 
-    out = [annotation for _, annotation, _ in items[:MAX_ANNOTATIONS]]
-    rest = items[MAX_ANNOTATIONS:]
-    if rest:
-        out.append(command("notice", (
-            f"{len(rest)} more twinscan result{'s' if len(rest) != 1 else ''} not annotated "
+    def annotation(kind: str, what) -> str:
+        if kind == "finding":
+            return _annotation(what)
+        if kind == "error":
+            return _error_item(what)[0]
+        return command("warning", what, title="twinscan")
+
+    display = display_paths()
+
+    def log_line(kind: str, what) -> str:
+        if kind == "finding":
+            return _log_line(what, display)
+        if kind == "error":
+            return _error_item(what)[1]
+        return f"note: {what}"
+
+    for _, kind, what in items[:MAX_ANNOTATIONS]:
+        yield annotation(kind, what)
+    rest = len(items) - MAX_ANNOTATIONS
+    if rest > 0:
+        yield command("notice", (
+            f"{rest} more twinscan result{'s' if rest != 1 else ''} not annotated "
             f"(GitHub shows at most {MAX_ANNOTATIONS} per step): they are listed in this step's log below, "
             "and in the step summary when twinscan writes one (--report markdown=$GITHUB_STEP_SUMMARY)"
-        ), title="twinscan: more results"))
-        out.extend(_plain(line) for _, _, line in rest)
+        ), title="twinscan: more results")
+        for _, kind, what in items[MAX_ANNOTATIONS:]:
+            yield _plain(log_line(kind, what))
     if report.show_suppressed:
         for f in report.suppressed:
             s = f.suppression
             why = f" ({s.kind}: {s.reason})" if s is not None else ""
-            out.append(_plain(f"{display_path(f.path)}:{f.line}:{f.column}: suppressed {f.rule} {f.url}{why}"))
+            yield _plain(f"{display(f.path)}:{f.line}:{f.column}: suppressed {f.rule} {f.url}{why}")
     for rule, fix in fix_hints(shown):
-        out.append(f"twinscan fix {rule}: {fix}")
-    out.append("twinscan: " + summary_line(report, color=False))
-    return "\n".join(out) + "\n"
+        yield f"twinscan fix {rule}: {fix}"
+    yield "twinscan: " + summary_line(report, color=False)
+
+
+def chunks(report: Report, color: bool = False) -> Iterator[str]:
+    """The workflow commands line by line, as they are made."""
+    for line in _lines(report):
+        yield line + "\n"
+
+
+def render(report: Report, color: bool = False) -> str:
+    return "".join(chunks(report, color))

@@ -4,8 +4,8 @@ Additive changes keep ``version: 1``; removing or renaming a field bumps it.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
+from typing import Iterator
 
 from .. import __version__
 from . import Report
@@ -25,18 +25,28 @@ def finding_dict(f) -> dict:
     return out
 
 
-def document(report: Report) -> dict:
-    findings = [finding_dict(f) for f in report.findings]
+def document(report: Report, stream: bool = False) -> dict:
+    """The document as a dict; with ``stream``, its findings lists are :class:`~.jsonstream.Items`
+    (written one finding at a time by :func:`chunks`)."""
+    if stream:
+        from .jsonstream import Items, object_encoder
+
+        encode = object_encoder(FINDING_FIELDS)
+        findings = Items(report.findings, encode)
+        suppressed = Items(report.suppressed if report.show_suppressed else (), encode)
+    else:
+        findings = [finding_dict(f) for f in report.findings]
+        suppressed = [finding_dict(f) for f in report.suppressed] if report.show_suppressed else []
     return {
         "version": 1,
         "tool": {"name": "twinscan", "version": __version__, "engine": report.engine},
         "findings": findings,
         "errors": [{"path": e.path, "message": e.message, "production": e.production} for e in report.errors],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
-        "suppressed": [finding_dict(f) for f in report.suppressed] if report.show_suppressed else [],
+        "suppressed": suppressed,
         "notes": list(report.notes),
         "summary": {
-            "blocking": len(report.blocking),
+            "blocking": sum(1 for f in report.findings if f.blocking),
             "reported": len(report.findings),
             "suppressed": len(report.suppressed),
             "errors": len(report.errors),
@@ -50,5 +60,13 @@ def document(report: Report) -> dict:
     }
 
 
+def chunks(report: Report, color: bool = False) -> Iterator[str]:
+    """The JSON text in pieces, one finding at a time: memory stays flat in the number of findings."""
+    from .jsonstream import chunks as json_chunks
+
+    yield from json_chunks(document(report, stream=True))
+    yield "\n"
+
+
 def render(report: Report, color: bool = False) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(report, color))

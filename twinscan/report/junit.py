@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
+from typing import Iterator
 
 from . import Report
 from .locations import display_path
@@ -104,7 +105,121 @@ def document(report: Report) -> ET.Element:
     return suites
 
 
+# -- written as it is made --------------------------------------------------------------------
+# The same text as ElementTree writes :func:`document` (``ET.indent`` then ``ET.tostring``), one
+# test case, and one line of a test case's text, at a time: the failure text of a file with
+# 100,000 blocking findings is never one string (issue 14).
+
+
+def _escape_text(text: str) -> str:
+    """Character data as ElementTree escapes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_attrib(text: str) -> str:
+    """An attribute value as ElementTree escapes it."""
+    return (_escape_text(text).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;")
+            .replace("\t", "&#09;"))
+
+
+def _start(tag: str, attrs: dict, cleaned: bool = True) -> str:
+    return "<" + tag + "".join(f' {k}="{_escape_attrib(clean(v) if cleaned else str(v))}"' for k, v in attrs.items())
+
+
+def _leaf(tag: str, pieces, **attrs) -> Iterator[str]:
+    """``<tag attrs>text</tag>`` with the text written piece by piece (``<tag attrs />`` when empty)."""
+    opened = False
+    for piece in pieces:
+        if not piece:
+            continue
+        if not opened:
+            yield _start(tag, attrs) + ">"
+            opened = True
+        yield _escape_text(clean(piece))
+    yield f"</{tag}>" if opened else _start(tag, attrs) + " />"
+
+
+def _lines(items, make) -> Iterator[str]:
+    """``"\n".join(make(x) for x in items)`` in pieces."""
+    sep = ""
+    for x in items:
+        yield sep + make(x)
+        sep = "\n"
+
+
+def chunks(report: Report, color: bool = False) -> Iterator[str]:
+    from ..decide import logical_path
+    from .locations import display_paths
+    from .text import summary_line
+
+    files: OrderedDict[str, dict] = OrderedDict()
+    display = display_paths()
+
+    def entry(path: str) -> dict:
+        shown = display(path)
+        got = files.get(shown)
+        if got is None:
+            got = files[shown] = {"findings": [], "errors": [], "suppressed": []}
+        return got
+
+    for f in report.findings:
+        entry(f.path)["findings"].append(f)
+    for e in report.errors:
+        entry(e.path)["errors"].append(e)
+    if report.show_suppressed:
+        for f in report.suppressed:
+            entry(f.path)["suppressed"].append(f)
+    failures = errors = skipped = 0
+    for got in files.values():  # the counts head the document
+        fatal = any(e.production for e in got["errors"])
+        failures += any(f.blocking for f in got["findings"])
+        errors += fatal
+        skipped += not got["findings"] and not got["errors"]
+    seconds = f"{report.seconds:.3f}"
+    counts = {"tests": str(max(1, len(files))), "failures": str(failures), "errors": str(errors), "time": seconds}
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield _start("testsuites", {"name": "twinscan", **counts}, cleaned=False) + ">\n  "
+    yield _start("testsuite", {"name": "twinscan", "hostname": "twinscan"}) + \
+        "".join(f' {k}="{v}"' for k, v in {**counts, "skipped": str(skipped)}.items()) + ">"
+    case_pad, child_pad = "\n    ", "\n      "
+    for path, got in files.items():
+        yield case_pad + _start("testcase", {"classname": "twinscan", "name": logical_path(path), "file": path,
+                                              "time": "0"}) + ">"
+        blocking = [f for f in got["findings"] if f.blocking]
+        fatal = [e for e in got["errors"] if e.production]
+        if blocking:
+            n = len(blocking)
+            yield child_pad
+            yield from _leaf("failure", _lines(blocking, _line),
+                             message=f"{n} twin URL{'s' if n != 1 else ''} in production: "
+                                     + ", ".join(sorted({f.url for f in blocking})),
+                             type="twinscan.blocking")
+        if fatal:
+            yield child_pad
+            yield from _leaf("error", _lines(fatal, lambda e: e.message),
+                             message=f"could not be read (the scan is incomplete): {fatal[0].message}",
+                             type="twinscan.unreadable")
+        if not blocking and not fatal and not got["findings"] and not got["errors"]:
+            n = len(got["suppressed"])
+            yield child_pad
+            yield from _leaf("skipped", (), message=f"{n} suppressed finding{'s' if n != 1 else ''}")
+        out = [("finding", f) for f in got["findings"] if not f.blocking]
+        out += [("error", e) for e in got["errors"] if not e.production]
+        out += [("finding", f) for f in got["suppressed"]]
+        if out:
+            yield child_pad
+            yield from _leaf("system-out", _lines(out, lambda x: _line(x[1]) if x[0] == "finding"
+                                                  else f"warning: could not be read: {x[1].message}"))
+        yield case_pad + "</testcase>"
+    if not files:
+        yield case_pad + _start("testcase", {"classname": "twinscan", "name": "twinscan", "time": seconds}) + ">"
+        yield child_pad
+        yield from _leaf("system-out", (f"no twin URL in {report.files_scanned} files",))
+        yield case_pad + "</testcase>"
+    yield case_pad
+    yield from _leaf("system-out", ("\n".join([summary_line(report, color=False)] + [f"note: {n}" for n in report.notes]),))
+    yield "\n  </testsuite>\n</testsuites>\n"
+
+
 def render(report: Report, color: bool = False) -> str:
-    root = document(report)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return "".join(chunks(report, color))

@@ -99,6 +99,20 @@ def display_path(path: str) -> str:
     return rel if inner is None else rel + ARCHIVE_SEP + inner
 
 
+def display_paths():
+    """:func:`display_path` for one report: each path is resolved once however many findings
+    it has (finding the repository root costs a walk up the directory tree)."""
+    memo: dict[str, str] = {}
+
+    def display(path: str) -> str:
+        shown = memo.get(path)
+        if shown is None:
+            shown = memo[path] = display_path(path)
+        return shown
+
+    return display
+
+
 def _encode(path: str) -> str:
     """Percent-encode every segment: only RFC 3986 unreserved characters stay literal. A name
     that is not UTF-8 keeps its own bytes (``caf\xe9.js`` -> ``caf%E9.js``)."""

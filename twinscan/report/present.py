@@ -158,19 +158,41 @@ def _clean(value):
     return unsurrogate(value) if isinstance(value, str) else value
 
 
-def _shown_finding(f, matchers=()):
-    changes = {k: _clean(getattr(f, k)) for k in ("path", "reason", "key", "title", "environment")}
+def _shown_finding(f, matchers=(), joined: dict | None = None):
+    """``f`` as shown; ``f`` itself when nothing about it changes (the common case: no copy per
+    finding). ``joined`` shares the reason texts made here among the findings that have the same."""
+    changes = {}
+    for k in ("path", "reason", "key", "title", "environment"):
+        v = getattr(f, k)
+        c = _clean(v)
+        if c is not v:
+            changes[k] = c
     matched = what_matched(f, matchers)
-    if matched and matched not in changes["reason"]:
-        changes["reason"] = f"{changes['reason']}; {matched}"
+    reason = changes.get("reason", f.reason)
+    if matched and matched not in reason:
+        pair = (reason, matched)
+        text = joined.get(pair) if joined is not None else None
+        if text is None:
+            text = f"{reason}; {matched}"
+            if joined is not None:
+                joined[pair] = text
+        changes["reason"] = text
     for k in ("url", "match", "snippet"):
-        changes[k] = redact_secrets(_clean(getattr(f, k)))
+        v = getattr(f, k)
+        c = redact_secrets(_clean(v))
+        if c is not v:
+            changes[k] = c
     if f.origin is not None:
-        changes["origin"] = dataclasses.replace(f.origin, path=_clean(f.origin.path), map=_clean(f.origin.map))
+        o = f.origin
+        path, map_ = _clean(o.path), _clean(o.map)
+        if path is not o.path or map_ is not o.map:
+            changes["origin"] = dataclasses.replace(o, path=path, map=map_)
     if f.suppression is not None:
         s = f.suppression
-        changes["suppression"] = dataclasses.replace(s, reason=_clean(s.reason), source=_clean(s.source))
-    return dataclasses.replace(f, **changes)
+        reason_, source = _clean(s.reason), _clean(s.source)
+        if reason_ is not s.reason or source is not s.source:
+            changes["suppression"] = dataclasses.replace(s, reason=reason_, source=source)
+    return dataclasses.replace(f, **changes) if changes else f
 
 
 def shown(report):
@@ -186,8 +208,9 @@ def shown(report):
         return q
 
     matchers = _twin_url_matchers(report.twin_urls) if any(f.rule == "org-twin-url" for f in report.findings) else []
-    findings = [_shown_finding(f, matchers) for f in report.findings]
-    suppressed = [_shown_finding(f, matchers) for f in report.suppressed]
+    joined: dict = {}
+    findings = [_shown_finding(f, matchers, joined) for f in report.findings]
+    suppressed = [_shown_finding(f, matchers, joined) for f in report.suppressed]
     for f in (*report.findings, *report.suppressed):
         path(f.path)
     errors = [dataclasses.replace(e, path=path(e.path), message=unsurrogate(e.message)) for e in report.errors]

@@ -6,7 +6,7 @@ Suppressed findings are included with ``suppressions`` so consumers close or dis
 """
 from __future__ import annotations
 
-import json
+from typing import Iterator
 
 from .. import __version__
 from ..model import Finding
@@ -89,26 +89,37 @@ def _message(f: Finding) -> str:
 def result_fingerprints(findings: list[Finding]) -> list[str]:
     """One fingerprint per finding, stable across rebuilds as long as the order of places is:
     the nth place with the same (fingerprint, key, context) gets n in its hash."""
+    return list(_result_fingerprints(findings))
+
+
+def _result_fingerprints(findings) -> Iterator[str]:
     import hashlib
 
     seen: dict[tuple, int] = {}
-    out = []
     for f in findings:
         k = (f.fingerprint, f.key or "", f.context)
         n = seen.get(k, 0)
         seen[k] = n + 1
-        out.append(hashlib.sha256("\0".join((*k, str(n))).encode("utf-8")).hexdigest()[:32])
-    return out
+        yield hashlib.sha256("\0".join((*k, str(n))).encode("utf-8")).hexdigest()[:32]
 
 
-def _result(f: Finding, index: dict[str, int], unique: str, raw: dict[str, str]) -> dict:
+def _result(f: Finding, index: dict[str, int], unique: str, raw: dict[str, str], seen: dict | None = None) -> dict:
+    """One result; ``seen`` holds the artifact locations already made (a file's many results
+    share one, made once: the path is resolved against the repository root only once)."""
+    path = raw.get(f.path, f.path)
+    if seen is None:
+        where = _location(path)
+    else:
+        where = seen.get(path)
+        if where is None:
+            where = seen[path] = _location(path)
     res = {
         "ruleId": f.rule,
         "ruleIndex": index[f.rule],
         "level": level(f),
         "message": {"text": _message(f)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": _location(raw.get(f.path, f.path)),
+            "artifactLocation": where,
             "region": {**_region(f.line, f.column, f.end_column), "snippet": {"text": f.match}},
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint, RESULT_FINGERPRINT_KEY: unique},
@@ -146,10 +157,12 @@ def _cwd_uri() -> str:
     return "file://" + quote(cwd if cwd.startswith("/") else "/" + cwd, safe="/").rstrip("/") + "/"
 
 
-def document(report: Report) -> dict:
+def document(report: Report, stream: bool = False) -> dict:
+    """The SARIF log; with ``stream``, its results are :class:`~.jsonstream.Items`, made one at a
+    time as :func:`chunks` writes them."""
     everything = [*report.findings, *report.suppressed]
     raw = report.extra.get("raw_paths", {})
-    unique = result_fingerprints(everything)
+    unique = _result_fingerprints(everything)
     rules = _rules(everything)
     index = {r["id"]: i for i, r in enumerate(rules)}
     notifications = [{
@@ -179,10 +192,10 @@ def document(report: Report) -> dict:
             "originalUriBaseIds": {"%SRCROOT%": {"uri": _cwd_uri(),
                                                  "description": {"text": "the repository root: $GITHUB_WORKSPACE, $CI_PROJECT_DIR or the git top level (else the working directory)"}}},  # noqa: E501
             "columnKind": "unicodeCodePoints",
-            "results": [_result(f, index, u, raw) for f, u in zip(everything, unique)],
+            "results": _results(everything, unique, index, raw, stream),
             "properties": {
                 "engine": report.engine,
-                "blocking": len(report.blocking),
+                "blocking": sum(1 for f in report.findings if f.blocking),
                 "reported": len(report.findings),
                 "suppressed": len(report.suppressed),
                 "errors": len(report.errors),
@@ -193,5 +206,23 @@ def document(report: Report) -> dict:
     }
 
 
+def _results(everything, unique, index, raw, stream: bool):
+    seen: dict[str, dict] = {}
+    results = (_result(f, index, u, raw, seen) for f, u in zip(everything, unique))
+    if not stream:
+        return list(results)
+    from .jsonstream import Items
+
+    return Items(results)
+
+
+def chunks(report: Report, color: bool = False) -> Iterator[str]:
+    """The SARIF text in pieces, one result at a time (memory flat in the number of findings)."""
+    from .jsonstream import chunks as json_chunks
+
+    yield from json_chunks(document(report, stream=True))
+    yield "\n"
+
+
 def render(report: Report, color: bool = False) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(report, color))

@@ -6,6 +6,8 @@ Everything that comes from scanned files (names, URLs, keys, snippets) goes thro
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from . import Report
 from .present import fix_hints, origin_text, printable, shown_key
 
@@ -100,7 +102,7 @@ def _place(f, mixed: bool, verbose: bool, s) -> str:
     return f"  {s(printable(f'{f.path}:{f.line}:{f.column}'), bold=True)}  " + s(" · ".join(detail), dim=True)
 
 
-def _group(places: list, verbose: bool, s) -> list[str]:
+def _group(places: list, verbose: bool, s) -> Iterator[str]:
     first = places[0]
     nb = sum(1 for f in places if f.blocking)
     mixed = 0 < nb < len(places)
@@ -110,53 +112,60 @@ def _group(places: list, verbose: bool, s) -> list[str]:
         verdict = s(f"BLOCKING in {nb} of", fg="red", bold=True)
     else:
         verdict = s("not blocking", fg="yellow")
-    out = [f"{s(printable(first.url), bold=True)}  {s(first.rule, fg='cyan')}  {verdict} {plural(len(places), 'place')}"]
+    yield f"{s(printable(first.url), bold=True)}  {s(first.rule, fg='cyan')}  {verdict} {plural(len(places), 'place')}"
     by_reason: dict[str, list] = {}
     for f in places:  # one "why" for the places that share it
         by_reason.setdefault(f.reason, []).append(f)
     for reason, same in by_reason.items():
-        out.append(s(f"  why: {printable(reason)}", dim=True))
+        yield s(f"  why: {printable(reason)}", dim=True)
         for f in same:
-            out.append(_place(f, mixed, verbose, s))
+            yield _place(f, mixed, verbose, s)
             if verbose:
-                out.append(f"      {printable(f.snippet)}")
-    return out
+                yield f"      {printable(f.snippet)}"
 
 
-def render(report: Report, color: bool = False) -> str:
+def _lines(report: Report, color: bool) -> Iterator[str]:
     s = _style(color)
-    out: list[str] = []
     shown = report.findings if not report.quiet else report.blocking
     if shown:
-        out += [s(headline(shown) + ":", bold=True), ""]
+        yield from (s(headline(shown) + ":", bold=True), "")
         for g in groups(shown):
-            out += _group(g, report.verbose, s)
-            out.append("")
+            yield from _group(g, report.verbose, s)
+            yield ""
         for rule, fix in fix_hints(shown):
-            out.append(f"{s('fix', fg='green', bold=True)} {s(rule, fg='cyan')}: {fix}")
-        out.append("")
+            yield f"{s('fix', fg='green', bold=True)} {s(rule, fg='cyan')}: {fix}"
+        yield ""
     if report.show_suppressed and report.suppressed and not report.quiet:
-        out.append(s(f"suppressed ({len(report.suppressed)})", bold=True))
+        yield s(f"suppressed ({len(report.suppressed)})", bold=True)
         for f in report.suppressed:
-            out.append(f"  {printable(f'{f.path}:{f.line}:{f.column}')}  {s('suppressed', dim=True)}  "
-                       f"{s(f.rule, fg='cyan')}  {printable(f.url)}")
+            yield (f"  {printable(f'{f.path}:{f.line}:{f.column}')}  {s('suppressed', dim=True)}  "
+                   f"{s(f.rule, fg='cyan')}  {printable(f.url)}")
             sup = f.suppression
             if sup is not None:
                 until = f" (expires {sup.expires})" if sup.expires else ""
-                out.append(s(f"      by {sup.kind} {printable(sup.source)}: {printable(sup.reason)}{until}", dim=True))
-        out.append("")
+                yield s(f"      by {sup.kind} {printable(sup.source)}: {printable(sup.reason)}{until}", dim=True)
+        yield ""
     for e in report.errors:
         label = s("error", fg="red", bold=True) if e.production else s("warning", fg="yellow")
-        out.append(f"{label}: {printable(e.path)}: {printable(e.message)}")
+        yield f"{label}: {printable(e.path)}: {printable(e.message)}"
     if not report.quiet:
         for note in report.notes:
-            out.append(f"{s('note', fg='yellow')}: {printable(note)}")
+            yield f"{s('note', fg='yellow')}: {printable(note)}"
     if report.verbose:
         for sk in report.skipped:
-            out.append(s(f"skipped: {printable(sk.path)}: {printable(sk.reason)}", dim=True))
-        out.append(s(f"engine: {report.engine}; config: {printable(report.config_path or 'none (defaults)')}", dim=True))
+            yield s(f"skipped: {printable(sk.path)}: {printable(sk.reason)}", dim=True)
+        yield s(f"engine: {report.engine}; config: {printable(report.config_path or 'none (defaults)')}", dim=True)
     if report.errors or (report.verbose and report.skipped) or (report.notes and not report.quiet):
-        out.append("")
+        yield ""
     if not report.quiet or report.exit_code:
-        out.append(summary_line(report, color))
-    return "\n".join(out) + ("\n" if out else "")
+        yield summary_line(report, color)
+
+
+def chunks(report: Report, color: bool = False) -> Iterator[str]:
+    """The text line by line, as it is made: a run with 100,000 places is never one string."""
+    for line in _lines(report, color):
+        yield line + "\n"
+
+
+def render(report: Report, color: bool = False) -> str:
+    return "".join(chunks(report, color))

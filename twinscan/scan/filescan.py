@@ -119,6 +119,7 @@ class FileScanner:
                 total = w.hi
         except ReadError as exc:
             res.errors.append(FileError(item.display, str(exc), target.production))
+        found = []  # (memory, issue 14) the last window's URLs: the raw hits hold them, and release them once judged
         res.bytes_scanned = total
         res.scanned = not res.errors
         text = Text(opened)  # read again at most once, by whichever step needs the whole text
@@ -197,9 +198,11 @@ class FileScanner:
             origins = bundle_origins(res, item, text(MAX_MAPPED), raws, self.s.limits)
         elif target.kind == "sourcemap" and raws:
             origins = in_map_origins(res, text(MAX_MAPPED), raws)
-        for r in raws:
+        hits.clear()  # (memory, issue 14) each hit is released once judged: a file's raw hits and its
+        for i, r in enumerate(raws):  # findings are never all in memory at once (raws is not read after this)
+            raws[i] = None  # type: ignore[call-overload]
             where = self.value_target(target, r.hit.environment, r.hit.env_reason)
-            origin = origins.get(id(r))
+            origin = origins.pop(id(r), None)
             library = library_evidence(target.kind, r.url, r.hit, origin) if r.hit.quietable and where.production else None
             judged = self.role_args(res.path, r.hit.context, r.hit.key, r.hit.role, r.hit.role_reason, library,
                                     r.rule.id, r.url.host, r.url.port, r.url.path)
