@@ -76,14 +76,16 @@ class RoleBook:
 
     def file_role(self, path: str) -> Role | None:
         """The role a file's path gives every hit in it, or None (`README.md` → documentation)."""
+        last = self.__dict__.get("_last_file")  # a file's hits are judged one after another:
+        if last is not None and last[0] == path:  # its path is matched against the globs once
+            return last[1]
         # a name that is not UTF-8 (surrogate-escaped bytes) is matched with those bytes replaced
         p = path.replace("\\", "/").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if "!/" in p:  # inside an archive or image: the member's own path decides
             p = p.rsplit("!/", 1)[1]
-        for e in self.files:
-            if _spec(e.globs).match_file(p):
-                return Role(e.role, e.reason, e.source)
-        return None
+        role = next((Role(e.role, e.reason, e.source) for e in self.files if _spec(e.globs).match_file(p)), None)
+        object.__setattr__(self, "_last_file", (path, role))
+        return role
 
     def key_role(self, key: str | None, path: str = "") -> Role | None:
         """The role a key name gives its value (`OTEL_EXPORTER_OTLP_ENDPOINT` → sidecar), or None;
