@@ -169,3 +169,18 @@ def test_one_expression_classifies_as_the_kinds_claim_in_order():
                 return h
             assert registry.kind_of(path, give) == _reference_kind(path, give), (path, head)
         assert registry.kind_of(path) == _reference_kind(path), path
+
+
+def test_is_kind_agrees_with_kind_of_for_every_kind():
+    """is_kind rejects by the kind's literal endings before matching; never a different answer."""
+    root = Path(__file__).resolve().parents[1]
+    paths = [p.relative_to(root).as_posix() for base in ("fixtures", "tests") if (root / base).is_dir()
+             for p in (root / base).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    paths += ["deploy/compose.yml", "docker-compose.prod.YAML", "etc/systemd/system/api.service",
+              "api.service.d/override.conf", "x.conf", "Dockerfile.prod", "app.dockerfile", "compose.yml.gz",
+              ".gitlab-ci.yml", ".circleci/config.yml", "a/vercel.json", "main.tf", "x.tfvars"]
+    for path in paths:
+        kind = registry.kind_of(path)
+        for k in registry.kinds():
+            if k.name != registry.FALLBACK:  # text is also what no kind claims: is_kind asks for a claim
+                assert registry.is_kind(path, k.name) == (kind == k.name), (path, k.name)

@@ -80,6 +80,15 @@ def glob_regex(glob: str) -> str:
     return "(?:^|/)" + "".join(out) + "$"
 
 
+def _braces(glob: str) -> list[str]:
+    """A glob with its `{a,b}` alternatives spelled out (not nested, as glob_regex reads them)."""
+    i = glob.find("{")
+    if i < 0:
+        return [glob]
+    end = glob.index("}", i)
+    return [a for alt in glob[i + 1:end].split(",") for a in _braces(glob[:i] + alt + glob[end + 1:])]
+
+
 def _name(glob: str) -> str:
     """A base-name claim glob as an expression that `fullmatch`es a base name."""
     return glob_regex(glob.lower())[len("(?:^|/)"):-1]
@@ -144,6 +153,18 @@ class Kind:
             skip = "(?!(?:" + "|".join(_anywhere(g) for g in self.exclude) + ")$)" if self.exclude else ""
             path_rx = skip + "(?:" + "|".join(paths) + ")"
         return name_rx, path_rx
+
+    def tails(self) -> tuple[str, ...] | None:
+        """The literal endings every path this kind claims has (`.service`, `.conf`), or None
+        when a glob ends in a wildcard: a reject in one `endswith` before matching the globs."""
+        out: list[str] = []
+        for glob in self.globs:
+            for alt in _braces(glob.lower()):
+                tail = alt[max(alt.rfind(c) for c in "*?]/") + 1:]
+                if not tail or alt.endswith("/"):
+                    return None
+                out.append(tail)
+        return tuple(out) or None
 
     @property
     def structured(self) -> bool:
