@@ -234,3 +234,19 @@ def test_a_small_scan_imports_no_yaml_parser_and_no_service_table(tmp_path):
         code, yaml_loaded, table_loaded = r.stderr.split()[-3:]
         assert code == "1" and table_loaded == "False", (run, r.stderr)
     assert yaml_loaded == "False", r.stderr  # the second run reads the cache
+
+
+def test_the_dotenv_parser_loads_without_the_package_init_and_parses_the_same():
+    """extract/dotenv.py loads python-dotenv's parser.py on its own (its package __init__ imports
+    logging, tempfile and shutil for nothing twinscan calls); it must be the same parser."""
+    code = ("import sys, io\nfrom twinscan.extract import dotenv as d\nm = d.parser()\n"
+            "text = 'export A=\"x y\" # c\\nB=${A:-http://localhost:4111}\\n'\n"
+            "got = [(b.key, b.value) for b in m.parse_stream(io.StringIO(text))]\n"
+            "print(got, 'dotenv' in sys.modules, 'dotenv.main' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    from dotenv.parser import parse_stream
+
+    text = 'export A="x y" # c\nB=${A:-http://localhost:4111}\n'
+    expected = [(b.key, b.value) for b in parse_stream(io.StringIO(text))]
+    assert r.stdout.strip() == f"{expected} False False"

@@ -9,6 +9,11 @@ earlier keys only: `TWIN_ORIGIN=https://api.wondertwin.dev` then `VITE_STRIPE_BA
 ships a hosted twin that no byte of the second line spells. The process environment is never
 read (python-dotenv's own interpolation reads it: the runner's variables and secrets must never
 reach a finding). An expansion is a second Value over the same bytes with ``encoding="interpolated"``.
+
+The parser module is loaded from python-dotenv's installed `parser.py` on its own (:func:`parser`):
+importing it the usual way runs the package's `__init__`, which imports `dotenv.main` and with it
+logging, tempfile and shutil, 10–16 ms of a pre-commit run, for functions twinscan never calls.
+`parser.py` needs only codecs, re and typing; if that ever changes, the usual import is used.
 """
 from __future__ import annotations
 
@@ -65,8 +70,35 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def parser():
+    """python-dotenv's `dotenv.parser` module, without running the package's `__init__` (see above)."""
+    import sys
+
+    loaded = sys.modules.get("dotenv.parser") or sys.modules.get("twinscan._dotenv_parser")
+    if loaded is not None:
+        return loaded
+    try:
+        import importlib.util
+        import os
+
+        package = importlib.util.find_spec("dotenv")  # finds the package without importing it
+        if package is None or package.origin is None:
+            raise ImportError("python-dotenv is not installed")
+        spec = importlib.util.spec_from_file_location(
+            "twinscan._dotenv_parser", os.path.join(os.path.dirname(package.origin), "parser.py"))
+        if spec is None or spec.loader is None:
+            raise ImportError("python-dotenv has no parser.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.parse_stream  # noqa: B018 - the function twinscan calls must be there
+    except Exception:  # noqa: BLE001 - any surprise: the package's own import
+        from dotenv import parser as module
+    sys.modules["twinscan._dotenv_parser"] = module
+    return module
+
+
 def values(data: bytes, path: str, options: Options | None = None) -> list[Value]:
-    from dotenv.parser import parse_stream
+    parse_stream = parser().parse_stream
 
     # surrogateescape: an invalid byte stays one character, so offsets count true bytes
     text = data.decode("utf-8", "surrogateescape")
