@@ -219,20 +219,23 @@ def test_the_tree_sitter_runtime_loads_the_javascript_grammar():
 
 def test_a_small_scan_imports_no_yaml_parser_and_no_service_table(tmp_path):
     """A pre-commit run pays every import: three small files with no YAML among them import
-    neither PyYAML (the shipped rules come from the parsed-data cache after the first run) nor
-    the service table, whose command did not run."""
+    neither PyYAML (the shipped rules come from the parsed-data cache after the first run), nor
+    the service table, whose command did not run, nor pathspec (the role globs are plain) nor
+    python-dotenv's package (its parser is loaded on its own)."""
     (tmp_path / ".env.production").write_text("VITE_STRIPE_BASE_URL=https://api.stripe.com\n")
     (tmp_path / "config.js").write_text("export const u = process.env.STRIPE_URL ?? 'https://api.stripe.com';\n")
     (tmp_path / "app.min.js").write_text("var u=`http://127.0.0.1:4112/v1`;\n")
     probe = ("import runpy, sys; sys.argv = ['twinscan', '-q', '.env.production', 'config.js', 'app.min.js']\n"
              "try:\n    runpy.run_module('twinscan', run_name='__main__')\n"
              "except SystemExit as e:\n    code = e.code\n"
-             "print(code, 'yaml' in sys.modules, 'twinscan.runtime.servicetable' in sys.modules, file=sys.stderr)\n")
+             "heavy = [m for m in ('pathspec', 'dotenv', 'dotenv.main') if m in sys.modules]\n"
+             "print(heavy or 'none', code, 'yaml' in sys.modules, 'twinscan.runtime.servicetable' in sys.modules,"
+             " file=sys.stderr)\n")
     env = {**os.environ, "TWINSCAN_CACHE_DIR": str(tmp_path / "cache")}
     for run in ("first", "second"):
         r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
-        code, yaml_loaded, table_loaded = r.stderr.split()[-3:]
-        assert code == "1" and table_loaded == "False", (run, r.stderr)
+        heavy, code, yaml_loaded, table_loaded = r.stderr.split()[-4:]
+        assert code == "1" and table_loaded == "False" and heavy == "none", (run, r.stderr)
     assert yaml_loaded == "False", r.stderr  # the second run reads the cache
 
 

@@ -101,9 +101,9 @@ class RoleBook:
 
 @functools.lru_cache(maxsize=64)
 def _spec(globs: tuple[str, ...]):
-    from .globs import gitignore_spec
+    from .globs import plain_or_gitignore_spec
 
-    return gitignore_spec(globs)
+    return plain_or_gitignore_spec(globs)
 
 
 def _parse(doc, where: str, base: RoleBook | None = None) -> RoleBook:
