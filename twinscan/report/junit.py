@@ -44,11 +44,17 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.E
     return el
 
 
-def document(report: Report) -> ET.Element:
+def _by_file(report: Report, display) -> OrderedDict[str, dict]:
+    """The report's findings, errors and (when shown) suppressed findings per displayed path,
+    in the order the report first names each path: one test case per file."""
     files: OrderedDict[str, dict] = OrderedDict()
 
     def entry(path: str) -> dict:
-        return files.setdefault(display_path(path), {"findings": [], "errors": [], "suppressed": []})
+        shown = display(path)
+        got = files.get(shown)
+        if got is None:
+            got = files[shown] = {"findings": [], "errors": [], "suppressed": []}
+        return got
 
     for f in report.findings:
         entry(f.path)["findings"].append(f)
@@ -57,6 +63,11 @@ def document(report: Report) -> ET.Element:
     if report.show_suppressed:
         for f in report.suppressed:
             entry(f.path)["suppressed"].append(f)
+    return files
+
+
+def document(report: Report) -> ET.Element:
+    files = _by_file(report, display_path)
 
     suites = ET.Element("testsuites", name="twinscan")
     suite = _sub(suites, "testsuite", name="twinscan", hostname="twinscan")
@@ -152,23 +163,7 @@ def chunks(report: Report, color: bool = False) -> Iterator[str]:
     from .locations import display_paths
     from .text import summary_line
 
-    files: OrderedDict[str, dict] = OrderedDict()
-    display = display_paths()
-
-    def entry(path: str) -> dict:
-        shown = display(path)
-        got = files.get(shown)
-        if got is None:
-            got = files[shown] = {"findings": [], "errors": [], "suppressed": []}
-        return got
-
-    for f in report.findings:
-        entry(f.path)["findings"].append(f)
-    for e in report.errors:
-        entry(e.path)["errors"].append(e)
-    if report.show_suppressed:
-        for f in report.suppressed:
-            entry(f.path)["suppressed"].append(f)
+    files = _by_file(report, display_paths())
     failures = errors = skipped = 0
     for got in files.values():  # the counts head the document
         fatal = any(e.production for e in got["errors"])
