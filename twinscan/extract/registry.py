@@ -108,6 +108,7 @@ def _tails(name: str) -> tuple[str, ...] | None:
     return get(name).tails()
 
 
+@functools.lru_cache(maxsize=None)
 def is_structured(name: str) -> bool:
     """Whether the kind's files assign values that carry environments (it has an extractor)."""
     try:
