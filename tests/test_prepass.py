@@ -33,3 +33,19 @@ def test_a_kustomization_that_is_not_a_mapping_is_no_crash(tmp_path):
     (overlay / "kustomization.yaml").write_text("- ../../base\n- x\n")
     p = run_process(["k8s"], cwd=tmp_path)
     assert p.returncode == 0 and b"Traceback" not in p.stderr
+
+
+def test_the_prepass_filter_keeps_every_file_a_pass_reads():
+    """`candidates` (one `endswith` per walked file) keeps whatever the compose, systemd and
+    kustomize passes would read, including compressed and upper-case names, and drops chunks."""
+    from twinscan.extract.registry import _tails, is_kind
+    from twinscan.prepass import _TAILS, candidates
+
+    for kind in ("compose", "systemd"):
+        assert all(t.endswith(_TAILS) for t in _tails(kind)), kind
+    read = ["docker-compose.yml", "deploy/Compose.PROD.YAML", "ops/docker-compose.yaml.gz", "etc/systemd/api.service",
+            "etc/systemd/api.service.d/override.conf", "k8s/overlays/prod/kustomization.yaml",
+            "k8s/overlays/prod/kustomization.yml", "k8s/overlays/prod/Kustomization", "units/API.SERVICE.br"]
+    kept = {i.display for i in candidates([Item(p, p, 1) for p in [*read, "dist/00001.abcdef.js", "a/b.json"]])}
+    assert kept == set(read)
+    assert all(is_kind(p, "compose") or is_kind(p, "systemd") or p.endswith(("Kustomization", "yml", "yaml")) for p in read)

@@ -7,6 +7,7 @@ decide per value inside the file; a file-level answer here is their default.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -60,10 +61,7 @@ def config_environment(name: str, kind: str) -> tuple[str, str] | None:
     """(environment, reason) from a per-environment config file name: `config.staging.json`,
     `env.production.js`, `appsettings.Development.json`, `settings.dev.yaml`, and for JSON
     and YAML a file named after the environment alone (`config/staging.json`)."""
-    try:
-        named = get(kind).name_env
-    except KeyError:
-        return None
+    named = _name_env(kind)
     if not named:
         return None
     m = _CONFIG_EXT.search(name)
@@ -87,13 +85,27 @@ def config_environment(name: str, kind: str) -> tuple[str, str] | None:
     return env, f"file name `{name}` names the {env} environment"
 
 
+@functools.lru_cache(maxsize=None)
+def _name_env(kind: str) -> str:
+    """The kind's ``name_env`` ("" for an unknown kind): asked once per file of a tree."""
+    try:
+        return get(kind).name_env
+    except KeyError:
+        return ""
+
+
+@functools.lru_cache(maxsize=None)
+def _path_env(kind: str) -> Callable[[str], tuple[str, str] | None] | None:
+    try:
+        return get(kind).path_env
+    except KeyError:
+        return None
+
+
 def kind_path_environment(path: str, kind: str) -> tuple[str, str] | None:
     """(environment, reason) from the directories of a kind laid out per environment (a
     kustomize overlay), or None."""
-    try:
-        by_path = get(kind).path_env
-    except KeyError:
-        return None
+    by_path = _path_env(kind)
     return by_path(path.replace("\\", "/")) if by_path is not None else None
 
 
@@ -197,11 +209,18 @@ class Classifier:
             answer = rule(path, kind)
             if answer:
                 return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
+        name = base_name(path)
         if kind == "dotenv":
-            answer = dotenv_environment(base_name(path))
+            answer = dotenv_environment(name)
             if answer:
                 return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
-        answer = config_environment(base_name(path), kind) or kind_path_environment(path, kind)
+        answer = config_environment(name, kind) or kind_path_environment(path, kind)
         if answer:
             return Target(kind, answer[0], self.is_production(answer[0]), answer[1])
-        return Target(kind, "production", True, "every path named is a production target")
+        return _by_default(kind)
+
+
+@functools.lru_cache(maxsize=None)
+def _by_default(kind: str) -> Target:
+    """The target of a path nothing else classifies: one (frozen) Target per kind, not one per file."""
+    return Target(kind, "production", True, "every path named is a production target")

@@ -14,20 +14,35 @@ from .extract.values import ExtractError, Options
 from .reader import Limits, NotText, Opened, ReadError
 from .walk import Item
 
+#: Every file a pre-pass reads ends with one of these (any case, a compression suffix allowed):
+#: compose and kustomize files are YAML (`Kustomization` has no suffix), systemd units and
+#: drop-ins `.service`/`.conf`. One `endswith` per walked file picks the few the passes look at;
+#: each pass still applies its own exact test to them (a test checks the kinds' claims agree).
+_TAILS = (".yml", ".yaml", ".service", ".conf", "kustomization")
+_SUFFIXES = tuple(t + c for t in _TAILS for c in ("", ".gz", ".br", ".zst", ".xz", ".bz2"))
 
-def env_file_targets(items: list[Item], classifier: Classifier, limits: Limits, options: Options) -> dict[str, tuple[str, str]]:
+
+def candidates(items: list[Item]) -> list[Item]:
+    """The items some pre-pass may read: on a tree of 50,000 chunks, none, found with one
+    `endswith` each instead of a kind match per pass."""
+    return [i for i in items if i.display[-24:].lower().endswith(_SUFFIXES)]
+
+
+def env_file_targets(items: list[Item], classifier: Classifier, limits: Limits, options: Options,
+                     within: list[Item] | None = None) -> dict[str, tuple[str, str]]:
     """Files named by `env_file:` in compose files: path -> (environment, reason).
 
     A compose file decides the environment of the env files it loads, so they
     are classified as part of its target (compose files are small; a file that
-    cannot be parsed is reported when it is scanned).
+    cannot be parsed is reported when it is scanned). ``within``: the items to look at
+    (:func:`candidates` of ``items``), when the caller has them.
     """
     from .extract import structured_values
     from .extract.registry import is_kind
 
     out: dict[str, tuple[str, str]] = {}
 
-    for item in items:
+    for item in items if within is None else within:
         if not is_kind(item.display, "compose") or item.size > (1 << 20):
             continue
         target = classifier.classify(item.display)
@@ -48,7 +63,8 @@ def env_file_targets(items: list[Item], classifier: Classifier, limits: Limits, 
 _OVERLAY = re.compile(r"(?:^|/)overlays/([^/]+)/")
 
 
-def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -> dict[str, tuple[str, str]]:
+def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits,
+                    within: list[Item] | None = None) -> dict[str, tuple[str, str]]:
     """Directories that kustomize overlays build on, and files their generators read: path -> (environment, reason).
 
     A base is production when any production overlay uses it; otherwise it takes
@@ -57,9 +73,10 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
     classifies as (production unless config says otherwise), so adding region overlays
     never hides a twin. The env and property files a generator reads (`envs:`, `files:`)
     are the overlay's. The kustomization is read with the bounds every YAML kind has.
+    ``within``: the items to look at (:func:`candidates` of ``items``), when the caller has them.
     """
     users: dict[str, list[tuple[str, str]]] = {}
-    for item in items:
+    for item in items if within is None else within:
         name = os.path.basename(item.display)
         if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or item.size > (1 << 20):
             continue
@@ -105,7 +122,8 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits) -
 
 
 
-def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits) -> dict[str, tuple[str, str]]:
+def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits,
+                    within: list[Item] | None = None) -> dict[str, tuple[str, str]]:
     """systemd units, their drop-ins and the files their `EnvironmentFile=` loads: path ->
     (environment, reason), the environment of the whole unit.
 
@@ -115,13 +133,14 @@ def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits) -
     layout, else the unit file's own classification. An `EnvironmentFile=` path is found in
     the tree: relative to the unit, or an absolute path matched by its tail
     (`/etc/shop/api.env` → `deploy/etc/shop/api.env`), or by its name beside the unit.
+    ``within``: the items that may be units (:func:`candidates` of ``items``), when the caller has them.
     """
     from .extract.platformenv import dir_env, name_env
     from .extract.registry import is_kind
     from .extract.systemd import assigned_env, settings, unit_name
 
     units: dict[tuple[str, str], list[tuple[Item, list]]] = {}
-    for item in items:
+    for item in items if within is None else within:
         if not is_kind(item.display, "systemd") or item.size > (1 << 20):
             continue
         try:
@@ -131,6 +150,8 @@ def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits) -
         norm = item.display.replace("\\", "/")
         home = os.path.dirname(os.path.dirname(norm)) if not norm.endswith(".service") else os.path.dirname(norm)
         units.setdefault((home, unit_name(norm)), []).append((item, found))
+    if not units:
+        return {}
     by_display = {i.display.replace("\\", "/"): i.display for i in items}
     out: dict[str, tuple[str, str]] = {}
     for (home, unit), files in units.items():
@@ -186,21 +207,23 @@ def apply(items: list[Item], classifier: Classifier, limits: Limits, options: Op
 
     if classifier.environment:
         return items, classifier
-    found = kustomize_bases(items, classifier, limits)
+    within = candidates(items)
+    found = kustomize_bases(items, classifier, limits, within)
     files = {k[len("file:"):]: v for k, v in found.items() if k.startswith("file:")}
     bases = {k: v for k, v in found.items() if not k.startswith("file:")}
     if files:
         classifier = replace(classifier, rules=(PathRule(files), *classifier.rules))
     if bases:
         classifier = replace(classifier, rules=(*classifier.rules, PrefixRule(bases), PathRule(bases)))
-    units = systemd_targets(items, classifier, limits)
+    units = systemd_targets(items, classifier, limits, within)
     if units:
         known = {i.display for i in items}
         for path in units:
             if path not in known and os.path.isfile(path):  # a relative `EnvironmentFile=` outside the walk
                 items.append(Item(path, path, os.path.getsize(path)))
+                within += candidates(items[-1:])
         classifier = replace(classifier, rules=(PathRule(units), *classifier.rules))
-    refs = env_file_targets(items, classifier, limits, options)
+    refs = env_file_targets(items, classifier, limits, options, within)
     if refs:
         known = {i.display for i in items}
         for path in refs:

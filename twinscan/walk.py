@@ -19,6 +19,7 @@ from .globs import gitignore_spec
 #: dependencies and caches are not what a deploy ships as built output.
 DEFAULT_EXCLUDE_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"})
 DEFAULT_EXCLUDE_PATHS = (".next/cache",)  # by path suffix
+_S_IFMT, _S_IFREG = 0o170000, stat.S_IFREG
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,6 @@ class Walker:
         checks = self._exclude is not None or self._ignores or git  # else only directories are ever ignored
         for entry in entries:
             name = entry.name
-            erel = f"{rel}/{name}" if rel else name
             display = prefix + name
             try:
                 st = entry.stat(follow_symlinks=True)
@@ -155,6 +155,10 @@ class Walker:
             except OSError as exc:
                 self.notes.append(Note(display, f"cannot access: {exc.strerror}", error=True))
                 continue
+            if not checks and outside is None and st.st_mode & _S_IFMT == _S_IFREG:  # most entries of a build:
+                yield Item(display, entry.path, st.st_size)  # a plain file no exclude can take (the steps below, skipped)
+                continue
+            erel = f"{rel}/{name}" if rel else name
             is_dir = stat.S_ISDIR(st.st_mode)
             if (checks or is_dir) and self._ignored(os.path.abspath(entry.path), erel, name, is_dir, git):
                 continue

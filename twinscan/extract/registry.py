@@ -77,16 +77,20 @@ def kind_of(path: str, head: Callable[[], bytes] | None = None) -> str:
     while True:
         by_name, by_path = _chains(start)
         m = by_name.fullmatch(name) if by_name is not None else None
-        index = int(m.lastgroup[1:]) if m is not None else len(all_kinds)  # type: ignore[index]
+        index = _INDEX[m.lastgroup] if m is not None else len(all_kinds)  # type: ignore[index]
         m = by_path.fullmatch(p) if by_path is not None else None
         if m is not None:
-            index = min(index, int(m.lastgroup[1:]))  # type: ignore[index]
+            index = min(index, _INDEX[m.lastgroup])  # type: ignore[index]
         if index == len(all_kinds):
             return FALLBACK
         kind = all_kinds[index]
         if kind.sniff is None or (head is not None and kind.sniff(head())):
             return kind.name
         start = index + 1
+
+
+#: A group name of :func:`_chains` (``k<index>``) → the index: a dict look-up per file, not an int() parse.
+_INDEX = {f"k{i}": i for i in range(len(MODULES))}
 
 
 def is_kind(path: str, name: str) -> bool:
@@ -104,6 +108,7 @@ def _tails(name: str) -> tuple[str, ...] | None:
     return get(name).tails()
 
 
+@functools.lru_cache(maxsize=None)
 def is_structured(name: str) -> bool:
     """Whether the kind's files assign values that carry environments (it has an extractor)."""
     try:
