@@ -100,6 +100,7 @@ class FileScanner:
         total = 0
         comments = CommentTracker() if target.kind == "javascript" else None
         data_uris = False
+        first_b64: list[int] = []  # absolute offset of the file's first `;base64,` (has_text_data_uri)
         splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
         ahead = getattr(self.engine, "candidates_in_thread", None) if self.window_threads > 1 else None
         try:
@@ -109,7 +110,7 @@ class FileScanner:
                 for rule, url in found:
                     raws.append(raw_hit(w, lines, rule, url, comments))
                 if not data_uris and target.kind in DATA_URI_KINDS:
-                    data_uris = has_text_data_uri(w)
+                    data_uris = has_text_data_uri(w, first_b64)
                 if not w.last and self.late(res, target, f"reading (at byte {w.hi})"):
                     break
                 if not w.last:  # keep line numbers and the comment walk continuous across windows
@@ -128,7 +129,7 @@ class FileScanner:
         if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
             self._finish(res, target, text, raws, item)
         if data_uris and self.depth < 2 and not self.late(res, target, "decoding data: URIs"):
-            scan_data_uris(self, res, target, text)
+            scan_data_uris(self, res, target, text, first_b64[0] if first_b64 and not opened.decoding else 0)
         return res
 
     def _no_candidate(self, res: FileResult, item: Item, target: Target, opened: Opened, data: bytes) -> FileResult:
