@@ -101,16 +101,18 @@ class FileScanner:
         comments = CommentTracker() if target.kind == "javascript" else None
         data_uris = False
         first_b64: list[int] = []  # absolute offset of the file's first `;base64,` (has_text_data_uri)
+        marks: list[int] | None = [] if target.kind in DATA_URI_KINDS else None  # the window's `;base64,`
         splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
         ahead = getattr(self.engine, "candidates_in_thread", None) if self.window_threads > 1 else None
         try:
             for w in opened.windows(ahead, self.window_threads):
                 found, covered = confirm_window(self.engine, self.exprs, self.s.rules, w, covered, splits,
-                                                cands if cands is not None and w.last else w.cands)
+                                                cands if cands is not None and w.last else w.cands, marks)
                 for rule, url in found:
                     raws.append(raw_hit(w, lines, rule, url, comments))
-                if not data_uris and target.kind in DATA_URI_KINDS:
-                    data_uris = has_text_data_uri(w, first_b64)
+                if marks is not None:
+                    data_uris = data_uris or (bool(marks) and has_text_data_uri(w, first_b64, marks))
+                    marks.clear()
                 if not w.last and self.late(res, target, f"reading (at byte {w.hi})"):
                     break
                 if not w.last:  # keep line numbers and the comment walk continuous across windows
