@@ -102,3 +102,37 @@ def test_data_uris_are_decoded_wherever_the_windows_cut_them(tmp_path, monkeypat
         p.write_bytes(_bundle(shift, ";BASE64,"))
         fs = FileScanner(s).scan(Item(str(p), str(p), p.stat().st_size)).findings
         assert [f for f in fs if f.encoding == "base64"] == [], shift
+
+
+def test_a_file_read_in_one_window_is_not_read_again_for_its_text(tmp_path, monkeypatch, engine):
+    from twinscan.classify import Classifier
+    from twinscan.rulepack import build_ruleset
+    from twinscan.scan import FileScanner, Settings, filescan
+    from twinscan.walk import Item
+
+    monkeypatch.setattr(reader, "SMALL", 1024)  # read through the window buffer, not in one go
+    monkeypatch.setattr(filescan, "SMALL_FILE", 1024)
+    p = tmp_path / "app.js"
+    p.write_bytes(b"var a=1;\n" * 400 + b'/* see "http://localhost:4111" */\nvar b="http://localhost:4112";\n')
+    opens = []
+    real = reader.open_readonly
+    monkeypatch.setattr(reader, "open_readonly", lambda *a, **k: opens.append(a) or real(*a, **k))
+    s = Settings(rules=build_ruleset(), classifier=Classifier(), engine=engine)
+    fs = FileScanner(s).scan(Item(str(p), str(p), p.stat().st_size)).findings
+    assert [(f.url, f.context, f.line) for f in fs] == [
+        ("http://localhost:4111", "comment", 401), ("http://localhost:4112", "string", 402)]
+    assert len(opens) == 2  # the sniff and the window; the parser's text came from the window buffer
+
+
+def test_a_text_asked_for_after_another_file_used_the_buffer_is_read_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "SMALL", 16)
+    a, b = tmp_path / "a.js", tmp_path / "b.js"
+    a.write_bytes(b"a" * 100)
+    b.write_bytes(b"b" * 100)
+    first = reader.Opened(str(a), reader.Limits())
+    assert [w.hi for w in first.windows()] == [100]
+    assert first.text() == b"a" * 100  # from the buffer
+    second = reader.Opened(str(b), reader.Limits())
+    assert [w.hi for w in second.windows()] == [100]
+    assert first.text() == b"a" * 100  # the buffer now holds b.js: read from the file
+    assert second.text() == b"b" * 100
