@@ -136,3 +136,11 @@ def test_a_text_asked_for_after_another_file_used_the_buffer_is_read_again(tmp_p
     assert [w.hi for w in second.windows()] == [100]
     assert first.text() == b"a" * 100  # the buffer now holds b.js: read from the file
     assert second.text() == b"b" * 100
+
+
+def test_a_small_file_whose_only_candidate_is_a_data_uri_is_decoded(engine):
+    page = f'<script src="data:text/javascript;base64,{PAYLOAD}"></script>\n'.encode()
+    fs = scan_bytes(page, "dist/index.html", engine).findings
+    assert [(f.url, f.encoding, f.line) for f in fs] == [("http://localhost:4111/x", "base64", 1)]
+    css = b'a{background:url(data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB)}\n'
+    assert scan_bytes(css, "dist/app.css", engine).findings == []

@@ -6,7 +6,7 @@ import time
 from .. import extract, reader
 from ..classify import Classifier
 from ..decide import decide, library_evidence, make_finding
-from ..engine import Engine, build_expressions, make_engine
+from ..engine import DATA_URI, Engine, build_expressions, make_engine
 from ..extract.javascript import CommentTracker
 from ..extract.values import ExtractError
 from ..model import FileError, FileResult, Skipped, Target
@@ -92,7 +92,8 @@ class FileScanner:
         cands = None  # the engine's answer for a file held in memory whole, asked once
         if data is not None and not opened.decoding and len(data) <= reader.WINDOW:
             cands = self.engine.candidates(data, 0, len(data))
-            if not cands:  # most files of a build: no candidate, nothing else to allocate
+            # most files of a build: no candidate (or only `;base64,`: CSS with inline images), nothing to allocate
+            if not cands or all(self.exprs[i].kind == DATA_URI for _, i in cands):
                 return self._no_candidate(res, item, target, opened, data)
         raws: list[RawHit] = []
         lines = Lines()
