@@ -27,6 +27,11 @@ _NAMED = {9: r"\t", 10: r"\n", 13: r"\r", 32: " "}
 PR_DELIMITER = "[" + "".join(_NAMED.get(c) or re.escape(chr(c)) for c in sorted(PR_DELIMITERS)) + "]"
 
 SCHEME, PROTOCOL_RELATIVE, SPLIT = "scheme", "protocol-relative", "split"
+#: Not a URL: where a base64 `data:` URI's payload starts (`;base64,`, matched caseless like every
+#: expression; the scanner keeps the exact ones). Found in the same pass as the URLs, so a file's
+#: bytes are not searched again for data: URIs worth decoding (scan/nested.has_text_data_uri).
+DATA_URI = "data-uri"
+DATA_URI_MARK = ";base64,"
 #: A scheme opener, maybe part of a host, then the string closes and another is
 #: concatenated: `"http://" + "localhost:4111"`, `"https://api.wonder"+"twin.dev"`,
 #: `"http://localhost:" + 4111`.
@@ -61,12 +66,12 @@ SPLIT_TRIGGERS = (
 class Expression:
     """One searchable regex: a rule behind one kind of opener."""
 
-    rule_index: int  # -1 for SPLIT
-    kind: str  # SCHEME, PROTOCOL_RELATIVE or SPLIT
+    rule_index: int  # -1 for SPLIT and DATA_URI
+    kind: str  # SCHEME, PROTOCOL_RELATIVE, SPLIT or DATA_URI
     regex: str  # lower-case; matched caseless
     lead: int = 0  # bytes matched before the URL starts (the protocol-relative delimiter)
     body: str = ""  # the part after the opener (and userinfo), or after ``prefix``
-    prefix: str = ""  # SPLIT triggers: the literal the expression starts with
+    prefix: str = ""  # SPLIT triggers and DATA_URI: the literal the expression starts with
 
 
 def _scheme_opener(schemes: Sequence[str]) -> str:
@@ -75,7 +80,7 @@ def _scheme_opener(schemes: Sequence[str]) -> str:
 
 
 def build_expressions(rules: Sequence[Rule], split: bool = False) -> list[Expression]:
-    """One expression per rule and opener; ``split`` adds the SPLIT expression (scanner only)."""
+    """One expression per rule and opener; ``split`` adds the SPLIT and DATA_URI expressions (scanner only)."""
     exprs = []
     for i, rule in enumerate(rules):
         exprs.append(Expression(i, SCHEME, _scheme_opener(rule.schemes) + USERINFO + f"(?:{rule.pattern})",
@@ -88,6 +93,7 @@ def build_expressions(rules: Sequence[Rule], split: bool = False) -> list[Expres
         exprs.append(Expression(-1, SPLIT, _scheme_opener(("http", "https", "ws", "wss")) + SPLIT_BODY, body=SPLIT_BODY))
         for prefix, body in SPLIT_TRIGGERS:
             exprs.append(Expression(-1, SPLIT, re.escape(prefix) + f"(?:{body})", body=body, prefix=prefix))
+        exprs.append(Expression(-1, DATA_URI, re.escape(DATA_URI_MARK), prefix=DATA_URI_MARK))
     return exprs
 
 
@@ -109,7 +115,7 @@ class ReEngine:
         # files would otherwise spend most of its time compiling expressions it never tries)
         self.compiled: list[re.Pattern[bytes] | None] = [None] * len(self.exprs)
         fams: dict[str, list[int]] = {}
-        literal: dict[str, list[int]] = {}  # SPLIT triggers, by the literal they start with
+        literal: dict[str, list[int]] = {}  # SPLIT triggers and DATA_URI, by the literal they start with
         for idx, e in enumerate(self.exprs):
             if e.prefix:
                 literal.setdefault(e.prefix, []).append(idx)
@@ -218,12 +224,12 @@ class HyperscanEngine:
 
 def confirm(engine: "Engine", exprs: Sequence[Expression], rules: Sequence[Rule], buf, lo: int, hi: int,
             covered: int = 0, splits: list[int] | None = None,
-            cands: list[tuple[int, int]] | None = None) -> tuple[list, int]:
+            cands: list[tuple[int, int]] | None = None, data_uris: list[int] | None = None) -> tuple[list, int]:
     """The URLs behind the engine's candidates in ``buf[lo:hi]``: ``[(rule, urls.URL)]`` with
     offsets in ``buf``, and how far they reach. At one offset each rule counts once; a match
     starting inside an earlier URL (before ``covered``) is part of it. SPLIT candidates are
-    appended to ``splits`` (when given) instead. ``cands``: ``engine.candidates(buf, lo, hi)``
-    when the caller already has it."""
+    appended to ``splits`` (when given) instead, and DATA_URI candidates (`;base64,`, any case) to
+    ``data_uris``. ``cands``: ``engine.candidates(buf, lo, hi)`` when the caller already has it."""
     if cands is None:
         cands = engine.candidates(buf, lo, hi)
     out: list = []
@@ -235,7 +241,11 @@ def confirm(engine: "Engine", exprs: Sequence[Expression], rules: Sequence[Rule]
     while i < len(cands):
         start, group = cands[i][0], []
         while i < len(cands) and cands[i][0] == start:
-            group.append(cands[i][1])
+            if exprs[cands[i][1]].kind == DATA_URI:
+                if data_uris is not None:
+                    data_uris.append(start)
+            else:
+                group.append(cands[i][1])
             i += 1
         if start < covered:
             continue

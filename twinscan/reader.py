@@ -38,15 +38,17 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
 
 
 _buffer = bytearray()
+_lent = 0  # how many times _buffer was handed out: a file's bytes are still in it while unchanged
 
 
 def _window_buffer(size: int) -> bytearray:
     """One read buffer per process, grown on demand: allocating (and zero-filling) 16 MiB
     per file cost more than the reads. Files are scanned one after another, and nothing
     keeps a window's bytes past its file."""
-    global _buffer
+    global _buffer, _lent
     if len(_buffer) < size:
         _buffer = bytearray(size)
+    _lent += 1
     return _buffer
 
 
@@ -170,6 +172,7 @@ class Opened:
         self.decoding = ""  # "gzip", "brotli", "zstd", "xz", "bzip2", "utf-16[-le|-be]" or "" (raw bytes)
         self.text_expected = text_expected  # the name says text (.js, .env, …): NUL bytes do not make it binary
         self.note = ""  # something the scan should say about how the file was read
+        self._held = (-1, 0)  # (_lent, size) when the whole file was read into the window buffer (text() copies it)
         if data is not None:
             self.size = len(data)
             self.decoding = self._choose(data[:SNIFF])
@@ -294,6 +297,8 @@ class Opened:
                 if got != stop - start:
                     raise ReadError("file changed during the scan (it is shorter than when it was opened)")
                 view = memoryview(buf)[:got]
+                if start == 0 and got == size:  # the whole file in one window: text() need not read it again
+                    self._held = (_lent, got)
                 try:
                     yield Window(view, start, lo, hi, buf, start, hi >= size)
                 finally:
@@ -354,6 +359,9 @@ class Opened:
                 parts.append(chunk)
         if limit is not None and self.size > limit:
             return None
+        if self._held[0] == _lent:  # still in the window buffer, as the byte pass read it
+            with memoryview(_buffer) as view:
+                return bytes(view[:self._held[1]])
         return self._read_all()
 
 

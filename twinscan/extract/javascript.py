@@ -47,13 +47,18 @@ class CommentTracker:
     def _walk(self, src, base: int, a: int, b: int) -> None:
         """Advance over absolute [a, b) using ``src`` (which holds absolute offset ``base`` at 0)."""
         lo, hi = max(a - 1 - base, 0), b - base  # one byte back: a `/*` or `//` split at a
-        opener = src.rfind(b"/*", lo, hi)
+        # The last `*/` first: an opener before it (`/*` ending at or before it) is closed by it,
+        # so openers are looked for only after it (from one byte back: `/*/` opens). Minified
+        # stretches hold neither, and each is then searched once, not an opener per literal `"/*"`.
+        closer = src.rfind(b"*/", lo, hi)
+        floor = max(lo, closer - 1)
+        opener = src.rfind(b"/*", floor, hi)
         while opener >= 0 and _in_literal(src, opener):
-            opener = src.rfind(b"/*", lo, opener)
-        if opener >= 0:
+            opener = src.rfind(b"/*", floor, opener)
+        if opener >= 0:  # no `*/` after it: `closer` is the last, and before opener + 2
             self.block_from = base + opener + 2
-        if self.block_from >= 0 and src.rfind(b"*/", max(self.block_from - base, lo), hi) >= 0:
-            self.block_from = -1
+        elif self.block_from >= 0 and 0 <= closer and closer >= self.block_from - base:
+            self.block_from = -1  # an earlier opener in the stretch, or the open one, is closed
         nl = src.rfind(b"\n", lo, hi)
         if nl >= 0:
             self.line_comment_at, lo = -1, nl + 1

@@ -6,7 +6,7 @@ import time
 from .. import extract, reader
 from ..classify import Classifier
 from ..decide import decide, library_evidence, make_finding
-from ..engine import Engine, build_expressions, make_engine
+from ..engine import DATA_URI, Engine, build_expressions, make_engine
 from ..extract.javascript import CommentTracker
 from ..extract.values import ExtractError
 from ..model import FileError, FileResult, Skipped, Target
@@ -92,7 +92,8 @@ class FileScanner:
         cands = None  # the engine's answer for a file held in memory whole, asked once
         if data is not None and not opened.decoding and len(data) <= reader.WINDOW:
             cands = self.engine.candidates(data, 0, len(data))
-            if not cands:  # most files of a build: no candidate, nothing else to allocate
+            # most files of a build: no candidate (or only `;base64,`: CSS with inline images), nothing to allocate
+            if not cands or all(self.exprs[i].kind == DATA_URI for _, i in cands):
                 return self._no_candidate(res, item, target, opened, data)
         raws: list[RawHit] = []
         lines = Lines()
@@ -100,16 +101,19 @@ class FileScanner:
         total = 0
         comments = CommentTracker() if target.kind == "javascript" else None
         data_uris = False
+        first_b64: list[int] = []  # absolute offset of the file's first `;base64,` (has_text_data_uri)
+        marks: list[int] | None = [] if target.kind in DATA_URI_KINDS else None  # the window's `;base64,`
         splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
         ahead = getattr(self.engine, "candidates_in_thread", None) if self.window_threads > 1 else None
         try:
             for w in opened.windows(ahead, self.window_threads):
                 found, covered = confirm_window(self.engine, self.exprs, self.s.rules, w, covered, splits,
-                                                cands if cands is not None and w.last else w.cands)
+                                                cands if cands is not None and w.last else w.cands, marks)
                 for rule, url in found:
                     raws.append(raw_hit(w, lines, rule, url, comments))
-                if not data_uris and target.kind in DATA_URI_KINDS:
-                    data_uris = has_text_data_uri(w)
+                if marks is not None:
+                    data_uris = data_uris or (bool(marks) and has_text_data_uri(w, first_b64, marks))
+                    marks.clear()
                 if not w.last and self.late(res, target, f"reading (at byte {w.hi})"):
                     break
                 if not w.last:  # keep line numbers and the comment walk continuous across windows
@@ -128,7 +132,7 @@ class FileScanner:
         if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
             self._finish(res, target, text, raws, item)
         if data_uris and self.depth < 2 and not self.late(res, target, "decoding data: URIs"):
-            scan_data_uris(self, res, target, text)
+            scan_data_uris(self, res, target, text, first_b64[0] if first_b64 and not opened.decoding else 0)
         return res
 
     def _no_candidate(self, res: FileResult, item: Item, target: Target, opened: Opened, data: bytes) -> FileResult:

@@ -32,15 +32,20 @@ class RawHit:
 
 
 def confirm_window(engine: Engine, exprs, rules, w: Window, covered: int,
-                   splits: list[int], cands: list[tuple[int, int]] | None = None) -> tuple[list[tuple[Rule, URL]], int]:
+                   splits: list[int], cands: list[tuple[int, int]] | None = None,
+                   data_uris: list[int] | None = None) -> tuple[list[tuple[Rule, URL]], int]:
     """URLs starting in the window's [lo, hi), with absolute offsets; the absolute offsets of
-    SPLIT hits (`"http://…" + "…"`) are appended to ``splits``. ``cands``: the engine's
-    candidates for this window when already asked."""
+    SPLIT hits (`"http://…" + "…"`) are appended to ``splits``, those of `;base64,` (any case)
+    to ``data_uris`` (when given). ``cands``: the engine's candidates for this window when
+    already asked."""
     found_splits: list[int] = []
+    found_uris: list[int] | None = [] if data_uris is not None else None
     found, covered = confirm(engine, exprs, rules, w.buf, w.lo - w.base, w.hi - w.base, covered - w.base, found_splits,
-                             cands)
+                             cands, found_uris)
     if found_splits:
         splits += [w.base + s for s in found_splits]
+    if found_uris:
+        data_uris += [w.base + s for s in found_uris]
     if not w.base:  # the first (for most files the only) window: offsets are already absolute
         return found, covered
     return [(rule, replace(url, start=w.base + url.start, end=w.base + url.end)) for rule, url in found], covered + w.base

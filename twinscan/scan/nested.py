@@ -121,16 +121,41 @@ def _scan_layer(scanner: Scanner, item: Item, target: Target, f, compression: st
     return res
 
 
-def has_text_data_uri(w: Window) -> bool:
-    """Whether the window holds a base64 data: URI of a type worth decoding (not images, fonts)."""
-    src, a, b = w.src, w.lo - w.src_base, w.hi - w.src_base + 8
-    i = src.find(b";base64,", a, b)
-    while i >= 0:
+def has_text_data_uri(w: Window, first: list[int] | None = None, marks: list[int] | None = None) -> bool:
+    """Whether the window holds a base64 data: URI of a type worth decoding (not images, fonts).
+
+    ``marks``: the absolute offsets, in order, where the byte pass found `;base64,` (any case)
+    in the window's [lo, hi); without them the window is searched. ``first``, when given and
+    empty, receives the absolute offset of the window's first `;base64,`: asked window after
+    window, that is the file's first, where :func:`scan_data_uris` can start instead of
+    searching the bytes before it again."""
+    src = w.src
+    found = _marks_in(w, src) if marks is None else _exact(src, [m - w.src_base for m in marks])
+    for i in found:
+        if first is not None and not first:
+            first.append(w.src_base + i)
         m = _DATA_URI_HEAD.search(src, max(0, i - 96), i + 8)
         if m and _data_uri_kind(m.group(1).decode("ascii", "replace").lower(), b"") is not None:
             return True
-        i = src.find(b";base64,", i + 8, b)
     return False
+
+
+def _marks_in(w: Window, src):
+    """Offsets in ``src`` of `;base64,` starting in the window's [lo, hi] (searched)."""
+    a, b = w.lo - w.src_base, w.hi - w.src_base + 8
+    i = src.find(b";base64,", a, b)
+    while i >= 0:
+        yield i
+        i = src.find(b";base64,", i + 8, b)
+
+
+def _exact(src, offsets: list[int]):
+    """The byte pass's `;base64,` offsets (any case) that are exactly that, as :func:`_marks_in` finds them."""
+    end = -1
+    for i in offsets:
+        if i >= end and src[i:i + 8] == b";base64,":
+            yield i
+            end = i + 8
 
 
 def _data_uri_kind(mime: str, before: bytes) -> str | None:
@@ -147,9 +172,10 @@ def _data_uri_kind(mime: str, before: bytes) -> str | None:
     return None
 
 
-def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text) -> None:
+def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text, start: int = 0) -> None:
     """Scan what base64 `data:` URIs of a text type hold (inline scripts, pages, JSON,
-    inline source maps); report each hit at the base64 characters that encode it."""
+    inline source maps); report each hit at the base64 characters that encode it.
+    ``start``: the offset of the file's first `;base64,` when the byte pass saw it."""
     import base64
     import binascii
 
@@ -160,7 +186,8 @@ def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text
         res.skipped.append(Skipped(res.path, f"base64 data: URIs not decoded (file larger than {MAX_MAPPED >> 20} MiB)"))
         return
     limits = scanner.s.limits
-    at = data.find(b";base64,")
+    # the first `;base64,` as the windows saw it, unless the text read now differs there
+    at = start if 0 < start and data[start:start + 8] == b";base64," else data.find(b";base64,")
     while at >= 0:
         here, at = at, data.find(b";base64,", at + 8)
         head = max(0, here - 96)

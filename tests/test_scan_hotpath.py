@@ -1,0 +1,146 @@
+"""The per-byte steps after the byte pass give what they gave before they were made cheaper:
+the comment walk (extract/javascript.CommentTracker) and the search for base64 data: URIs,
+which now takes the `;base64,` offsets from the byte pass (engine DATA_URI) instead of
+searching each window again."""
+from __future__ import annotations
+
+import base64
+import random
+
+import pytest
+
+from twinscan import reader
+from twinscan.extract import javascript
+from twinscan.extract.javascript import CommentTracker, _in_literal
+
+from .conftest import scan_bytes
+
+
+class _Before(CommentTracker):
+    """The walk as it was: the last non-literal `/*` of the stretch, then a `*/` after it."""
+
+    def _walk(self, src, base, a, b):
+        lo, hi = max(a - 1 - base, 0), b - base
+        opener = src.rfind(b"/*", lo, hi)
+        while opener >= 0 and _in_literal(src, opener):
+            opener = src.rfind(b"/*", lo, opener)
+        if opener >= 0:
+            self.block_from = base + opener + 2
+        if self.block_from >= 0 and src.rfind(b"*/", max(self.block_from - base, lo), hi) >= 0:
+            self.block_from = -1
+        nl = src.rfind(b"\n", lo, hi)
+        if nl >= 0:
+            self.line_comment_at, lo = -1, nl + 1
+        i = src.rfind(b"//", lo, hi)
+        while i >= 0:
+            if (i == 0 or src[i - 1:i] not in (b":", b"\\")) and not _in_literal(src, i):
+                self.line_comment_at = base + i
+                break
+            i = src.rfind(b"//", lo, i)
+        self.upto = b
+
+
+def test_the_comment_walk_agrees_with_the_walk_it_replaced():
+    rng = random.Random(14)
+    alphabet = b"/*\"'`\n:\\x "
+    checked = 0
+    for _ in range(40_000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        stops = sorted(rng.sample(range(len(data) + 1), rng.randint(1, min(6, len(data) + 1))))
+        old, new = _Before(), CommentTracker()
+        for pos in stops:
+            # a later window holds the bytes from `base` on (one that starts past what was walked: broken)
+            base = rng.choice([0, rng.randint(0, min(old.upto, pos)), rng.randint(0, pos)])
+            assert old.free_at(data[base:], base, pos) == new.free_at(data[base:], base, pos), (data, stops, base)
+            assert (old.block_from, old.line_comment_at, old.broken) == (new.block_from, new.line_comment_at, new.broken)
+            checked += 1
+    assert checked > 40_000
+
+
+@pytest.mark.parametrize("text, free", [
+    (b'a=1;/*/ "', False),  # `/*/` opens a comment
+    (b'a=1;/* x */ "', True),
+    (b'a=1;/* x */ b=2;/* y "', False),
+    (b'a=1;/* x */*/ "', True),
+    (b'a="/*";b="*/*"; "', True),  # openers in literals
+    (b'/* x */ a="/*"; "', True),
+])
+def test_block_comments_before_a_quote(text, free):
+    assert javascript.provably_not_in_comment(text, len(text), True) is free
+
+
+PAYLOAD = base64.b64encode(b'fetch("http://localhost:4111/x");').decode()
+
+
+def _bundle(shift: int, mark: str = ";base64,") -> bytes:
+    return (b"var a=1;\n" + b"x" * shift + f'\nvar s="data:text/javascript{mark}{PAYLOAD}";\n'.encode()
+            + b"y" * 300 + b'\nvar u="http://localhost:4112";\n')
+
+
+@pytest.mark.parametrize("window", [64, 97])
+def test_data_uris_are_decoded_wherever_the_windows_cut_them(tmp_path, monkeypatch, engine, window):
+    from twinscan.classify import Classifier
+    from twinscan.rulepack import build_ruleset
+    from twinscan.scan import FileScanner, Settings
+    from twinscan.walk import Item
+
+    whole = scan_bytes(_bundle(0), "dist/app.js", engine).findings
+    decoded = [(f.url, f.encoding, f.line, f.column) for f in whole if f.encoding == "base64"]
+    assert decoded == [("http://localhost:4111/x", "base64", 3, 44)]
+    monkeypatch.setattr(reader, "WINDOW", window)
+    monkeypatch.setattr(reader, "OVERLAP", 200)
+    monkeypatch.setattr(reader, "SMALL", 0)  # force the windowed path
+    s = Settings(rules=build_ruleset(), classifier=Classifier(), engine=engine)
+    for shift in range(0, 2 * window, 7):
+        p = tmp_path / f"app{shift}.js"
+        p.write_bytes(_bundle(shift))
+        fs = FileScanner(s).scan(Item(str(p), str(p), p.stat().st_size)).findings
+        got = [(f.url, f.line, f.column) for f in fs if f.encoding == "base64"]
+        assert got == [("http://localhost:4111/x", 3, 44)], shift
+        assert any(f.url == "http://localhost:4112" for f in fs)
+        # the byte pass matches without regard to case; data: URIs are decoded only as `;base64,`
+        p.write_bytes(_bundle(shift, ";BASE64,"))
+        fs = FileScanner(s).scan(Item(str(p), str(p), p.stat().st_size)).findings
+        assert [f for f in fs if f.encoding == "base64"] == [], shift
+
+
+def test_a_file_read_in_one_window_is_not_read_again_for_its_text(tmp_path, monkeypatch, engine):
+    from twinscan.classify import Classifier
+    from twinscan.rulepack import build_ruleset
+    from twinscan.scan import FileScanner, Settings, filescan
+    from twinscan.walk import Item
+
+    monkeypatch.setattr(reader, "SMALL", 1024)  # read through the window buffer, not in one go
+    monkeypatch.setattr(filescan, "SMALL_FILE", 1024)
+    p = tmp_path / "app.js"
+    p.write_bytes(b"var a=1;\n" * 400 + b'/* see "http://localhost:4111" */\nvar b="http://localhost:4112";\n')
+    opens = []
+    real = reader.open_readonly
+    monkeypatch.setattr(reader, "open_readonly", lambda *a, **k: opens.append(a) or real(*a, **k))
+    s = Settings(rules=build_ruleset(), classifier=Classifier(), engine=engine)
+    fs = FileScanner(s).scan(Item(str(p), str(p), p.stat().st_size)).findings
+    assert [(f.url, f.context, f.line) for f in fs] == [
+        ("http://localhost:4111", "comment", 401), ("http://localhost:4112", "string", 402)]
+    assert len(opens) == 2  # the sniff and the window; the parser's text came from the window buffer
+
+
+def test_a_text_asked_for_after_another_file_used_the_buffer_is_read_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "SMALL", 16)
+    a, b = tmp_path / "a.js", tmp_path / "b.js"
+    a.write_bytes(b"a" * 100)
+    b.write_bytes(b"b" * 100)
+    first = reader.Opened(str(a), reader.Limits())
+    assert [w.hi for w in first.windows()] == [100]
+    assert first.text() == b"a" * 100  # from the buffer
+    second = reader.Opened(str(b), reader.Limits())
+    assert [w.hi for w in second.windows()] == [100]
+    assert first.text() == b"a" * 100  # the buffer now holds b.js: read from the file
+    assert second.text() == b"b" * 100
+
+
+def test_a_small_file_whose_only_candidate_is_a_data_uri_is_decoded(engine):
+    page = f'<script src="data:text/javascript;base64,{PAYLOAD}"></script>\n'.encode()
+    fs = scan_bytes(page, "dist/index.html", engine).findings
+    assert [(f.url, f.encoding, f.line) for f in fs] == [("http://localhost:4111/x", "base64", 1)]
+    css = b'a{background:url(data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB)}\n'
+    assert scan_bytes(css, "dist/app.css", engine).findings == []
