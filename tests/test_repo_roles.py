@@ -180,3 +180,26 @@ def test_named_library_defaults_do_not_block():
     paths = [LIBRARIES / f["local_path"] for f in NAMED if f["committed"]]
     code, doc = cli_json(paths)
     assert [(f["path"], f["url"]) for f in doc["findings"] if f["blocking"]] == [] and code == 0
+
+
+def test_directories_above_the_repository_give_no_role(tmp_path, monkeypatch):
+    """A checkout under /builds/acme/e2e/ or /home/runner/work/examples/ is not a test or an
+    example: role globs judge a path named absolutely from the repository down, and a path
+    outside it by its file name alone. Inside the repository, `tests/` still means tests."""
+    from .conftest import cli_json
+
+    repo = tmp_path / "e2e" / "examples" / "shop"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "dist" / "assets").mkdir(parents=True)
+    (repo / "dist" / "assets" / "index.js").write_text('var u="http://localhost:4111";\n')
+    (repo / "tests").mkdir()
+    (repo / "tests" / "setup.js").write_text('var u="http://localhost:4111";\n')
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    for cwd in (repo, tmp_path):  # from the repository, and from outside it (no repository around)
+        code, doc = cli_json([repo / "dist"], cwd=cwd)
+        assert code == 1, (cwd, doc["findings"])
+        [f] = doc["findings"]
+        assert f["role"] == "service" and f["blocking"]
+    code, doc = cli_json([repo / "tests" / "setup.js"], cwd=repo)
+    assert code == 0 and doc["findings"][0]["role"] == "test"

@@ -83,6 +83,8 @@ class RoleBook:
         p = path.replace("\\", "/").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if "!/" in p:  # inside an archive or image: the member's own path decides
             p = p.rsplit("!/", 1)[1]
+        else:
+            p = _inside_repository(p)
         role = next((Role(e.role, e.reason, e.source) for e in self.files if _spec(e.globs).match_file(p)), None)
         object.__setattr__(self, "_last_file", (path, role))
         return role
@@ -97,6 +99,34 @@ class RoleBook:
             if e.pattern.fullmatch(key) and (not e.globs or _spec(e.globs).match_file(p)):
                 return Role(e.role, f"`{key}`: {e.reason}", e.source)
         return None
+
+
+def _inside_repository(path: str) -> str:
+    """The part of a path named absolutely (or with `..`) that role globs may judge: relative to
+    the repository (the workspace or git top level, as CI formats write paths), else the file name
+    alone. A checkout under `/builds/acme/e2e/` or `/home/runner/work/examples/` must not make
+    every file in it a test or an example: directories above the repository say nothing."""
+    if not (path.startswith("/") or path.startswith("../") or path == ".." or (len(path) > 2 and path[1] == ":")):
+        return path
+    import os
+
+    absolute = os.path.abspath(path)
+    base = _root(os.getcwd())
+    try:
+        inside = os.path.commonpath([base, absolute]) == base
+    except ValueError:  # another drive
+        inside = False
+    return os.path.relpath(absolute, base).replace("\\", "/") if inside else absolute.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@functools.lru_cache(maxsize=8)
+def _root(cwd: str) -> str:
+    """The repository root seen from *cwd* (the argument keys the cache: tests change directory)."""
+    import os
+
+    from .report.locations import root
+
+    return os.path.abspath(root())
 
 
 @functools.lru_cache(maxsize=64)
