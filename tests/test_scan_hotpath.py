@@ -28,15 +28,7 @@ class _Before(CommentTracker):
             self.block_from = base + opener + 2
         if self.block_from >= 0 and src.rfind(b"*/", max(self.block_from - base, lo), hi) >= 0:
             self.block_from = -1
-        nl = src.rfind(b"\n", lo, hi)
-        if nl >= 0:
-            self.line_comment_at, lo = -1, nl + 1
-        i = src.rfind(b"//", lo, hi)
-        while i >= 0:
-            if (i == 0 or src[i - 1:i] not in (b":", b"\\")) and not _in_literal(src, i):
-                self.line_comment_at = base + i
-                break
-            i = src.rfind(b"//", lo, i)
+        self._walk_line(src, base, lo, hi)  # the `//` walk did not change
         self.upto = b
 
 

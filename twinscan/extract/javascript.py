@@ -59,6 +59,11 @@ class CommentTracker:
             self.block_from = base + opener + 2
         elif self.block_from >= 0 and 0 <= closer and closer >= self.block_from - base:
             self.block_from = -1  # an earlier opener in the stretch, or the open one, is closed
+        self._walk_line(src, base, lo, hi)
+        self.upto = b
+
+    def _walk_line(self, src, base: int, lo: int, hi: int) -> None:
+        """The last comment-like `//` of the line that [lo, hi) of ``src`` ends on."""
         nl = src.rfind(b"\n", lo, hi)
         if nl >= 0:
             self.line_comment_at, lo = -1, nl + 1
@@ -68,7 +73,6 @@ class CommentTracker:
                 self.line_comment_at = base + i
                 break
             i = src.rfind(b"//", lo, i)
-        self.upto = b
 
     def free_at(self, src, base: int, pos: int) -> bool:
         """True when no comment can be open at absolute ``pos``."""
