@@ -256,3 +256,17 @@ def test_deep_nesting_is_refused_without_crashing():
 def test_recursive_alias_is_refused():
     with pytest.raises(ExtractError):
         workflows.values(b"jobs: &j\n  x: *j\n", ".github/workflows/ci.yml", Options())
+
+
+def test_a_gitlab_matrix_past_gitlabs_job_limit_is_not_multiplied_out(tmp_path):
+    """GitLab runs at most 200 jobs from one `parallel: matrix`; a file asking 10^12 must not hang
+    the scan, and its twin still blocks (judged by the file, a production target)."""
+    from .conftest import cli_json
+
+    axes = "\n".join(f"          V{i}: [{', '.join(f'v{j}' for j in range(16))}]" for i in range(10))
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "deploy:\n  stage: deploy\n  script:\n    - ./deploy.sh\n  parallel:\n    matrix:\n"
+        f"      - TARGET: staging\n{axes}\n          STRIPE_BASE_URL: http://localhost:4111\n"
+        "  environment:\n    name: $TARGET\n")
+    code, doc = cli_json([".gitlab-ci.yml"], cwd=tmp_path)
+    assert code == 1 and [f["url"] for f in doc["findings"] if f["blocking"]] == ["http://localhost:4111"]

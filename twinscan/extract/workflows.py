@@ -421,12 +421,21 @@ def _gitlab_matrix(job: dict) -> list[list[dict]]:
     parallel = job.get("parallel")
     matrix = parallel.get("matrix") if isinstance(parallel, dict) else None
     out = []
+    left = _GITLAB_MAX_JOBS
     for entry in matrix if isinstance(matrix, list) else ():
         if not isinstance(entry, dict):
             continue
         axes = [[(k, n) for n in (v if isinstance(v, list) else [v]) if is_scalar(n)] for k, v in entry.items()]
-        out.append([dict(combo) for combo in itertools.product(*axes) if combo])
+        combos = [dict(combo) for combo in itertools.islice(itertools.product(*axes), left + 1) if combo]
+        left -= len(combos)
+        if left < 0:  # GitLab refuses the pipeline; never multiply out a hostile file
+            return []
+        out.append(combos)
     return out
+
+
+#: GitLab runs at most this many jobs from one `parallel: matrix` (and refuses a pipeline asking more).
+_GITLAB_MAX_JOBS = 200
 
 
 def _gitlab_envs(top: dict, name: str, job: dict, raw: str, combo: dict | None = None) -> list[tuple[Env, dict | None]]:
