@@ -14,18 +14,24 @@ from .extract.values import ExtractError, Options
 from .reader import Limits, NotText, Opened, ReadError
 from .walk import Item
 
-#: Every file a pre-pass reads ends with one of these (any case, a compression suffix allowed):
-#: compose and kustomize files are YAML (`Kustomization` has no suffix), systemd units and
-#: drop-ins `.service`/`.conf`. One `endswith` per walked file picks the few the passes look at;
-#: each pass still applies its own exact test to them (a test checks the kinds' claims agree).
-_TAILS = (".yml", ".yaml", ".service", ".conf", "kustomization")
-_SUFFIXES = tuple(t + c for t in _TAILS for c in ("", ".gz", ".br", ".zst", ".xz", ".bz2"))
+#: The kustomization file names kustomize reads, lower-cased (as `candidates` compares).
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "kustomization")
 
 
 def candidates(items: list[Item]) -> list[Item]:
     """The items some pre-pass may read: on a tree of 50,000 chunks, none, found with one
-    `endswith` each instead of a kind match per pass."""
-    return [i for i in items if i.display[-24:].lower().endswith(_SUFFIXES)]
+    `endswith` each instead of a kind match per pass. The endings are the compose and systemd
+    kinds' own (`Kind.tails`, a compression suffix allowed) and the kustomization names; each
+    pass still applies its own exact test to what this keeps."""
+    from .extract.kind import COMPRESSED
+    from .extract.registry import kind_tails
+
+    compose, systemd = kind_tails("compose"), kind_tails("systemd")
+    if compose is None or systemd is None:  # a claim that ends in a wildcard: no cheap filter
+        return list(items)
+    suffixes = tuple({t + c for t in (*compose, *systemd, *_KUSTOMIZATIONS) for c in ("", *COMPRESSED)})
+    longest = max(map(len, suffixes))
+    return [i for i in items if i.display[-longest:].lower().endswith(suffixes)]
 
 
 def env_file_targets(items: list[Item], classifier: Classifier, limits: Limits, options: Options,

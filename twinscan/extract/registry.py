@@ -97,14 +97,15 @@ def is_kind(path: str, name: str) -> bool:
     """Whether *path* is of kind *name* (without a sniff): the kind's own claim first, which
     rules out almost every file of a tree for the price of one match (the pre-passes ask this
     of every walked file)."""
-    tails = _tails(name)
+    tails = kind_tails(name)
     if tails is not None and not normalise_path(path).endswith(tails):
         return False
     return get(name).claims(path) and kind_of(path) == name
 
 
 @functools.lru_cache(maxsize=None)
-def _tails(name: str) -> tuple[str, ...] | None:
+def kind_tails(name: str) -> tuple[str, ...] | None:
+    """The literal endings of every path kind *name* claims (:meth:`Kind.tails`), or None."""
     return get(name).tails()
 
 
