@@ -383,12 +383,17 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
             if name not in _GITLAB_RESERVED and not name.startswith(".") and isinstance(job, dict)}
     envs: dict[str, list[Env]] = {}
     declared: dict[str, bool] = {}
+    matrices: dict[str, list[list[dict]]] = {}
+    combo_envs: dict[int, Env] = {}  # id of a matrix combination -> the environment it expands to
     for name, job in jobs.items():
         env_node = job.get("environment")
         raw = text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)
         declared[name] = bool(raw and raw.strip())
+        matrices[name] = _gitlab_matrix(job)
         if declared[name]:
-            envs[name] = list(dict.fromkeys(env for env, _ in _gitlab_envs(top, name, job, raw or "")))
+            pairs = _gitlab_envs(top, name, job, raw or "", [c for entry in matrices[name] for c in entry])
+            envs[name] = list(dict.fromkeys(env for env, _ in pairs))
+            combo_envs.update((id(c), env) for env, c in pairs if c is not None)
         else:
             found = [(d.environment, d.reason()) for k in _GITLAB_SCRIPTS for d in deploys(doc, job.get(k))]
             envs[name] = job_deploy_envs(name, found) or [("ci", f"job `{name}` has no `environment:`")]
@@ -408,7 +413,7 @@ def _gitlab(doc: YamlText, top: dict) -> list[Value]:
             for k in _GITLAB_SCRIPTS:
                 out += assignments(doc, job.get(k), env)
                 out += script_values(doc, job.get(k), env, declared[name], k)
-        out += _gitlab_matrix_values(doc, top, name, job, envs[name])
+        out += _gitlab_matrix_values(doc, matrices[name], combo_envs, envs[name])
     return out
 
 
@@ -438,9 +443,9 @@ def _gitlab_matrix(job: dict) -> list[list[dict]]:
 _GITLAB_MAX_JOBS = 200
 
 
-def _gitlab_envs(top: dict, name: str, job: dict, raw: str, combo: dict | None = None) -> list[tuple[Env, dict | None]]:
+def _gitlab_envs(top: dict, name: str, job: dict, raw: str, combos: list[dict]) -> list[tuple[Env, dict | None]]:
     """The job's environment(s) from `environment:`, with `$VAR` expanded as GitLab expands it:
-    from a `parallel: matrix` combination (one environment per combination), else the job's and
+    per `parallel: matrix` combination (*combos*: one environment each), else from the job's and
     the pipeline's `variables:`. A name left with an unknown variable is taken as written."""
     known_vars: dict[str, str] = {}
     for scope in (top.get("variables") if _inherits_variables(job) else None, job.get("variables")):
@@ -448,7 +453,6 @@ def _gitlab_envs(top: dict, name: str, job: dict, raw: str, combo: dict | None =
             value = text_of(v.get("value")) if isinstance(v, dict) else text_of(v)
             if value is not None:
                 known_vars[str(k)] = value
-    combos = [c for entry in _gitlab_matrix(job) for c in entry] if combo is None else [combo]
     out: list[tuple[Env, dict | None]] = []
     for c in combos or [None]:
         scope = {**known_vars, **{k: n.value for k, n in (c or {}).items()}}
@@ -461,22 +465,21 @@ def _gitlab_envs(top: dict, name: str, job: dict, raw: str, combo: dict | None =
     return out
 
 
-def _gitlab_matrix_values(doc: YamlText, top: dict, name: str, job: dict, envs: list[Env]) -> list[Value]:
+def _gitlab_matrix_values(doc: YamlText, matrix: list[list[dict]], combo_envs: dict[int, Env],
+                          envs: list[Env]) -> list[Value]:
     """Values written in `parallel: matrix`: each reaches the environment of the combinations it
-    is part of (`environment: $TARGET` expanded per combination), else every environment of the job."""
-    env_node = job.get("environment")
-    raw = (text_of(env_node.get("name")) if isinstance(env_node, dict) else text_of(env_node)) or ""
+    is part of (*combo_envs*: `environment: $TARGET` expanded per combination), else every
+    environment of the job (*envs*)."""
     out: list[Value] = []
-    for entry in _gitlab_matrix(job):
+    for entry in matrix:
         reach: dict[tuple[str, int], list[Env]] = {}
         nodes: dict[tuple[str, int], Tree] = {}
         for combo in entry:
-            combo_envs = [e for e, _ in _gitlab_envs(top, name, job, raw, combo)] if raw.strip() else envs
+            where = [combo_envs[id(combo)]] if id(combo) in combo_envs else envs
             for k, node in combo.items():
                 nodes[(k, id(node))] = node
-                for e in combo_envs:
-                    if e not in reach.setdefault((k, id(node)), []):
-                        reach[(k, id(node))].append(e)
+                reached = reach.setdefault((k, id(node)), [])
+                reached += [e for e in where if e not in reached]
         for (k, ident), node in nodes.items():
             for e in reach[(k, ident)]:
                 out += emit(doc, str(k), node, e)
