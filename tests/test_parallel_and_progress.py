@@ -95,3 +95,26 @@ def test_many_small_files_in_the_pool_give_the_serial_report(monkeypatch, tmp_pa
     assert parallel == serial and len(serial["findings"]) == 16 and serial["summary"]["files"] == 241
     marks = [p.name.split("-")[0] for p in (tmp_path / "marks").iterdir()]
     assert len(marks) == 242 and str(os.getpid()) not in marks  # every file went through a worker
+
+
+def test_a_tree_walked_without_sizes_gives_the_sized_report(monkeypatch, tmp_path):
+    """Past STAT_MAX_FILES the walk's files keep an unknown size (no stat per file): the workers
+    learn each size from the open file, and a file too large to read whole is still read in
+    windows to its end (a hit past the first MiB is found), an empty file still counts as read."""
+    from twinscan import reader
+
+    for i in range(40):
+        (tmp_path / f"c{i}.js").write_text(f"var a{i}=1;" + ('fetch("http://localhost:4111/x");' if i % 9 == 0 else ""))
+    big = b"var pad=1;\n" * (reader.SMALL // 11 + 5000)
+    (tmp_path / "vendor.js").write_bytes(big + b'const api="https://api.wondertwin.dev/twins/stripe";\n')
+    (tmp_path / "empty.js").write_bytes(b"")
+    _, sized = cli_json(["--jobs", "2", tmp_path])
+    monkeypatch.setattr(scan_mod, "STAT_MAX_FILES", 0)
+    monkeypatch.setattr(scan_mod, "PARALLEL_MANY_FILES", 2)
+    _, unsized = cli_json(["--jobs", "2", tmp_path])
+    for doc in (sized, unsized):
+        doc["summary"].pop("seconds")
+        doc["tool"].pop("engine")  # chosen by the bytes: unknown sizes count as a large input
+    assert unsized == sized
+    assert sized["summary"]["files"] == 42 and sized["summary"]["bytes"] > reader.SMALL
+    assert any(f["path"].endswith("vendor.js") and "wondertwin" in f["url"] for f in sized["findings"])

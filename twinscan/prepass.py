@@ -12,10 +12,19 @@ import re
 from .classify import Classifier, PathRule, PrefixRule
 from .extract.values import ExtractError, Options
 from .reader import Limits, NotText, Opened, ReadError
-from .walk import Item
+from .walk import Item, sized
 
 #: The kustomization file names kustomize reads, lower-cased (as `candidates` compares).
 _KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "kustomization")
+
+
+def _too_big(item: Item) -> bool:
+    """Larger than a config file a pre-pass reads (1 MiB); unreadable counts as too big (the
+    scan reports it)."""
+    try:
+        return sized(item).size > (1 << 20)
+    except OSError:
+        return True
 
 
 def candidates(items: list[Item]) -> list[Item]:
@@ -49,7 +58,7 @@ def env_file_targets(items: list[Item], classifier: Classifier, limits: Limits, 
     out: dict[str, tuple[str, str]] = {}
 
     for item in items if within is None else within:
-        if not is_kind(item.display, "compose") or item.size > (1 << 20):
+        if not is_kind(item.display, "compose") or _too_big(item):
             continue
         target = classifier.classify(item.display)
         try:
@@ -84,7 +93,7 @@ def kustomize_bases(items: list[Item], classifier: Classifier, limits: Limits,
     users: dict[str, list[tuple[str, str]]] = {}
     for item in items if within is None else within:
         name = os.path.basename(item.display)
-        if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or item.size > (1 << 20):
+        if name not in ("kustomization.yaml", "kustomization.yml", "Kustomization") or _too_big(item):
             continue
         m = _OVERLAY.search(item.display.replace("\\", "/"))
         if not m:
@@ -147,7 +156,7 @@ def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits,
 
     units: dict[tuple[str, str], list[tuple[Item, list]]] = {}
     for item in items if within is None else within:
-        if not is_kind(item.display, "systemd") or item.size > (1 << 20):
+        if not is_kind(item.display, "systemd") or _too_big(item):
             continue
         try:
             found = settings(Opened(item.fs_path, limits, data=item.data).text() or b"")

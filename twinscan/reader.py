@@ -84,14 +84,16 @@ def open_readonly(path: str, buffering: int = -1):
 
 def read_small(path: str, limit: int) -> bytes | None:
     """The whole content of a file of at most ``limit`` bytes, or None when it is larger (it
-    grew since the walk: it is then read as a large file). Raises OSError.
+    is then read as a large file, in windows). Raises OSError.
 
     One open, one fstat and (when the file has the size fstat gave) one read: no file object
     and no buffer, which were a third of the per-file cost of a tree of 50,000 chunks."""
     fd, st = open_fd(path)
     try:
         size = st.st_size
-        data = os.read(fd, min(size, limit) + 1)
+        if size > limit:  # a walk that took no stat asks of every file: a large one is read in windows
+            return None
+        data = os.read(fd, size + 1)
         if len(data) == size and size <= limit:  # asked for one byte more than fstat said: at the end
             return data
         parts, total = [data], len(data)

@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 
 from .. import prepass
 from ..model import FileError, FileResult, Finding, Skipped
-from ..walk import Item
+from ..walk import Item, sized
 from .filescan import FileScanner
 from .settings import Settings
 
@@ -59,6 +59,10 @@ WINDOW_THREADS = 2
 #: One task per small file cost a round trip of pickles each, and the whole pool's time went
 #: into the parent's unpickling on a tree of 50,000 chunks.
 BATCH_BYTES = 4 << 20
+#: Up to this many files the parent takes the sizes the walk left unknown (~5 µs a stat): they
+#: choose the pool and the engine and put the largest files first. Past it a tree is scanned in
+#: the pool with Hyperscan anyway, in walk order, and each worker learns a size from its open file.
+STAT_MAX_FILES = 4000
 BATCH_FILES = 256
 #: The fields of a FileResult that says only "read in full, nothing to report": such a result
 #: travels back from a worker as its byte count alone (and never if the model grows a field).
@@ -127,7 +131,7 @@ def batches(order: list[Item], jobs: int) -> list[tuple[int, int]]:
     per_task = max(1, min(BATCH_FILES, len(order) // (jobs * 8)))
     out, start, size = [], 0, 0
     for i, item in enumerate(order):
-        size += item.size
+        size += max(item.size, 0)  # files of unknown size are counted, not weighed
         if i + 1 - start >= per_task or size >= BATCH_BYTES:
             out.append((start, i + 1))
             start, size = i + 1, 0
@@ -141,12 +145,15 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
     t0 = time.perf_counter()
     items, classifier = prepass.apply(list(items), settings.classifier, settings.limits, settings.options)
     settings = replace(settings, classifier=classifier)
-    total = sum(i.size for i in items)
+    if len(items) <= STAT_MAX_FILES:  # sizes decide the pool and the engine, and order the work
+        items = [_sized(i) for i in items]
+    unknown = any(i.size < 0 for i in items)  # a tree of many files: the workers learn the sizes
+    total = sum(i.size for i in items if i.size > 0)
     jobs = settings.jobs or (os.cpu_count() or 1)
     parallel = jobs > 1 and len(items) >= PARALLEL_MIN_FILES and (total >= PARALLEL_MIN_BYTES
                                                                  or len(items) >= PARALLEL_MANY_FILES)
     if settings.engine == "auto":
-        settings = replace(settings, engine=choose_engine(total))
+        settings = replace(settings, engine=choose_engine(SMALL_INPUT if unknown else total))
     results: list[FileResult] = []
     if parallel:
         import gc
@@ -176,7 +183,7 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
                     continue
                 for item, r in zip(order[a:b], batch):
                     append(_expand(r, item))
-                    done_bytes += item.size
+                    done_bytes += results[-1].bytes_scanned
                     progress(len(results), done_bytes)
         except BaseException:  # Ctrl-C: stop the workers now, not after every file already queued
             pool.shutdown(wait=False, cancel_futures=True)
@@ -195,7 +202,7 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         done_bytes = 0
         for item in items:
             results.append(scanner.scan(item))
-            done_bytes += item.size
+            done_bytes += results[-1].bytes_scanned
             if progress:
                 progress(len(results), done_bytes)
     results.sort(key=_path)
@@ -203,6 +210,13 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         if len(r.findings) > 1:  # most of a tree's 50,000 results have none
             r.findings.sort(key=_place)
     return ScanResult(results, time.perf_counter() - t0, settings.engine)
+
+
+def _sized(item: Item) -> Item:
+    try:
+        return sized(item)
+    except OSError:  # vanished or unreadable: the scan reports it in its words
+        return item
 
 
 def _path(r: FileResult) -> str:

@@ -72,7 +72,7 @@ class FileScanner:
         """One file (or archive member, or decoded data: URI) as ``target``, within the current deadline."""
         res = FileResult(item.display)
         data = item.data
-        if data is None and 0 < item.size <= SMALL_FILE:  # one open and one read, not a sniff then a read
+        if data is None and (item.size < 0 or 0 < item.size <= SMALL_FILE):  # one open and one read, not a sniff then a read
             try:
                 data = reader.read_small(item.fs_path, SMALL_FILE)  # None: grew since the walk, read as a large file
             except OSError:  # reported by Opened, in its words
