@@ -164,6 +164,14 @@ def sniff_binary(head: bytes) -> str | None:
     return None
 
 
+def plain_text(head: bytes, fs_path: str) -> bool:
+    """Whether a file whose first :data:`SNIFF` bytes are *head* is read as it is: no NUL byte,
+    no archive, compression or container magic, no name that says otherwise (most files of a
+    build; :class:`Opened` reads such a file without a note)."""
+    return b"\x00" not in head and not head.startswith(_MAGIC_0) and head[4:8] != b"ftyp" \
+        and head[257:262] != b"ustar" and not fs_path.lower().endswith((".br", ".asar"))
+
+
 class Opened:
     """A file ready for the byte pass, with its decoded text available on demand."""
 
@@ -193,8 +201,7 @@ class Opened:
         return io.BytesIO(self.data) if self.data is not None else open_readonly(self.fs_path)
 
     def _choose(self, head: bytes) -> str:
-        if b"\x00" not in head and not head.startswith(_MAGIC_0) and head[4:8] != b"ftyp" \
-                and head[257:262] != b"ustar" and not self.fs_path.lower().endswith((".br", ".asar")):
+        if plain_text(head, self.fs_path):
             return ""  # plain text (most files): what the checks below conclude, in a few C calls
         name = self.fs_path.lower()
         if head[257:262] == b"ustar":

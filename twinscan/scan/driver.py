@@ -78,9 +78,9 @@ def _init_worker(settings: Settings) -> None:
         _worker = FileScanner(settings)
 
 
-def _scan_in_worker(item: Item) -> FileResult:
+def _scan_in_worker(item: Item) -> FileResult | int:
     assert _worker is not None
-    return _worker.scan(item)
+    return _worker.scan_or_size(item)
 
 
 def _scan_batch(batch: tuple[int, int] | list[Item]) -> list[FileResult | int]:
@@ -91,7 +91,9 @@ def _scan_batch(batch: tuple[int, int] | list[Item]) -> list[FileResult | int]:
     out: list[FileResult | int] = []
     for item in items:
         r = _scan_in_worker(item)
-        if plain and r.scanned and not r.findings and not r.errors and not r.skipped and r.path == item.display:
+        if type(r) is int:  # read in full, nothing to report
+            out.append(r if plain else FileResult(item.display, [], [], [], r, True))
+        elif plain and r.scanned and not r.findings and not r.errors and not r.skipped and r.path == item.display:
             out.append(r.bytes_scanned)
         else:
             out.append(r)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import time
 
 from .. import extract, reader
-from ..classify import Classifier
+from ..classify import HEAD_BYTES, Classifier
 from ..decide import decide, library_evidence, make_finding
 from ..engine import DATA_URI, Engine, build_expressions, make_engine
 from ..extract.javascript import CommentTracker
+from ..extract.registry import kind_of
 from ..extract.values import ExtractError
 from ..model import FileError, FileResult, Skipped, Target
 from ..reader import IsArchive, NotText, Opened, ReadError
@@ -58,25 +59,55 @@ class FileScanner:
         return True
 
     def scan(self, item: Item) -> FileResult:
-        target = self.s.classifier.classify(item.display, Classifier.head_of(item.fs_path, item.data))
+        r = self.scan_or_size(item)
+        return r if type(r) is not int else FileResult(item.display, [], [], [], r, True)
+
+    def scan_or_size(self, item: Item) -> FileResult | int:
+        """:meth:`scan`; for a file read in full with nothing to report, its size alone.
+
+        Most files of a build are plain text in which the byte pass finds nothing: such a file
+        is answered from its bytes and its kind (is it a config file, whose vendor keys are
+        checked without a URL?), without classifying its environment or setting up a reader:
+        every step :meth:`scan_item` would take for it acts only on a hit (issue 14: this was
+        over half the cost of a file of a 50,000-chunk tree). Anything else takes the full path."""
+        data = item.data
+        if data is None and (item.size < 0 or 0 < item.size <= SMALL_FILE):  # one open and one read, not a sniff then a read
+            try:
+                data = reader.read_small(item.fs_path, SMALL_FILE)  # None: too large to hold, read in windows
+            except OSError:  # reported by Opened, in its words
+                data = None
+        cands = None
+        try:
+            if data is not None and item.data is None and reader.plain_text(data[:reader.SNIFF], item.fs_path):
+                cands = self.engine.candidates(data, 0, len(data))
+                if not cands and (self.s.services is None or kind_of(item.display, lambda: data[:HEAD_BYTES])
+                                  not in extract.STRUCTURED):
+                    return len(data)
+        except Exception:  # noqa: BLE001 - the full path below reports it, in its words
+            cands = None
+        target = self.s.classifier.classify(item.display, Classifier.head_of(item.fs_path, data))
         self._deadline = time.monotonic() + self.s.limits.file_timeout
         try:
-            return self.scan_item(item, target)
+            return self.scan_item(item, target, data, cands)
         except Exception as exc:  # a bug must cost one file, reported, never the run
             res = FileResult(item.display)
             res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); "
                                         "please report it", target.production))
             return res
 
-    def scan_item(self, item: Item, target: Target) -> FileResult:
-        """One file (or archive member, or decoded data: URI) as ``target``, within the current deadline."""
+    def scan_item(self, item: Item, target: Target, data: bytes | None = None,
+                  cands: list[tuple[int, int]] | None = None) -> FileResult:
+        """One file (or archive member, or decoded data: URI) as ``target``, within the current deadline.
+        *data*: the file's bytes when the caller read them whole (else ``item.data``, or read here);
+        *cands*: the engine's answer for them, when the caller asked it."""
         res = FileResult(item.display)
-        data = item.data
-        if data is None and (item.size < 0 or 0 < item.size <= SMALL_FILE):  # one open and one read, not a sniff then a read
-            try:
-                data = reader.read_small(item.fs_path, SMALL_FILE)  # None: grew since the walk, read as a large file
-            except OSError:  # reported by Opened, in its words
-                data = None
+        if data is None:
+            data = item.data
+            if data is None and (item.size < 0 or 0 < item.size <= SMALL_FILE):  # one open and one read
+                try:
+                    data = reader.read_small(item.fs_path, SMALL_FILE)  # None: too large to hold, read in windows
+                except OSError:  # reported by Opened, in its words
+                    data = None
         try:
             opened = Opened(item.fs_path, self.s.limits, data=data, text_expected=target.kind != "text")
         except IsArchive as archive:  # its members are scanned (nested to a depth limit)
@@ -89,9 +120,11 @@ class FileScanner:
             return res
         if opened.note:
             res.skipped.append(Skipped(item.display, opened.note))
-        cands = None  # the engine's answer for a file held in memory whole, asked once
-        if data is not None and not opened.decoding and len(data) <= reader.WINDOW:
+        if opened.decoding or data is None or len(data) > reader.WINDOW:
+            cands = None  # the engine's answer for a file held in memory whole, asked once
+        elif cands is None:
             cands = self.engine.candidates(data, 0, len(data))
+        if cands is not None:
             # most files of a build: no candidate (or only `;base64,`: CSS with inline images), nothing to allocate
             if not cands or all(self.exprs[i].kind == DATA_URI for _, i in cands):
                 return self._no_candidate(res, item, target, opened, data)
