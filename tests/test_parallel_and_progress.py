@@ -16,11 +16,13 @@ from .conftest import ROOT, cli_json
 _real_scan_in_worker = scan_mod._scan_in_worker
 
 
-def _recording_scan_in_worker(item):
-    """Scan as the worker does, leaving `<pid>-<crc32 of the path>` in $TWINSCAN_TEST_MARKS (module
-    level, so the pool pickles it by name; the environment reaches forked and spawned workers alike)."""
-    (Path(os.environ["TWINSCAN_TEST_MARKS"]) / f"{os.getpid()}-{zlib.crc32(item.display.encode())}").touch()
-    return _real_scan_in_worker(item)
+def _recording_scan_in_worker(items):
+    """Scan as the worker does, leaving `<pid>-<crc32 of the path>` in $TWINSCAN_TEST_MARKS for each
+    item (module level, so the pool pickles it by name; the environment reaches forked and spawned
+    workers alike)."""
+    for item in items:
+        (Path(os.environ["TWINSCAN_TEST_MARKS"]) / f"{os.getpid()}-{zlib.crc32(item.display.encode())}").touch()
+    return _real_scan_in_worker(items)
 
 
 @pytest.mark.slow

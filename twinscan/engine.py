@@ -103,6 +103,26 @@ class Engine(Protocol):
     def candidates(self, buf: bytes | memoryview, lo: int, hi: int) -> list[tuple[int, int]]:
         """Sorted unique (start, expression index) with lo <= start < hi."""
 
+    def screen(self, bufs: Sequence[bytes]) -> set[int]:
+        """The indexes of *bufs* that may hold a candidate: every buffer for which
+        ``candidates(buf, 0, len(buf))`` is not empty is among them (others may be too)."""
+
+
+#: Between the buffers :meth:`HyperscanEngine.screen` searches as one: a NUL, which no
+#: expression's URL part takes, between newlines.
+SCREEN_SEPARATOR = b"\n\x00\n"
+#: `(?:[^a-z0-9_.-]|$)`, the end of a host (rulepack.END): the only `$` an expression may hold
+#: for the screen to be exact (the separator's first byte, a newline, takes its place).
+_END_ALTERNATIVE = "(?:[^a-z0-9_.-]|$)"
+
+
+def screenable(regex: str) -> bool:
+    """Whether a match of *regex* in a buffer is still a match when the buffer is followed by
+    :data:`SCREEN_SEPARATOR`: no anchor, boundary or look-around other than a host's end."""
+    rest = regex.replace("\\\\", "").replace("\\$", "").replace("\\^", "").replace(_END_ALTERNATIVE, "")
+    rest = rest.replace("[^", "[")  # a negated class, not an anchor
+    return not any(t in rest for t in ("$", "^", "\\b", "\\B", "\\A", "\\Z", "\\z", "(?=", "(?!", "(?<"))
+
 
 class ReEngine:
     """Pure-stdlib engine: identical results to Hyperscan, at a few hundred MB/s."""
@@ -166,6 +186,9 @@ class ReEngine:
                 m = search(data, s + 1)
         return sorted(out)
 
+    def screen(self, bufs: Sequence[bytes]) -> set[int]:
+        return {i for i, buf in enumerate(bufs) if self.candidates(buf, 0, len(buf))}
+
 
 class HyperscanEngine:
     """One Hyperscan block-mode database holding every expression.
@@ -185,6 +208,7 @@ class HyperscanEngine:
 
         self.exprs = list(exprs)
         self._leads = [e.lead for e in self.exprs]
+        self._screenable = all(screenable(e.regex) for e in self.exprs)
         self._local = threading.local()  # per-thread scratch for candidates_in_thread
         flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST
         patterns = [e.regex.encode() for e in self.exprs]
@@ -209,6 +233,33 @@ class HyperscanEngine:
 
         self._db.scan(buf, match_event_handler=on_match, scratch=scratch)
         return sorted(out)
+
+    def screen(self, bufs: Sequence[bytes]) -> set[int]:
+        """One scan of the buffers joined by :data:`SCREEN_SEPARATOR` instead of one per buffer: a
+        Python call into Hyperscan costs more than searching a few KB (issue 14: most files of a
+        50,000-chunk tree have no candidate). A match is charged to every buffer it overlaps, the
+        separator counting with the buffer before it. A buffer's own match is a match here too (the
+        separator's newline ends a host as the end of the buffer did, see :func:`screenable`), and
+        Hyperscan reports every offset a match ends at: so every buffer with a candidate is found.
+        A match that only the joining makes (a `//host` at a buffer's start, after the newline)
+        costs that buffer the full per-file search, no more."""
+        if not self._screenable or len(bufs) < 2:
+            return {i for i, buf in enumerate(bufs) if self.candidates(buf, 0, len(buf))}
+        from bisect import bisect_right
+
+        starts, at = [], 0
+        for buf in bufs:
+            starts.append(at)
+            at += len(buf) + len(SCREEN_SEPARATOR)
+        flagged: set[int] = set()
+
+        def on_match(expr_id: int, start: int, end: int, flags: int, context: object) -> None:
+            first = bisect_right(starts, start) - 1
+            last = bisect_right(starts, max(start, end - 1)) - 1
+            flagged.update(range(first, last + 1))
+
+        self._db.scan(SCREEN_SEPARATOR.join(bufs), match_event_handler=on_match)
+        return flagged
 
     def candidates_in_thread(self, buf, lo, hi):
         """:meth:`candidates`, callable from several threads at once: Hyperscan releases the GIL

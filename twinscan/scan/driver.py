@@ -78,9 +78,9 @@ def _init_worker(settings: Settings) -> None:
         _worker = FileScanner(settings)
 
 
-def _scan_in_worker(item: Item) -> FileResult | int:
+def _scan_in_worker(items: list[Item]) -> list[FileResult | int]:
     assert _worker is not None
-    return _worker.scan_or_size(item)
+    return _worker.scan_many(items)
 
 
 def _scan_batch(batch: tuple[int, int] | list[Item]) -> list[FileResult | int]:
@@ -89,8 +89,7 @@ def _scan_batch(batch: tuple[int, int] | list[Item]) -> list[FileResult | int]:
     items = _items[batch[0]:batch[1]] if isinstance(batch, tuple) else batch
     plain = _plain_ok()
     out: list[FileResult | int] = []
-    for item in items:
-        r = _scan_in_worker(item)
+    for item, r in zip(items, _scan_in_worker(items)):
         if type(r) is int:  # read in full, nothing to report
             out.append(r if plain else FileResult(item.display, [], [], [], r, True))
         elif plain and r.scanned and not r.findings and not r.errors and not r.skipped and r.path == item.display:
@@ -202,11 +201,12 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         if jobs > 1:  # the one process scanning: a large file's windows are searched in threads
             scanner.window_threads = min(jobs, WINDOW_THREADS)
         done_bytes = 0
-        for item in items:
-            results.append(scanner.scan(item))
-            done_bytes += results[-1].bytes_scanned
-            if progress:
-                progress(len(results), done_bytes)
+        for a in range(0, len(items), BATCH_FILES):
+            for item, r in zip(items[a:a + BATCH_FILES], scanner.scan_many(items[a:a + BATCH_FILES])):
+                results.append(_expand(r, item))
+                done_bytes += results[-1].bytes_scanned
+                if progress:
+                    progress(len(results), done_bytes)
     results.sort(key=_path)
     for r in results:
         if len(r.findings) > 1:  # most of a tree's 50,000 results have none

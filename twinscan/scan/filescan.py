@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from typing import Sequence
 
 from .. import extract, reader
 from ..classify import HEAD_BYTES, Classifier
@@ -35,6 +36,22 @@ from .settings import Settings
 SMALL_FILE = reader.SMALL
 
 
+#: Bytes of small files searched in one engine call by :meth:`FileScanner.scan_many` (held in
+#: memory together, with their joined copy).
+SCREEN_BYTES = 1 << 20
+
+
+def _read(item: Item) -> bytes | None:
+    """The whole file when it is small (one open and one read, not a sniff then a read), else
+    None: too large to hold (read in windows) or unreadable (reported by Opened, in its words)."""
+    if item.size < 0 or 0 < item.size <= SMALL_FILE:
+        try:
+            return reader.read_small(item.fs_path, SMALL_FILE)
+        except OSError:
+            return None
+    return None
+
+
 class FileScanner:
     """Scans one file at a time with a compiled engine (one per process)."""
 
@@ -62,20 +79,56 @@ class FileScanner:
         r = self.scan_or_size(item)
         return r if type(r) is not int else FileResult(item.display, [], [], [], r, True)
 
-    def scan_or_size(self, item: Item) -> FileResult | int:
+    def scan_many(self, items: Sequence[Item]) -> list[FileResult | int]:
+        """:meth:`scan_or_size` of each item, in order, with one engine call for up to
+        :data:`SCREEN_BYTES` of small plain files (:meth:`Engine.screen`): a file the screen
+        clears, whose kind is not a config kind, is answered by its size; every other file takes
+        :meth:`scan_or_size` with the bytes already read."""
+        out: list[FileResult | int | None] = []
+        group: list[tuple[int, Item, bytes]] = []
+        held = 0
+        for item in items:
+            data = _read(item) if item.data is None else None
+            if data is None or not reader.plain_text(data[:reader.SNIFF], item.fs_path):
+                out.append(self.scan_or_size(item, data))
+                continue
+            group.append((len(out), item, data))
+            out.append(None)
+            held += len(data)
+            if held >= SCREEN_BYTES:
+                self._screened(group, out)
+                group, held = [], 0
+        if group:
+            self._screened(group, out)
+        return out  # type: ignore[return-value]
+
+    def _screened(self, group: list[tuple[int, Item, bytes]], out: list) -> None:
+        try:
+            flagged = self.engine.screen([data for _, _, data in group])
+        except Exception:  # noqa: BLE001 - each file then takes the full path, which reports a problem
+            flagged = set(range(len(group)))
+        services = self.s.services
+        for k, (i, item, data) in enumerate(group):
+            if k not in flagged:
+                try:
+                    if services is None or kind_of(item.display, lambda: data[:HEAD_BYTES]) not in extract.STRUCTURED:
+                        out[i] = len(data)
+                        continue
+                except Exception:  # noqa: BLE001 - the full path reports it
+                    pass
+            out[i] = self.scan_or_size(item, data)
+
+    def scan_or_size(self, item: Item, data: bytes | None = None) -> FileResult | int:
         """:meth:`scan`; for a file read in full with nothing to report, its size alone.
 
         Most files of a build are plain text in which the byte pass finds nothing: such a file
         is answered from its bytes and its kind (is it a config file, whose vendor keys are
         checked without a URL?), without classifying its environment or setting up a reader:
         every step :meth:`scan_item` would take for it acts only on a hit (issue 14: this was
-        over half the cost of a file of a 50,000-chunk tree). Anything else takes the full path."""
-        data = item.data
-        if data is None and (item.size < 0 or 0 < item.size <= SMALL_FILE):  # one open and one read, not a sniff then a read
-            try:
-                data = reader.read_small(item.fs_path, SMALL_FILE)  # None: too large to hold, read in windows
-            except OSError:  # reported by Opened, in its words
-                data = None
+        over half the cost of a file of a 50,000-chunk tree). Anything else takes the full path.
+        *data*: the file's bytes, when the caller has read them with :func:`_read`."""
+        if data is None:
+            data = item.data if item.data is not None else _read(item)
         cands = None
         try:
             if data is not None and item.data is None and reader.plain_text(data[:reader.SNIFF], item.fs_path):
@@ -102,12 +155,7 @@ class FileScanner:
         *cands*: the engine's answer for them, when the caller asked it."""
         res = FileResult(item.display)
         if data is None:
-            data = item.data
-            if data is None and (item.size < 0 or 0 < item.size <= SMALL_FILE):  # one open and one read
-                try:
-                    data = reader.read_small(item.fs_path, SMALL_FILE)  # None: too large to hold, read in windows
-                except OSError:  # reported by Opened, in its words
-                    data = None
+            data = item.data if item.data is not None else _read(item)
         try:
             opened = Opened(item.fs_path, self.s.limits, data=data, text_expected=target.kind != "text")
         except IsArchive as archive:  # its members are scanned (nested to a depth limit)
