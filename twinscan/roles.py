@@ -110,13 +110,25 @@ def _inside_repository(path: str) -> str:
         return path
     import os
 
+    directory, _, name = path.rpartition("/")
+    if not directory or name in ("", ".", ".."):
+        return _relative(path, os.getcwd()) or os.path.abspath(path).replace("\\", "/").rsplit("/", 1)[-1]
+    inside = _relative(directory, os.getcwd())  # once per directory: most hits share a few
+    return name if inside is None or inside == "." else f"{inside}/{name}"
+
+
+@functools.lru_cache(maxsize=256)
+def _relative(path: str, cwd: str) -> str | None:
+    """*path* relative to the repository root (seen from *cwd*), or None when it is outside."""
+    import os
+
     absolute = os.path.abspath(path)
-    base = _root(os.getcwd())
+    base = _root(cwd)
     try:
         inside = os.path.commonpath([base, absolute]) == base
     except ValueError:  # another drive
         inside = False
-    return os.path.relpath(absolute, base).replace("\\", "/") if inside else absolute.replace("\\", "/").rsplit("/", 1)[-1]
+    return os.path.relpath(absolute, base).replace("\\", "/") if inside else None
 
 
 @functools.lru_cache(maxsize=8)
