@@ -1,6 +1,8 @@
 """The kustomize pre-pass reads kustomizations with the bounds every YAML kind has."""
 from __future__ import annotations
 
+import pytest
+
 from twinscan.classify import Classifier
 from twinscan.prepass import kustomize_bases
 from twinscan.reader import Limits
@@ -47,3 +49,21 @@ def test_the_prepass_filter_keeps_every_file_a_pass_reads():
     kept = {i.display for i in candidates([Item(p, p, 1) for p in [*read, "dist/00001.abcdef.js", "a/b.json"]])}
     assert kept == set(read)
     assert all(is_kind(p, "compose") or is_kind(p, "systemd") or p.endswith(("Kustomization", "yml", "yaml")) for p in read)
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_candidates_keep_every_config_file_a_pass_may_read(count):
+    """The one-search filter keeps what a test per path keeps, on a short list and on a long one
+    (names with newlines, upper case and compression suffixes included)."""
+    from twinscan.extract.kind import COMPRESSED
+    from twinscan.extract.registry import kind_tails
+    from twinscan.prepass import _KUSTOMIZATIONS, candidates
+    from twinscan.walk import Item
+
+    names = ["docker-compose.yml", "deploy/COMPOSE.YAML", "app.service", "x.conf.gz", "Kustomization",
+             "k8s/kustomization.yml", "a.js", "b.yml\n.js", "c.js\nx.yml", "yml", ".env", "site/index.html"]
+    items = [Item(f"d{i}/{names[i % len(names)]}", f"d{i}/{names[i % len(names)]}", 1) for i in range(count)]
+    tails = (*kind_tails("compose"), *kind_tails("systemd"), *_KUSTOMIZATIONS)
+    suffixes = tuple(t + c for t in tails for c in ("", *COMPRESSED))
+    expected = [i for i in items if i.display.lower().endswith(suffixes)]
+    assert candidates(items) == expected and len(expected) >= count // 3
