@@ -88,9 +88,12 @@ class FileScanner:
         group: list[tuple[int, Item, bytes]] = []
         held = 0
         for item in items:
-            data = _read(item) if item.data is None else None
+            if item.data is not None:
+                out.append(self.scan_or_size(item))
+                continue
+            data = _read(item)
             if data is None or not reader.plain_text(data[:reader.SNIFF], item.fs_path):
-                out.append(self.scan_or_size(item, data))
+                out.append(self.scan_or_size(item, data, read=True))
                 continue
             group.append((len(out), item, data))
             out.append(None)
@@ -107,18 +110,21 @@ class FileScanner:
             flagged = self.engine.screen([data for _, _, data in group])
         except Exception:  # noqa: BLE001 - each file then takes the full path, which reports a problem
             flagged = set(range(len(group)))
-        services = self.s.services
         for k, (i, item, data) in enumerate(group):
-            if k not in flagged:
-                try:
-                    if services is None or kind_of(item.display, lambda: data[:HEAD_BYTES]) not in extract.STRUCTURED:
-                        out[i] = len(data)
-                        continue
-                except Exception:  # noqa: BLE001 - the full path reports it
-                    pass
-            out[i] = self.scan_or_size(item, data)
+            out[i] = len(data) if k not in flagged and self._nothing_more(item, data) \
+                else self.scan_or_size(item, data, read=True)
 
-    def scan_or_size(self, item: Item, data: bytes | None = None) -> FileResult | int:
+    def _nothing_more(self, item: Item, data: bytes) -> bool:
+        """Whether a plain file in which the engine found nothing is done: unless its kind is a
+        config kind, whose vendor keys are checked without a URL (the full path decides that)."""
+        if self.s.services is None:
+            return True
+        try:
+            return kind_of(item.display, lambda: data[:HEAD_BYTES]) not in extract.STRUCTURED
+        except Exception:  # noqa: BLE001 - the full path reports it
+            return False
+
+    def scan_or_size(self, item: Item, data: bytes | None = None, read: bool = False) -> FileResult | int:
         """:meth:`scan`; for a file read in full with nothing to report, its size alone.
 
         Most files of a build are plain text in which the byte pass finds nothing: such a file
@@ -126,22 +132,21 @@ class FileScanner:
         checked without a URL?), without classifying its environment or setting up a reader:
         every step :meth:`scan_item` would take for it acts only on a hit (issue 14: this was
         over half the cost of a file of a 50,000-chunk tree). Anything else takes the full path.
-        *data*: the file's bytes, when the caller has read them with :func:`_read`."""
-        if data is None:
-            data = item.data if item.data is not None else _read(item)
+        *data*, *read*: what the caller's :func:`_read` gave (``read``: None means not small or not readable)."""
+        if data is None and not read:
+            data, read = item.data if item.data is not None else _read(item), True
         cands = None
         try:
             if data is not None and item.data is None and reader.plain_text(data[:reader.SNIFF], item.fs_path):
                 cands = self.engine.candidates(data, 0, len(data))
-                if not cands and (self.s.services is None or kind_of(item.display, lambda: data[:HEAD_BYTES])
-                                  not in extract.STRUCTURED):
+                if not cands and self._nothing_more(item, data):
                     return len(data)
         except Exception:  # noqa: BLE001 - the full path below reports it, in its words
             cands = None
         target = self.s.classifier.classify(item.display, Classifier.head_of(item.fs_path, data))
         self._deadline = time.monotonic() + self.s.limits.file_timeout
         try:
-            return self.scan_item(item, target, data, cands)
+            return self.scan_item(item, target, data, cands, read)
         except Exception as exc:  # a bug must cost one file, reported, never the run
             res = FileResult(item.display)
             res.errors.append(FileError(item.display, f"internal error while scanning ({type(exc).__name__}: {exc}); "
@@ -149,12 +154,12 @@ class FileScanner:
             return res
 
     def scan_item(self, item: Item, target: Target, data: bytes | None = None,
-                  cands: list[tuple[int, int]] | None = None) -> FileResult:
+                  cands: list[tuple[int, int]] | None = None, read: bool = False) -> FileResult:
         """One file (or archive member, or decoded data: URI) as ``target``, within the current deadline.
-        *data*: the file's bytes when the caller read them whole (else ``item.data``, or read here);
-        *cands*: the engine's answer for them, when the caller asked it."""
+        *data*, *read*: as :meth:`scan_or_size` takes them (else ``item.data``, or read here);
+        *cands*: the engine's answer for *data*, when the caller asked it."""
         res = FileResult(item.display)
-        if data is None:
+        if data is None and not read:
             data = item.data if item.data is not None else _read(item)
         try:
             opened = Opened(item.fs_path, self.s.limits, data=data, text_expected=target.kind != "text")
