@@ -121,6 +121,9 @@ _WARM_UP = Item("twinscan-warm-up/app.js", "twinscan-warm-up/app.js", 0,
 def _warm_up(scanner: FileScanner) -> None:
     try:
         scanner.scan(_WARM_UP)
+        warm = getattr(scanner.engine, "warm", None)  # Hyperscan's screen database
+        if warm is not None:
+            warm()
     except Exception:  # noqa: BLE001 - an optimisation only: the workers load what they need anyway
         pass
 
