@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from twinscan.engine import HyperscanEngine, ReEngine, build_expressions, hyperscan_available, screenable
 from twinscan.rulepack import build_ruleset
 
-from .conftest import ROOT
+from .conftest import ROOT, cli_json
 from .test_engine_equivalence import TOKENS
 
 TWINS = ("twins.*.yourco.com", "*.yourco.com/twins/")
@@ -80,3 +80,28 @@ def test_the_built_in_expressions_are_screenable():
 @pytest.mark.parametrize("regex", [r"localhost\b", r"^http://", r"http://(?=x)", r"localhost$", r"a(?<!b)c"])
 def test_an_anchor_makes_an_expression_unscreenable(regex):
     assert not screenable(regex)
+
+
+@needs_hyperscan
+def test_a_build_scanned_through_the_screen_gives_the_per_file_report(monkeypatch):
+    """Through the CLI on real builds: the screen's answers change nothing in the report, and it
+    does clear files (every file sent down the full path is the reference)."""
+    from twinscan.scan import filescan
+
+    cleared = []
+    real = filescan.FileScanner._nothing_more
+
+    def counting(self, item, data):
+        done = real(self, item, data)
+        cleared.append(done)
+        return done
+
+    monkeypatch.setattr(filescan.FileScanner, "_nothing_more", counting)
+    builds = ROOT / "fixtures" / "builds"
+    _, screened = cli_json(["--engine", "hyperscan", "--jobs", "1", builds])
+    cleared_by_screen = sum(cleared)
+    monkeypatch.setattr(HyperscanEngine, "screen", lambda self, bufs: set(range(len(bufs))))
+    _, alone = cli_json(["--engine", "hyperscan", "--jobs", "1", builds])
+    for doc in (screened, alone):
+        doc["summary"].pop("seconds")
+    assert screened == alone and screened["findings"] and cleared_by_screen >= 50
