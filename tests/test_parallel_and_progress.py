@@ -120,3 +120,16 @@ def test_a_tree_walked_without_sizes_gives_the_sized_report(monkeypatch, tmp_pat
     assert unsized == sized
     assert sized["summary"]["files"] == 42 and sized["summary"]["bytes"] > reader.SMALL
     assert any(f["path"].endswith("vendor.js") and "wondertwin" in f["url"] for f in sized["findings"])
+
+
+def test_the_serial_scan_batches_small_files_and_takes_a_large_one_alone():
+    """Small files go to the screen together; a large file is its own step, so a progress line
+    moves after it instead of after the whole batch around it."""
+    from twinscan.scan.filescan import SMALL_FILE
+    from twinscan.walk import UNKNOWN_SIZE, Item
+
+    sizes = [10] * 300 + [SMALL_FILE + 1] + [UNKNOWN_SIZE] * 5 + [SMALL_FILE * 4, 0]
+    items = [Item(f"f{i}", f"f{i}", s) for i, s in enumerate(sizes)]
+    runs = list(scan_mod._runs(items))
+    assert [i for run in runs for i in run] == items
+    assert [len(r) for r in runs] == [scan_mod.BATCH_FILES, 300 - scan_mod.BATCH_FILES, 1, 5, 1, 1]

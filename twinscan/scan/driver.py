@@ -5,12 +5,12 @@ import os
 import sys
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .. import prepass
 from ..model import FileError, FileResult, Finding, Skipped
 from ..walk import Item, sized
-from .filescan import FileScanner
+from .filescan import SMALL_FILE, FileScanner
 from .settings import Settings
 
 PARALLEL_MIN_BYTES = 24 << 20
@@ -204,8 +204,8 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         if jobs > 1:  # the one process scanning: a large file's windows are searched in threads
             scanner.window_threads = min(jobs, WINDOW_THREADS)
         done_bytes = 0
-        for a in range(0, len(items), BATCH_FILES):
-            for item, r in zip(items[a:a + BATCH_FILES], scanner.scan_many(items[a:a + BATCH_FILES])):
+        for group in _runs(items):
+            for item, r in zip(group, scanner.scan_many(group)):
                 results.append(_expand(r, item))
                 done_bytes += results[-1].bytes_scanned
                 if progress:
@@ -215,6 +215,25 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         if len(r.findings) > 1:  # most of a tree's 50,000 results have none
             r.findings.sort(key=_place)
     return ScanResult(results, time.perf_counter() - t0, settings.engine)
+
+
+def _runs(items: list[Item]) -> Iterator[list[Item]]:
+    """*items* in order, as runs of up to BATCH_FILES small files (or of unknown size) for
+    :meth:`FileScanner.scan_many`, and each larger file alone (progress moves after each)."""
+    run: list[Item] = []
+    for item in items:
+        if item.size > SMALL_FILE:
+            if run:
+                yield run
+                run = []
+            yield [item]
+            continue
+        run.append(item)
+        if len(run) >= BATCH_FILES:
+            yield run
+            run = []
+    if run:
+        yield run
 
 
 def _sized(item: Item) -> Item:
