@@ -169,7 +169,7 @@ def plain_text(head: bytes, fs_path: str) -> bool:
     no archive, compression or container magic, no name that says otherwise (most files of a
     build; :class:`Opened` reads such a file without a note)."""
     return b"\x00" not in head and not head.startswith(_MAGIC_0) and head[4:8] != b"ftyp" \
-        and head[257:262] != b"ustar" and not fs_path.lower().endswith((".br", ".asar"))
+        and head[257:262] != b"ustar" and not fs_path[-5:].lower().endswith((".br", ".asar"))
 
 
 class Opened:

@@ -41,6 +41,11 @@ SMALL_FILE = reader.SMALL
 SCREEN_BYTES = 1 << 20
 
 
+def _head(data: bytes) -> bytes:
+    """What the reader sniffs of *data* (the whole of a small file: no copy)."""
+    return data if len(data) <= reader.SNIFF else data[:reader.SNIFF]
+
+
 def _read(item: Item) -> bytes | None:
     """The whole file when it is small (one open and one read, not a sniff then a read), else
     None: too large to hold (read in windows) or unreadable (reported by Opened, in its words)."""
@@ -92,7 +97,7 @@ class FileScanner:
                 out.append(self.scan_or_size(item))
                 continue
             data = _read(item)
-            if data is None or not reader.plain_text(data[:reader.SNIFF], item.fs_path):
+            if data is None or not reader.plain_text(_head(data), item.fs_path):
                 out.append(self.scan_or_size(item, data, read=True))
                 continue
             group.append((len(out), item, data))
@@ -137,7 +142,7 @@ class FileScanner:
             data, read = item.data if item.data is not None else _read(item), True
         cands = None
         try:
-            if data is not None and item.data is None and reader.plain_text(data[:reader.SNIFF], item.fs_path):
+            if data is not None and item.data is None and reader.plain_text(_head(data), item.fs_path):
                 cands = self.engine.candidates(data, 0, len(data))
                 if not cands and self._nothing_more(item, data):
                     return len(data)
