@@ -14,7 +14,7 @@ import re
 import sys
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .extract import INERT_CONTEXTS
 from .model import Finding, Origin, Target
@@ -74,8 +74,7 @@ def blocks_at(severity: str, fail_on: str = "error") -> bool:
     return fail_on in FAIL_ON and _RANK.get(severity, 0) >= _RANK[fail_on]
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """One part of a decision's explanation. ``code`` names the part for code that reads
     decisions (``not-production``, ``inert``, ``library``, ``production``,
     ``below-fail-on``, ``fail-on``, ``twin-port``, ``service``, ``decoded``); ``text``

@@ -8,12 +8,10 @@ its hosts is reported even when no twin pattern matches it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     name: str
     keys: frozenset[str]  # upper case
     hosts: tuple[str, ...]  # lower case; `*` is one or more DNS labels
@@ -120,8 +118,7 @@ def load_services(extra: dict[str, Service] | None = None) -> dict[str, Service]
     return services
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     host: str
     port: int | None
     url: str  # normalised for the report
