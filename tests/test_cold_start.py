@@ -44,3 +44,15 @@ def test_a_report_with_an_undecodable_name_still_escapes_it(tmp_path):
     (tmp_path / name.decode("utf-8", "surrogateescape")).write_bytes(b"A=http://localhost:4111\n")
     _, doc = cli_json(["."], cwd=tmp_path)
     assert [f["path"] for f in doc["findings"]] == ["caf\\xe9.env"]
+
+
+def test_a_json_report_does_not_import_the_text_format(tmp_path):
+    """--color is decided for every format (report.use_color); only a text report imports text.py."""
+    (tmp_path / ".env.production").write_text("A=http://localhost:4111\n")
+    probe = ("import runpy, sys, io\nsys.argv = ['twinscan', '--quiet', '--format', '{fmt}', '.env.production']\n"
+             "out, sys.stdout = sys.stdout, io.StringIO()\n"
+             "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+             "text, sys.stdout = sys.stdout.getvalue(), out\n"
+             "print(code, 'twinscan.report.text' in sys.modules, 'localhost:4111' in text)")
+    got = [_run(probe.format(fmt=fmt), cwd=tmp_path).split("\n")[-1] for fmt in ("json", "text")]
+    assert got == ["1 False True", "1 True True"], got

@@ -93,7 +93,7 @@ def engine_note(engine_choice: str, quiet: bool) -> None:
 
 def use_color(no_color: bool, output: str | None, choice: str = "auto") -> bool:
     """--color auto|always|never (and --no-color); auto honours NO_COLOR, FORCE_COLOR and TERM=dumb."""
-    from ..report.text import use_color as decide_color
+    from ..report import use_color as decide_color
 
     return decide_color("never" if no_color else choice, output in (None, "-") and sys.stdout.isatty())
 
