@@ -152,19 +152,26 @@ def test_fingerprints_are_sha256_whichever_implementation_computes_them(tmp_path
     assert f["fingerprint"] == fingerprint(f["rule"], f["url"], f["path"]) == hashlib.sha256(data).hexdigest()[:32]
 
 
-def test_the_exit_freezes_what_is_left_only_when_run_as_the_program(tmp_path):
-    """`twinscan` as a program moves what is left out of the collector's reach as it exits (its
-    final collections skip it); its exit code and output stay; in-process callers are untouched."""
+def test_the_program_leaves_start_up_to_the_collector_and_freezes_at_exit(tmp_path):
+    """`twinscan` as a program (twinscan/program.py) raises the collector's first threshold until
+    the scan starts, then restores it, and freezes what is left as it exits; its exit code and
+    output stay. In-process callers (click's runner) leave the collector alone."""
     import gc
 
     (tmp_path / ".env").write_text("A=http://localhost:4111\n")
-    frozen = gc.get_freeze_count()
-    assert cli([".env", "-q"], cwd=tmp_path).exit_code == 1 and gc.get_freeze_count() == frozen
-    probe = ("import gc, sys\nfrom twinscan.cli import main\nsys.argv = ['twinscan', '-q', '--format', 'json', '.env']\n"
-             "try:\n    main()\nexcept SystemExit as e:\n"
-             "    print(e.code, gc.get_freeze_count() > 0, file=sys.stderr)\n")
+    before = gc.get_threshold(), gc.get_freeze_count()
+    assert cli([".env", "-q"], cwd=tmp_path).exit_code == 1 and (gc.get_threshold(), gc.get_freeze_count()) == before
+    probe = ("import gc, sys\nfrom twinscan import collector, program\n"
+             "sys.argv = ['twinscan', '-q', '--format', 'json', '.env']\nseen = []\n"
+             "def scanning(real=collector.scanning):\n    seen.append(gc.get_threshold()[0])\n    real()\n"
+             "    seen.append(gc.get_threshold()[0])\n"
+             "collector.scanning = scanning\n"
+             "try:\n    program.main()\nexcept SystemExit as e:\n"
+             "    print(e.code, seen, gc.get_threshold()[0], gc.get_freeze_count() > 0, file=sys.stderr)\n")
     r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert r.stderr.split()[-2:] == ["1", "True"] and json.loads(r.stdout)["summary"]["blocking"] == 1, r.stderr
+    default = gc.get_threshold()[0]
+    assert r.stderr.strip().endswith(f"1 [200000, {default}] {default} True"), r.stderr
+    assert json.loads(r.stdout)["summary"]["blocking"] == 1
 
 
 def test_output_file_gets_the_report_and_stderr_the_summary(repo, tmp_path):

@@ -90,21 +90,6 @@ class DefaultGroup(click.Group):
             _ambiguous(word, before, after)
         return super().parse_args(ctx, [word, *before, *after])
 
-    def main(self, *args, **kwargs):
-        """As click's; run as the program (no arguments: `twinscan`, `python -m twinscan`), the
-        objects left when it exits are moved out of the collector's reach first (:func:`gc.freeze`):
-        the interpreter's final collections then skip them, ~10 ms of a pre-commit run's exit.
-        Nothing else changes: files are closed and output flushed before, the exit code is kept.
-        Called with arguments (click's test runner, an embedding program), it is click's alone."""
-        if args or kwargs:
-            return super().main(*args, **kwargs)
-        try:
-            return super().main()
-        finally:
-            import gc
-
-            gc.freeze()
-
     def invoke(self, ctx: click.Context):
         """Ctrl-C exits 130 (128 + SIGINT, what shells report) with one line, never 1, which means
         "blocking", and never a traceback."""

@@ -404,6 +404,9 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
         scan_items.extend(site.items)
         settings.classifier = site.classifier(classifier)
     tick, clear = progress(progress_line and not o["quiet"] and sys.stderr.isatty())
+    from ..collector import scanning
+
+    scanning()
     result = run(scan_items, settings, progress=tick)
     clear()
     if site is not None:
