@@ -31,11 +31,11 @@ def test_report_text_compiles_the_surrogate_and_secret_expressions_only_when_nee
     """Surrogate ranges took ~3 ms to compile; ASCII and other valid text never needs them."""
     out = _run("from twinscan.report.present import unsurrogate, redact_secrets, printable\n"
                "a = [unsurrogate('plain'), unsurrogate('h\\u00e9llo \\U0001f600'), printable('x\\u202ey'),"
-               " redact_secrets('http://h/x')]\n"
+               " redact_secrets('http://h/x'), redact_secrets('var u=1;')]\n"
                "n = sum('\\ud800' in str(p) or 'token' in str(p) for p in compiled)\n"
                "b = [unsurrogate('a\\udcff\\ud800b'), redact_secrets('http://h/x?token=abc&mode=a')]\n"
                "print(n, sum('\\ud800' in str(p) or 'token' in str(p) for p in compiled), a, b)")
-    assert out == ("0 2 ['plain', 'héllo 😀', 'x\\\\u202ey', 'http://h/x'] "
+    assert out == ("0 2 ['plain', 'héllo 😀', 'x\\\\u202ey', 'http://h/x', 'var u=1;'] "
                    "['a\\\\xff\\\\ud800b', 'http://h/x?token=***&mode=a']"), out
 
 
@@ -56,3 +56,19 @@ def test_a_json_report_does_not_import_the_text_format(tmp_path):
              "print(code, 'twinscan.report.text' in sys.modules, 'localhost:4111' in text)")
     got = [_run(probe.format(fmt=fmt), cwd=tmp_path).split("\n")[-1] for fmt in ("json", "text")]
     assert got == ["1 False True", "1 True True"], got
+
+
+def test_secret_redaction_skips_the_expression_only_when_no_secret_word_can_match():
+    """redact_secrets answers ASCII text with no secret word without its expression (a snippet
+    such as `var u=…` has an `=`); the answer is the expression's own."""
+    from twinscan.report import present
+
+    assert all(any(stem in word for stem in present._SECRET_STEMS)
+               for word in (w.replace("[_-]?", "_") for w in present._SECRET_WORDS)), "a word without a stem"
+    texts = ["var u=`http://127.0.0.1:4112/v1`;", "http://h/x?token=abc&mode=a", "http://h/?API-KEY=1", "a?b=c",
+             "http://h/x?X-Amz-Signature=zz&y=1", "u?client_secret%3Dq", "u?Auth\\u003dq", "u;jwt=1", "u?PassWord=x",
+             "u?ſecret=x", "u?sıg=x", "u?\u212aey=x", "u?p=1&session_id=2", "u?mode=1"]
+    expression = present._secret_param()
+    for text in texts:
+        assert present.redact_secrets(text) == expression.sub(lambda m: m.group("head") + present.REDACTED, text), text
+    assert present.redact_secrets("u?ſecret=x") == "u?ſecret=***"  # beyond ASCII: the expression decides
