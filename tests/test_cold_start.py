@@ -72,3 +72,17 @@ def test_secret_redaction_skips_the_expression_only_when_no_secret_word_can_matc
     for text in texts:
         assert present.redact_secrets(text) == expression.sub(lambda m: m.group("head") + present.REDACTED, text), text
     assert present.redact_secrets("u?ſecret=x") == "u?ſecret=***"  # beyond ASCII: the expression decides
+
+
+def test_a_manifest_does_not_compile_the_helm_values_expression(tmp_path):
+    """Only a Helm values file needs the URL-or-host test of its scalars; a manifest or a workflow never does."""
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "cm.yaml").write_text("kind: ConfigMap\ndata:\n  API: http://localhost:4111\n")
+    (tmp_path / "values.yaml").write_text("api:\n  url: http://localhost:4112\n")
+    body = ("import io, runpy\nsys.argv = ['twinscan', '--format', 'json', '{path}']\n"
+            "out, sys.stdout = sys.stdout, io.StringIO()\n"
+            "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+            "text, sys.stdout = sys.stdout.getvalue(), out\n"
+            "print(code, any('|//\\\\S+' in str(p) for p in compiled), 'localhost:411' in text)")
+    assert _run(body.format(path="k8s/cm.yaml"), cwd=tmp_path).split("\n")[-1] == "1 False True"
+    assert _run(body.format(path="values.yaml"), cwd=tmp_path).split("\n")[-1] == "1 True True"
