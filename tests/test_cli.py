@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -134,6 +136,42 @@ def test_fingerprints_survive_a_rebuild_with_new_hashes(tmp_path):
     _, da = cli_json(["assets"], cwd=tmp_path / "a")
     _, db = cli_json(["assets"], cwd=tmp_path / "b")
     assert da["findings"][0]["fingerprint"] == db["findings"][0]["fingerprint"]
+
+
+def test_fingerprints_are_sha256_whichever_implementation_computes_them(tmp_path):
+    """decide.fingerprint takes CPython's built-in SHA-256 (hashlib loads OpenSSL, ~3 ms of a cold
+    run): the same digest as hashlib's, so baselines written before stay valid."""
+    import hashlib
+
+    from twinscan.decide import fingerprint, logical_path
+
+    (tmp_path / ".env").write_text("A=http://localhost:4111\n")
+    _, doc = cli_json([".env"], cwd=tmp_path)
+    f = doc["findings"][0]
+    data = "\0".join((f["rule"], f["url"], logical_path(f["path"]))).encode()
+    assert f["fingerprint"] == fingerprint(f["rule"], f["url"], f["path"]) == hashlib.sha256(data).hexdigest()[:32]
+
+
+def test_the_program_leaves_start_up_to_the_collector_and_freezes_at_exit(tmp_path):
+    """`twinscan` as a program (twinscan/program.py) raises the collector's first threshold until
+    the scan starts, then restores it, and freezes what is left as it exits; its exit code and
+    output stay. In-process callers (click's runner) leave the collector alone."""
+    import gc
+
+    (tmp_path / ".env").write_text("A=http://localhost:4111\n")
+    before = gc.get_threshold(), gc.get_freeze_count()
+    assert cli([".env", "-q"], cwd=tmp_path).exit_code == 1 and (gc.get_threshold(), gc.get_freeze_count()) == before
+    probe = ("import gc, sys\nfrom twinscan import collector, program\n"
+             "sys.argv = ['twinscan', '-q', '--format', 'json', '.env']\nseen = []\n"
+             "def scanning(real=collector.scanning):\n    seen.append(gc.get_threshold()[0])\n    real()\n"
+             "    seen.append(gc.get_threshold()[0])\n"
+             "collector.scanning = scanning\n"
+             "try:\n    program.main()\nexcept SystemExit as e:\n"
+             "    print(e.code, seen, gc.get_threshold()[0], gc.get_freeze_count() > 0, file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    default = gc.get_threshold()[0]
+    assert r.stderr.strip().endswith(f"1 [200000, {default}] {default} True"), r.stderr
+    assert json.loads(r.stdout)["summary"]["blocking"] == 1
 
 
 def test_output_file_gets_the_report_and_stderr_the_summary(repo, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import twinscan.extract as extract
 from twinscan.classify import artifact_kind
 from twinscan.extract import annotate, registry
 from twinscan.extract.hits import Hit
@@ -125,6 +126,8 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
     real = registry.kinds()
     monkeypatch.setattr(registry, "kinds", lambda: (sam, *real))
     monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))
+    monkeypatch.setattr(extract, "get", registry.get)  # annotate's dispatch (get imports a listed module only)
+    monkeypatch.setattr(registry, "claims", lambda: registry.claims_of(registry.kinds()))
     monkeypatch.setattr(registry, "_chains", functools.lru_cache(maxsize=None)(registry._chains.__wrapped__))
     sam_doc = b"Transform: AWS::Serverless-2016-10-31\nX: http://localhost:4111\n"
     other = b"kind: ConfigMap\nX: http://localhost:4111\n"
@@ -184,3 +187,64 @@ def test_is_kind_agrees_with_kind_of_for_every_kind():
         for k in registry.kinds():
             if k.name != registry.FALLBACK:  # text is also what no kind claims: is_kind asks for a claim
                 assert registry.is_kind(path, k.name) == (kind == k.name), (path, k.name)
+
+
+# --- the claim table, kept in the user cache (registry.claims, claimcache.py) ----------------------
+
+def test_the_claim_table_is_the_kinds_own_claims():
+    """What kind_of, kind_tails and is_structured read agrees with the Kind objects themselves."""
+    assert registry.claims() == registry.claims_of(registry.kinds())
+    for kind in registry.kinds():
+        assert registry.kind_tails(kind.name) == kind.tails() and registry.is_structured(kind.name) == kind.structured
+
+
+def test_a_warm_claim_table_classifies_without_importing_the_kinds(tmp_path):
+    """A pre-commit run pays every import: with the table cached, classifying imports only the
+    modules of the kinds it meets (for their sniff or name_env), not all 23; the first run
+    computes the table and must classify the same."""
+    code = ("import sys\nfrom twinscan.classify import Classifier\nfrom twinscan.extract import registry\n"
+            "c = Classifier()\n"
+            "got = [c.classify(p).kind for p in ['.env.production', 'app.js', 'notes.txt', 'infra/template.yaml']]\n"
+            "print(got, registry.claims() == registry.claims_of(registry.kinds.__wrapped__()) if len(sys.argv) > 1 else '',"
+            " sorted(m.split('.')[2] for m in sys.modules if m.startswith('twinscan.extract.')"
+            " and m.split('.')[2] in registry.MODULES))")
+    env = {**os.environ, "TWINSCAN_CACHE_DIR": str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert os.listdir(tmp_path / "cache") and first.startswith("['dotenv', 'javascript', 'text', 'kubernetes']")
+    warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    # name_env of the kinds met; a .env name says its environment itself; no head, so no sniff ran
+    assert warm.strip() == "['dotenv', 'javascript', 'text', 'kubernetes']  ['javascript', 'kubernetes', 'text']", warm
+    checked = subprocess.run([sys.executable, "-c", code, "check"], env=env, capture_output=True, text=True, check=True)
+    assert " True " in checked.stdout, checked.stdout
+
+
+def test_the_claim_cache_is_keyed_by_the_sources(tmp_path):
+    """Editing a kind module (size or modification time) or adding one changes the key, so a
+    stale table is never read; a damaged or foreign file reads as no cache."""
+    from twinscan.extract import claimcache
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.py").write_text("KIND = 1\n")
+    (tmp_path / "sub" / "b.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("not source\n")
+    key = claimcache.source_key(str(tmp_path))
+    assert "a.py:" in key and "sub/b.py:" in key and "notes" not in key
+    os.utime(tmp_path / "a.py", ns=(1, 1))
+    assert claimcache.source_key(str(tmp_path)) != key
+    key = claimcache.source_key(str(tmp_path))
+    (tmp_path / "sub" / "b.py").write_text("x = 22\n")
+    assert claimcache.source_key(str(tmp_path)) != key
+    key = claimcache.source_key(str(tmp_path))
+    (tmp_path / "sub" / "c.py").write_text("")
+    assert claimcache.source_key(str(tmp_path)) != key
+
+    table = registry.claims_of(registry.kinds())
+    path = str(tmp_path / "kinds.json")
+    claimcache.write(path, "k1", table)
+    assert claimcache.read(path, "k1", registry.MODULES) == table
+    assert claimcache.read(path, "k2", registry.MODULES) is None  # other sources
+    assert claimcache.read(path, "k1", registry.MODULES[1:]) is None  # another list of kinds
+    with open(path, "r+b") as f:
+        f.truncate(100)
+    assert claimcache.read(path, "k1", registry.MODULES) is None
+    assert claimcache.read(str(tmp_path / "none.json"), "k1", registry.MODULES) is None

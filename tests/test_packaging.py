@@ -221,22 +221,31 @@ def test_a_small_scan_imports_no_yaml_parser_and_no_service_table(tmp_path):
     """A pre-commit run pays every import: three small files with no YAML among them import
     neither PyYAML (the shipped rules come from the parsed-data cache after the first run), nor
     the service table, whose command did not run, nor pathspec (the role globs are plain) nor
-    python-dotenv's package (its parser is loaded on its own)."""
+    python-dotenv's package (its parser is loaded on its own). Nor, once the kinds' claim table
+    is cached, the kind modules of files not scanned (deploycommands with the Dockerfile kind),
+    nor hashlib (OpenSSL; fingerprints use the built-in SHA-256), ipaddress (no IPv6 host) or
+    the source-map parser (no bundle here has a map)."""
     (tmp_path / ".env.production").write_text("VITE_STRIPE_BASE_URL=https://api.stripe.com\n")
     (tmp_path / "config.js").write_text("export const u = process.env.STRIPE_URL ?? 'https://api.stripe.com';\n")
     (tmp_path / "app.min.js").write_text("var u=`http://127.0.0.1:4112/v1`;\n")
+    lazy = ("hashlib", "ipaddress", "twinscan.deploycommands", "twinscan.extract.sourcemap.parse",
+            "twinscan.extract.sourcemap.locate", *(f"twinscan.extract.{k}" for k in (
+                "dockerfile", "compose", "workflows", "kubernetes", "image", "html", "terraform", "nginx")))
     probe = ("import runpy, sys; sys.argv = ['twinscan', '-q', '.env.production', 'config.js', 'app.min.js']\n"
+             "before = set(sys.modules)  # an editable install's finder imports pathlib (and ipaddress) at startup\n"
              "try:\n    runpy.run_module('twinscan', run_name='__main__')\n"
              "except SystemExit as e:\n    code = e.code\n"
              "heavy = [m for m in ('pathspec', 'dotenv', 'dotenv.main') if m in sys.modules]\n"
-             "print(heavy or 'none', code, 'yaml' in sys.modules, 'twinscan.runtime.servicetable' in sys.modules,"
-             " file=sys.stderr)\n")
+             f"loaded = [m for m in {lazy!r} if m in sys.modules and m not in before]\n"
+             "print(loaded or 'none', heavy or 'none', code, 'yaml' in sys.modules,"
+             " 'twinscan.runtime.servicetable' in sys.modules, file=sys.stderr)\n")
     env = {**os.environ, "TWINSCAN_CACHE_DIR": str(tmp_path / "cache")}
     for run in ("first", "second"):
         r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
-        heavy, code, yaml_loaded, table_loaded = r.stderr.split()[-4:]
+        loaded, heavy, code, yaml_loaded, table_loaded = r.stderr.split()[-5:]
         assert code == "1" and table_loaded == "False" and heavy == "none", (run, r.stderr)
     assert yaml_loaded == "False", r.stderr  # the second run reads the cache
+    assert loaded == "none", r.stderr  # the second run reads the kinds' claims from the cache
 
 
 def test_the_dotenv_parser_loads_without_the_package_init_and_parses_the_same():

@@ -8,12 +8,10 @@ its hosts is reported even when no twin pattern matches it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     name: str
     keys: frozenset[str]  # upper case
     hosts: tuple[str, ...]  # lower case; `*` is one or more DNS labels
@@ -120,8 +118,7 @@ def load_services(extra: dict[str, Service] | None = None) -> dict[str, Service]
     return services
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     host: str
     port: int | None
     url: str  # normalised for the report
@@ -185,21 +182,32 @@ class ServiceIndex:
     @property
     def keywords(self) -> tuple[bytes, ...]:
         """The fewest key substrings every key contains one of (keys expand from patterns:
-        `VITE_STRIPE_URL` contains `STRIPE_URL`, so only the shorter is searched)."""
+        `VITE_STRIPE_URL` contains `STRIPE_URL`, so only the shorter is searched): each key,
+        shortest first, unless it contains a key already kept."""
         if self._keywords is None:
-            # Keys are `<prefix><NAME>_<SUFFIX>`: most contain a shorter key as their tail, found
-            # with one set lookup per kept length; only the rest pay the scan over kept words
-            # (1,500 keys × 100 words each was 34 ms of a cold run).
+            # 1,500 keys × the kept words, compared in Python, was 9 ms of a cold run (34 ms before
+            # that): instead each kept word is looked for once in all the longer keys joined,
+            # by bytes.find (~3 ms). A match marks the key it lies within.
+            from bisect import bisect_right
+
+            keys = sorted(sorted({k.lower().encode() for k in self.by_key}), key=len)
+            joined = b"\n".join(keys)
+            starts, at = [], 0
+            for k in keys:
+                starts.append(at)
+                at += len(k) + 1
+            taken = bytearray(len(keys))  # holds a kept word
             kept: list[bytes] = []
-            tails: set[bytes] = set()
-            lengths: list[int] = []
-            for k in sorted({k.lower().encode() for k in self.by_key}, key=lambda k: (len(k), k)):
-                if any(k[-n:] in tails for n in lengths) or any(w in k for w in kept):
+            for i, k in enumerate(keys):
+                if taken[i]:
                     continue
                 kept.append(k)
-                tails.add(k)
-                if len(k) not in lengths:
-                    lengths.append(len(k))
+                at = joined.find(k, starts[i] + len(k))
+                while at >= 0:
+                    j = bisect_right(starts, at) - 1
+                    if at + len(k) <= starts[j] + len(keys[j]):  # within key j, not across a separator
+                        taken[j] = 1
+                    at = joined.find(k, at + 1)
             self._keywords = tuple(kept)
         return self._keywords
 

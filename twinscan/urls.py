@@ -1,7 +1,6 @@
 """Read the URL at a candidate offset: decode bundler escapes, split, verify, redact."""
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -268,6 +267,8 @@ def _ip_in_name_is_loopback(name: str) -> bool:
         return int(m.group(1), 16) >> 24 == 127
     label = name.rsplit(".", 1)[-1]
     if "--" in label or label.count("-") >= 2:  # sslip.io's IPv6 form: `--1` is ::1
+        import ipaddress  # only for an IPv6 form: a cold run with none never pays the import
+
         try:
             ip = ipaddress.IPv6Address(label.replace("-", ":"))
         except ValueError:
@@ -281,6 +282,8 @@ def is_loopback_host(host: str) -> bool:
     if h == "localhost" or h.endswith(".localhost") or h == "localhost.localdomain":
         return True
     if h.startswith("["):
+        import ipaddress
+
         try:
             ip = ipaddress.IPv6Address(h.strip("[]"))
         except ValueError:
@@ -298,6 +301,8 @@ def is_loopback_host(host: str) -> bool:
 
 def is_unspecified_host(host: str) -> bool:
     if host.startswith("["):
+        import ipaddress
+
         try:
             return ipaddress.IPv6Address(host.strip("[]")).is_unspecified
         except ValueError:

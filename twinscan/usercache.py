@@ -1,7 +1,7 @@
 """The user cache directory twinscan keeps derived files in, and how they are written.
 
-Compiled Hyperscan databases (engine.py) and parsed shipped data (shipped.py) live here, never
-inside the scanned tree, which is read-only. Every write is atomic and best effort: a
+Compiled Hyperscan databases (engine.py), parsed shipped data (shipped.py) and the kinds' claim
+table (extract/claimcache.py) live here, never inside the scanned tree, which is read-only. Every write is atomic and best effort: a
 concurrent run sees the old file or the new one, and a read-only or full cache directory only
 means the work is done again next time.
 """

@@ -93,7 +93,7 @@ def engine_note(engine_choice: str, quiet: bool) -> None:
 
 def use_color(no_color: bool, output: str | None, choice: str = "auto") -> bool:
     """--color auto|always|never (and --no-color); auto honours NO_COLOR, FORCE_COLOR and TERM=dumb."""
-    from ..report.text import use_color as decide_color
+    from ..report import use_color as decide_color
 
     return decide_color("never" if no_color else choice, output in (None, "-") and sys.stdout.isatty())
 
@@ -404,6 +404,9 @@ def execute(o: dict, paths, cfg, rules, progress_line: bool):
         scan_items.extend(site.items)
         settings.classifier = site.classifier(classifier)
     tick, clear = progress(progress_line and not o["quiet"] and sys.stderr.isatty())
+    from ..collector import scanning
+
+    scanning()
     result = run(scan_items, settings, progress=tick)
     clear()
     if site is not None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 COMPRESSED = (".gz", ".br", ".zst", ".xz", ".bz2")
 _SPECIAL = set(".^$+()[]|\\")
@@ -116,6 +116,17 @@ class _Matcher:
                     or self.paths is not None and self.paths.search(path))
 
 
+class Claim(NamedTuple):
+    """What classifying needs of a kind (:meth:`Kind.claim`), plain data that JSON keeps as it
+    is: the registry reads a table of these from the user cache instead of importing the kinds."""
+    name: str
+    name_rx: str | None  # Kind.claim_regexes
+    path_rx: str | None
+    sniff: bool  # the claim is settled by the file's head (the kind's module is imported to sniff)
+    tails: tuple[str, ...] | None  # Kind.tails
+    structured: bool
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # the kind, equal to its module's name
@@ -153,6 +164,9 @@ class Kind:
             skip = "(?!(?:" + "|".join(_anywhere(g) for g in self.exclude) + ")$)" if self.exclude else ""
             path_rx = skip + "(?:" + "|".join(paths) + ")"
         return name_rx, path_rx
+
+    def claim(self) -> Claim:
+        return Claim(self.name, *self.claim_regexes(), self.sniff is not None, self.tails(), self.structured)
 
     def tails(self) -> tuple[str, ...] | None:
         """The literal endings every path this kind claims has (`.service`, `.conf`), or None

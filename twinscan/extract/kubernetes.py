@@ -19,6 +19,7 @@ overlay uses it, which only the scan of the whole tree can know).
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from typing import TYPE_CHECKING
@@ -49,12 +50,19 @@ _HOOKS = ("postStart", "preStop")
 CONTAINER_COMMAND = "container-command"  # the role of a value that is a command run inside the container
 _HELM_VALUES = re.compile(r"^values(?:[-.](?P<env>[a-z0-9_-]+))?\.ya?ml$")
 _OVERLAY = re.compile(r"(?:^|/)overlays/(?P<env>[^/]+)/")
-_URLISH = re.compile(
-    r"^\s*(?:[a-z][a-z0-9+.-]*://\S+|//\S+"
-    r"|(?:localhost|\[[0-9a-f:.]+\]|[a-z0-9-]*[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+|\d{1,3}(?:\.\d{1,3}){3}"
-    r"|[a-z0-9.-]+:\d{1,5})(?::\d{1,5})?(?:/\S*)?)\s*$",
-    re.I,
-)
+
+
+@functools.cache
+def _urlish() -> re.Pattern:
+    """A scalar of a Helm values file that is a URL or a host: compiled for the first values file
+    (~1.5 ms, which a run whose YAML is all manifests and workflows never needs)."""
+    return re.compile(
+        r"^\s*(?:[a-z][a-z0-9+.-]*://\S+|//\S+"
+        r"|(?:localhost|\[[0-9a-f:.]+\]|[a-z0-9-]*[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+|\d{1,3}(?:\.\d{1,3}){3}"
+        r"|[a-z0-9.-]+:\d{1,5})(?::\d{1,5})?(?:/\S*)?)\s*$",
+        re.I,
+    )
+
 
 Env = tuple[str | None, str | None]
 
@@ -73,7 +81,7 @@ def values(data: bytes, path: str, options: Options) -> list[Value]:
         tree = doc.tree(root)
         if helm:
             for key, node in scalars(tree):
-                if _URLISH.match(node.value):
+                if _urlish().match(node.value):
                     out.append(_value(doc, key, node, file_env))
         else:
             out += _manifest(doc, tree, file_env)

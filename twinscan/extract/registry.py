@@ -5,6 +5,13 @@ order: the first kind that claims a path is its kind (compose and workflow YAML 
 Kubernetes, which claims any YAML). A path no kind claims is ``text``. A kind module
 imports nothing heavy at module level (PyYAML, tree-sitter, tomllib are imported by its
 extractor), so classifying a path stays cheap. Adding a kind is adding its module here.
+
+Classifying needs only each kind's claims, not its module: importing the 23 kind modules was
+a quarter of a pre-commit run on three files (issue 14). What :func:`kind_of`, :func:`kind_tails`
+and :func:`is_structured` read is a table (:func:`claims`) computed from the KINDs once and kept
+in the user cache directory, keyed by the sizes and modification times of this package's
+source files, as Python keys its bytecode; a kind module is imported when its kind is asked
+for (:func:`get`): its sniff, its extractor, its annotator.
 """
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import importlib
 import re
 from typing import Callable
 
-from .kind import Kind, normalise_path
+from .kind import Claim, Kind, normalise_path
 
 MODULES = (
     "dotenv", "dockerfile", "compose", "workflows", "fly", "netlify", "wrangler", "heroku", "render", "vercel",
@@ -26,22 +33,38 @@ FALLBACK = "text"
 
 @functools.lru_cache(maxsize=1)
 def kinds() -> tuple[Kind, ...]:
-    out = []
-    for name in MODULES:
-        kind = importlib.import_module(f"{__package__}.{name}").KIND
-        if kind.name != name:
-            raise AssertionError(f"extract/{name}.py declares kind {kind.name!r}: a kind is named after its module")
-        out.append(kind)
-    return tuple(out)
+    return tuple(get(name) for name in MODULES)
 
 
 @functools.lru_cache(maxsize=None)
 def get(name: str) -> Kind:
-    """The kind called *name* (KeyError for an unknown kind)."""
-    for kind in kinds():
-        if kind.name == name:
-            return kind
-    raise KeyError(name)
+    """The kind called *name* (KeyError for an unknown kind); imports its module only."""
+    if name not in MODULES:
+        raise KeyError(name)
+    kind = importlib.import_module(f"{__package__}.{name}").KIND
+    if kind.name != name:
+        raise AssertionError(f"extract/{name}.py declares kind {kind.name!r}: a kind is named after its module")
+    return kind
+
+
+def claims_of(all_kinds: tuple[Kind, ...]) -> tuple[Claim, ...]:
+    """The claim table of *all_kinds*, in claim order: the reference the cache keeps."""
+    return tuple(k.claim() for k in all_kinds)
+
+
+@functools.lru_cache(maxsize=1)
+def claims() -> tuple[Claim, ...]:
+    """The claim table of every kind: from the cache when this package's sources have not
+    changed since it was written, else from the kind modules (and then cached)."""
+    from .claimcache import locate, read, write
+
+    key, path = locate()
+    table = read(path, key, MODULES) if path is not None else None
+    if table is None:
+        table = claims_of(kinds())
+        if path is not None:
+            write(path, key, table)
+    return table
 
 
 @functools.lru_cache(maxsize=None)
@@ -55,12 +78,11 @@ def _chains(start: int) -> tuple[re.Pattern | None, re.Pattern | None]:
     Two matches per file instead of two per kind: classifying was a third of the per-file cost
     of a 50,000-file tree. ``Kind.claims`` stays the reference; a test compares the two."""
     names, paths = [], []
-    for index, kind in enumerate(kinds()[start:], start):
-        name_rx, path_rx = kind.claim_regexes()
-        if name_rx is not None:
-            names.append(f"(?P<k{index}>{name_rx})")
-        if path_rx is not None:
-            paths.append(f"(?P<k{index}>{path_rx})")
+    for index, claim in enumerate(claims()[start:], start):
+        if claim.name_rx is not None:
+            names.append(f"(?P<k{index}>{claim.name_rx})")
+        if claim.path_rx is not None:
+            paths.append(f"(?P<k{index}>{claim.path_rx})")
     # DOTALL: a file name may hold a newline
     return (re.compile("|".join(names), re.DOTALL) if names else None,
             re.compile("|".join(paths), re.DOTALL) if paths else None)
@@ -73,19 +95,19 @@ def kind_of(path: str, head: Callable[[], bytes] | None = None) -> str:
     p = normalise_path(path)
     name = p[p.rfind("/") + 1:]
     start = 0
-    all_kinds = kinds()
+    table = claims()
     while True:
         by_name, by_path = _chains(start)
         m = by_name.fullmatch(name) if by_name is not None else None
-        index = _INDEX[m.lastgroup] if m is not None else len(all_kinds)  # type: ignore[index]
+        index = _INDEX[m.lastgroup] if m is not None else len(table)  # type: ignore[index]
         m = by_path.fullmatch(p) if by_path is not None else None
         if m is not None:
             index = min(index, _INDEX[m.lastgroup])  # type: ignore[index]
-        if index == len(all_kinds):
+        if index == len(table):
             return FALLBACK
-        kind = all_kinds[index]
-        if kind.sniff is None or (head is not None and kind.sniff(head())):
-            return kind.name
+        claim = table[index]
+        if not claim.sniff or (head is not None and get(claim.name).sniff(head())):  # type: ignore[misc]
+            return claim.name
         start = index + 1
 
 
@@ -106,16 +128,24 @@ def is_kind(path: str, name: str) -> bool:
 @functools.lru_cache(maxsize=None)
 def kind_tails(name: str) -> tuple[str, ...] | None:
     """The literal endings of every path kind *name* claims (:meth:`Kind.tails`), or None."""
-    return get(name).tails()
+    return _claim(name).tails
 
 
 @functools.lru_cache(maxsize=None)
 def is_structured(name: str) -> bool:
     """Whether the kind's files assign values that carry environments (it has an extractor)."""
     try:
-        return get(name).structured
+        return _claim(name).structured
     except KeyError:
         return False
+
+
+def _claim(name: str) -> Claim:
+    """The claim of the kind called *name* (KeyError for an unknown kind)."""
+    for claim in claims():
+        if claim.name == name:
+            return claim
+    raise KeyError(name)
 
 
 def label(name: str) -> str:

@@ -60,6 +60,25 @@ class Report:
         return EXIT_CLEAN
 
 
+def use_color(choice: str, tty: bool, environ=None) -> bool:
+    """``--color auto|always|never``. ``auto``: off when ``NO_COLOR`` is set (non-empty), on when
+    ``FORCE_COLOR`` is (non-empty, not ``0``/``false``), off when ``TERM=dumb``, else on a terminal
+    only. ``always`` and ``never`` win over the environment. (Here, not in text.py: every format
+    asks it, and a JSON run need not import the text format.)"""
+    import os
+
+    env = os.environ if environ is None else environ
+    if choice in ("always", "never"):
+        return choice == "always"
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR", "").lower() not in ("", "0", "false", "no"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return tty
+
+
 def render(fmt: str, report: Report, color: bool = False) -> str:
     """``report`` in format ``fmt``, as every format shows it (:func:`.present.shown`: secrets
     in query strings redacted, names that are not UTF-8 escaped)."""

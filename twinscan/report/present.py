@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 # -- secrets in query strings ---------------------------------------------------------------
@@ -22,34 +23,57 @@ import re
 #: name (`api_key`, `x-api-key`, `access_token`, `X-Amz-Signature`, `client_secret`).
 _SECRET_WORDS = ("token", "api[_-]?key", "apikey", "key", "secret", "password", "passwd", "pwd", "auth",
                  "authorization", "sig", "signature", "credential", "credentials", "session", "jwt")
-_SECRET_PARAM = re.compile(
-    r"(?P<head>(?:[?&;]|\\u0026|%26)(?:[A-Za-z0-9]+[_.-])*(?:" + "|".join(_SECRET_WORDS) + r")(?:[_.-][A-Za-z0-9]+)*"
-    r"(?:=|%3[Dd]|\\u003[Dd]))(?P<value>[^&#\s\"'`<>\\;]+)",
-    re.IGNORECASE,
-)
 REDACTED = "***"
+
+
+# The expressions of this module are compiled when first used (functools.cache): a report with
+# no query string, no undecodable name and no hosted twin never pays for them (~5 ms of a cold run,
+# most of it the surrogate ranges).
+@functools.cache
+def _secret_param() -> re.Pattern:
+    return re.compile(
+        r"(?P<head>(?:[?&;]|\\u0026|%26)(?:[A-Za-z0-9]+[_.-])*(?:" + "|".join(_SECRET_WORDS) + r")(?:[_.-][A-Za-z0-9]+)*"
+        r"(?:=|%3[Dd]|\\u003[Dd]))(?P<value>[^&#\s\"'`<>\\;]+)",
+        re.IGNORECASE,
+    )
+
+
+#: A part of every secret word above (lower case): ASCII text holding none of them needs no expression.
+_SECRET_STEMS = ("token", "key", "secret", "pass", "pwd", "auth", "sig", "credential", "session", "jwt")
 
 
 def redact_secrets(text: str) -> str:
     """``http://h/x?token=abc&mode=a`` -> ``http://h/x?token=***&mode=a``."""
     if "=" not in text and "%3" not in text and "\\u003" not in text:
         return text
-    return _SECRET_PARAM.sub(lambda m: m.group("head") + REDACTED, text)
+    if text.isascii():  # (beyond ASCII, case-insensitive matching knows more than lower(): `ſ` is `s`)
+        low = text.lower()
+        if not any(stem in low for stem in _SECRET_STEMS):
+            return text
+    return _secret_param().sub(lambda m: m.group("head") + REDACTED, text)
 
 
 # -- names that are not UTF-8 ----------------------------------------------------------------
 
-_SURROGATE = re.compile("[\udc80-\udcff]")
-_ANY_SURROGATE = re.compile("[\ud800-\udfff]")
+@functools.cache
+def _surrogates() -> tuple[re.Pattern, re.Pattern]:
+    """(the surrogates `surrogateescape` makes of bytes, any surrogate)."""
+    return re.compile("[\udc80-\udcff]"), re.compile("[\ud800-\udfff]")
 
 
 def unsurrogate(text: str) -> str:
     """A str as Python decodes an undecodable file name (``surrogateescape``) -> valid text:
     each byte that was not UTF-8 becomes ``\\xNN``; any other lone surrogate ``\\uNNNN``."""
-    if not _ANY_SURROGATE.search(text):
+    if text.isascii():  # no surrogate: the common case, one C call
         return text
-    text = _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
-    return _ANY_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    try:
+        text.encode("utf-8")  # strict UTF-8 refuses exactly the surrogates
+        return text
+    except UnicodeEncodeError:
+        pass
+    escaped, any_surrogate = _surrogates()
+    text = escaped.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+    return any_surrogate.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def raw_bytes(text: str) -> bytes:
@@ -117,7 +141,9 @@ def origin_text(o) -> str:
 
 # -- what matched ------------------------------------------------------------------------------
 
-_WT_SERVICE = re.compile(r"^[a-z][a-z0-9+.-]*:(?://)?[^/]*wondertwin\.dev(?::\d+)?/twins/([A-Za-z0-9._-]+)", re.IGNORECASE)
+@functools.cache
+def _wt_service() -> re.Pattern:
+    return re.compile(r"^[a-z][a-z0-9+.-]*:(?://)?[^/]*wondertwin\.dev(?::\d+)?/twins/([A-Za-z0-9._-]+)", re.IGNORECASE)
 
 
 def _twin_url_matchers(twin_urls) -> list[tuple[re.Pattern, str]]:
@@ -145,7 +171,7 @@ def what_matched(f, matchers) -> str | None:
         if hits:
             return "matched " + " and ".join(hits)
     if f.rule == "wondertwin-hosted-url":
-        m = _WT_SERVICE.match(f.url)
+        m = _wt_service().match(f.url)
         if m:
             return f"matched *.wondertwin.dev/twins/: WonderTwin's hosted twin of {m.group(1)}"
         return "matched *.wondertwin.dev/twins: a WonderTwin-hosted twin"

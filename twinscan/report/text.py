@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from . import Report
+from . import use_color as use_color  # where it was (re-exported): --color for any format
 from .present import fix_hints, origin_text, printable, shown_key
 
 
@@ -18,24 +19,6 @@ def _style(color: bool):
     import click
 
     return click.style
-
-
-def use_color(choice: str, tty: bool, environ=None) -> bool:
-    """``--color auto|always|never``. ``auto``: off when ``NO_COLOR`` is set (non-empty), on when
-    ``FORCE_COLOR`` is (non-empty, not ``0``/``false``), off when ``TERM=dumb``, else on a terminal
-    only. ``always`` and ``never`` win over the environment."""
-    import os
-
-    env = os.environ if environ is None else environ
-    if choice in ("always", "never"):
-        return choice == "always"
-    if env.get("NO_COLOR"):
-        return False
-    if env.get("FORCE_COLOR", "").lower() not in ("", "0", "false", "no"):
-        return True
-    if env.get("TERM") == "dumb":
-        return False
-    return tty
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -87,14 +87,29 @@ from __future__ import annotations
 
 from .common import DEFAULT_LIMIT, SourceMapError
 from .find import MapRef, find_map
-from .locate import MapLocation, locate_all_in_map, locate_in_map
-from .packages import library_of
-from .parse import Mapped, SourceMap, utf16_units
 
 __all__ = [
     "DEFAULT_LIMIT", "MapLocation", "MapRef", "Mapped", "SourceMap", "SourceMapError", "find_map", "library_of",
     "locate_in_map", "locate_all_in_map", "utf16_units",
 ]
+
+#: Loaded when first used (PEP 562): every bundle with a hit asks ``find_map`` for its map, and
+#: most have none; the parser, the mappings decoder and the JSON walker were ~5 ms of a
+#: pre-commit run for nothing.
+_LAZY = {"MapLocation": "locate", "locate_all_in_map": "locate", "locate_in_map": "locate",
+         "library_of": "packages", "Mapped": "parse", "SourceMap": "parse", "utf16_units": "parse"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 from ..kind import Kind  # noqa: E402
 

@@ -3,10 +3,12 @@ else `<bundle>.map`. Network and absolute URLs are never followed."""
 from __future__ import annotations
 
 import re
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from .common import DEFAULT_LIMIT, SCHEME, dirname, mib, normjoin
-from .parse import SourceMap
+
+if TYPE_CHECKING:
+    from .parse import SourceMap
 
 
 class MapRef(NamedTuple):
@@ -16,7 +18,9 @@ class MapRef(NamedTuple):
     data: bytes
     limit: int = DEFAULT_LIMIT
 
-    def load(self) -> "SourceMap":
+    def load(self) -> SourceMap:
+        from .parse import SourceMap  # the parser only for a bundle that has a map
+
         return SourceMap.parse(self.data, self.where, base=self.base, limit=self.limit)
 
 
