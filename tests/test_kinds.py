@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import twinscan.extract as extract
 from twinscan.classify import artifact_kind
@@ -128,7 +130,8 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
     monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))
     monkeypatch.setattr(extract, "get", registry.get)  # annotate's dispatch (get imports a listed module only)
     monkeypatch.setattr(registry, "claims", lambda: registry.claims_of(registry.kinds()))
-    monkeypatch.setattr(registry, "_chains", functools.lru_cache(maxsize=None)(registry._chains.__wrapped__))
+    for cached in ("_chains", "_name_chain", "_path_folders", "_may_claim_folder"):  # the table changed
+        monkeypatch.setattr(registry, cached, functools.lru_cache(maxsize=None)(getattr(registry, cached).__wrapped__))
     sam_doc = b"Transform: AWS::Serverless-2016-10-31\nX: http://localhost:4111\n"
     other = b"kind: ConfigMap\nX: http://localhost:4111\n"
     assert [f.key for f in scan_bytes(sam_doc, "infra/template.yaml").findings] == ["SAM"]
@@ -163,6 +166,13 @@ def test_one_expression_classifies_as_the_kinds_claim_in_order():
         "nginx.conf", "conf.d/site.conf", "dist/assets/index-DeyCErs_.js", "dist/index.html", "dist/a.js.map",
         "image.tar", "notes.txt", "README.md", "Dockerfile.dockerignore", "docker/app.Dockerfile.dockerignore",
         "dir\nname/.env", "weird\n/compose.yaml", "x.js.br", "y.env.zst",
+        # extensions and folders the fast path sorts by (registry._name_chain, _may_claim_folder)
+        "etc/nginx/sites-available/app", "etc/nginx/sites-enabled/app.js", "srv/nginx/conf/site.conf",
+        "nginx/x.conf.template", "deploy/conf.d/a.conf", ".vercel/output/functions/api/.vc-config.json",
+        ".circleci/config.yml", "a/.circleci/config.yml", "x.service.d/y.conf", "dockerfile", "x.dockerfile",
+        "app.DOCKERFILE", "Dockerfile.dockerignore", "file.", ".env.", "noext", "a.b.c.yaml.", "..", ".yml",
+        "compose.yml/inner.js", "fly.staging.toml", "wrangler.prod.jsonc", ".dev.vars.staging", "x-render.yaml",
+        "dist/chunk.3f9a1c.js", "DIST/CHUNK.JS", "a/b.TFVARS", "terraform/x.tf.json",
     ]
     assert len(paths) > 400  # a fresh clone: the tracked fixtures and tests, plus the names above
     heads = {b"": None, b"Transform: AWS::Serverless-2016-10-31\n": None, b"kind: Service\napiVersion: v1\n": None}
@@ -248,3 +258,30 @@ def test_the_claim_cache_is_keyed_by_the_sources(tmp_path):
         f.truncate(100)
     assert claimcache.read(path, "k1", registry.MODULES) is None
     assert claimcache.read(str(tmp_path / "none.json"), "k1", registry.MODULES) is None
+
+
+_DIRS = ["", "a/", "nginx/", "etc/nginx/sites-available/", "sites-enabled/", "conf.d/", ".github/workflows/",
+         ".github/workflows/sub/", ".circleci/", ".vercel/output/", ".vercel/output/functions/f/", "x.service.d/",
+         "overlays/staging/", "Nginx/", "k8s/"]
+_STEMS = ["", "app", "x.", ".env", "docker-compose", "compose", "Dockerfile", "fly", "wrangler", "render", "serverless",
+          "default", "nginx", "config", "kustomization", "template", "a-render", ".dev.vars", "api", "chunk.3f9a"]
+_ENDS = ["", ".js", ".yml", ".yaml", ".YAML", ".json", ".jsonc", ".toml", ".env", ".conf", ".conf.template", ".service",
+         ".tf", ".tfvars", ".map", ".dockerfile", ".dockerignore", ".vc-config.json", ".prod", ".", ".gz", ".txt"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(_DIRS), st.sampled_from(_STEMS), st.sampled_from(_ENDS), st.sampled_from(_ENDS))
+def test_the_fast_claim_agrees_with_each_kinds_claim(folder, stem, end1, end2):
+    """kind_of sorts names by extension and paths by folder before matching: never a different
+    answer from asking each kind in turn."""
+    path = folder + stem + end1 + end2
+    if not path or path.endswith("/"):
+        return
+    assert registry.kind_of(path) == _reference_kind(path), path
+
+
+def test_an_ending_fixes_or_ends_the_extension():
+    may_end = registry._may_end
+    assert may_end(None, "anything") and may_end((".yml", "compose.yaml"), "yaml")
+    assert may_end(("file",), "makefile") and may_end(("dockerfile",), "dockerfile")  # `*file`, `Dockerfile`
+    assert not may_end((".yml",), "yaml") and not may_end(("file",), "files") and not may_end((".env",), "")

@@ -16,7 +16,7 @@ import os
 
 from .kind import Claim
 
-_FORMAT = "1"  # bump when the cached shape changes
+_FORMAT = "2"  # bump when the cached shape changes
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -59,8 +59,8 @@ def read(path: str, key: str, names: tuple[str, ...]) -> tuple[Claim, ...] | Non
         if doc["key"] != key:
             return None
         table = tuple(Claim(name, name_rx, path_rx, bool(sniff), tuple(tails) if tails is not None else None,
-                            bool(structured))
-                      for name, name_rx, path_rx, sniff, tails, structured in doc["kinds"])
+                            bool(structured), tuple(folders) if folders is not None else None)
+                      for name, name_rx, path_rx, sniff, tails, structured, folders in doc["kinds"])
     except (OSError, ValueError, KeyError, TypeError):  # none yet, or damaged: compute it
         return None
     return table if tuple(c.name for c in table) == names else None

@@ -125,6 +125,7 @@ class Claim(NamedTuple):
     sniff: bool  # the claim is settled by the file's head (the kind's module is imported to sniff)
     tails: tuple[str, ...] | None  # Kind.tails
     structured: bool
+    folders: tuple[str, ...] | None  # Kind.path_folders
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,23 @@ class Kind:
         return name_rx, path_rx
 
     def claim(self) -> Claim:
-        return Claim(self.name, *self.claim_regexes(), self.sniff is not None, self.tails(), self.structured)
+        return Claim(self.name, *self.claim_regexes(), self.sniff is not None, self.tails(), self.structured,
+                     self.path_folders())
+
+    def path_folders(self) -> tuple[str, ...] | None:
+        """For each glob of the path expression of :meth:`claim_regexes`, a run of its literal
+        characters up to a `/` (`.github/workflows/`, `nginx/`, `.service.d/`) that every path it
+        claims holds; None when a glob has none. () without a path expression. A path holding
+        none of them is not claimed by path, and needs no match (most files of a tree)."""
+        path_globs = self.globs if any("/" in g for g in self.exclude) else [g for g in self.globs if "/" in g]
+        out: list[str] = []
+        for glob in path_globs:
+            for alt in _braces(glob.lower()):
+                runs = [r[:r.rfind("/") + 1] for r in re.split(r"[*?\[\]]", alt) if "/" in r]
+                if not runs:
+                    return None
+                out.append(max(runs, key=len))
+        return tuple(dict.fromkeys(out))
 
     def tails(self) -> tuple[str, ...] | None:
         """The literal endings every path this kind claims has (`.service`, `.conf`), or None

@@ -88,19 +88,72 @@ def _chains(start: int) -> tuple[re.Pattern | None, re.Pattern | None]:
             re.compile("|".join(paths), re.DOTALL) if paths else None)
 
 
+@functools.lru_cache(maxsize=1024)
+def _name_chain(start: int, ext: str) -> re.Pattern | None:
+    """The name expression of :func:`_chains` with only the kinds whose claims can end a name
+    whose extension is *ext* (:func:`_may_end`): for `chunk.3f9a.js`, five kinds instead of
+    twenty-three, and none of the `*.yaml` alternatives that scan the name to its end and back."""
+    names = [f"(?P<k{index}>{claim.name_rx})" for index, claim in enumerate(claims()[start:], start)
+             if claim.name_rx is not None and _may_end(claim.tails, ext)]
+    return re.compile("|".join(names), re.DOTALL) if names else None
+
+
+def _may_end(tails: tuple[str, ...] | None, ext: str) -> bool:
+    """Whether a name whose extension (after its last `.`; the whole name without one) is *ext*
+    can end with one of *tails* (None: any ending). A tail with a `.` fixes the extension;
+    one without must end it."""
+    if tails is None:
+        return True
+    for tail in tails:
+        dot = tail.rfind(".")
+        if tail[dot + 1:] == ext if dot >= 0 else ext.endswith(tail):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=None)
+def _path_folders(start: int) -> tuple[str, ...] | None:
+    """The literal folders one of which every path claimed by path holds (Kind.path_folders) for
+    the kinds from *start* on, or None when some kind's path claims have none."""
+    out: list[str] = []
+    for claim in claims()[start:]:
+        if claim.path_rx is not None:
+            if claim.folders is None:
+                return None
+            out += claim.folders
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _may_claim_folder(start: int, folder: str) -> bool:
+    """Whether a path in *folder* (with its final `/`) holds one of :func:`_path_folders`: one
+    answer per directory, not per file. Each of them ends with a `/`, so it lies in the folder."""
+    folders = _path_folders(start)
+    return folders is None or any(f in folder for f in folders)
+
+
 def kind_of(path: str, head: Callable[[], bytes] | None = None) -> str:
     """The kind of the file at *path*: the first kind that claims it, else text.
     *head* gives the file's first bytes, for kinds that claim a generic name by content;
-    without it a claim that needs a sniff is passed over."""
+    without it a claim that needs a sniff is passed over.
+
+    The name is matched against the kinds that can claim its extension only, and the path
+    against the path claims only in a directory that holds one of their literal folders: the
+    answer of :func:`_chains`, at ~2 µs instead of ~6 for a file of a 50,000-chunk tree (a test
+    compares it with each kind's own claim on every fixture path)."""
     p = normalise_path(path)
-    name = p[p.rfind("/") + 1:]
+    slash = p.rfind("/")
+    name = p[slash + 1:]
+    dot = name.rfind(".")
+    ext = name[dot + 1:] if dot >= 0 else name
     start = 0
     table = claims()
     while True:
-        by_name, by_path = _chains(start)
+        by_name = _name_chain(start, ext)
         m = by_name.fullmatch(name) if by_name is not None else None
         index = _INDEX[m.lastgroup] if m is not None else len(table)  # type: ignore[index]
-        m = by_path.fullmatch(p) if by_path is not None else None
+        by_path = _chains(start)[1]
+        m = by_path.fullmatch(p) if by_path is not None and _may_claim_folder(start, p[:slash + 1]) else None
         if m is not None:
             index = min(index, _INDEX[m.lastgroup])  # type: ignore[index]
         if index == len(table):
