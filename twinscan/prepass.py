@@ -153,6 +153,8 @@ def systemd_targets(items: list[Item], classifier: Classifier, limits: Limits,
     (`/etc/shop/api.env` → `deploy/etc/shop/api.env`), or by its name beside the unit.
     ``within``: the items that may be units (:func:`candidates` of ``items``), when the caller has them.
     """
+    if within is not None and not within:  # no candidate: nothing to import either (a pre-commit run)
+        return {}
     from .extract.platformenv import dir_env, name_env
     from .extract.registry import is_kind
     from .extract.systemd import assigned_env, settings, unit_name
