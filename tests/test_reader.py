@@ -222,8 +222,9 @@ def test_a_large_file_searched_ahead_in_threads_gives_the_one_thread_report(tmp_
 
     if "hyperscan" not in ENGINES:
         pytest.skip("Hyperscan is not installed here: a file is searched in threads only with Hyperscan, which releases the GIL")
-    line = b"function(a,b){return a+b};var x=[1,2,3].map(e=>e*2);\n"
-    hit = b'fetch("http://localhost:4111/v1");\n'
+    line = "function(a,b){return a+b};var x=[1,2,3].map(e=>e*2);var é='ü';\n".encode()  # columns count characters
+    # two hits on one line: the second one's column is counted from the first (read-ahead checkpoints)
+    hit = 'fetch("http://localhost:4111/v1");const s="ß";fetch("http://localhost:4112/v2");\n'.encode()
     path = tmp_path / "big.js"
     with open(path, "wb") as f:
         written = 0
@@ -244,4 +245,5 @@ def test_a_large_file_searched_ahead_in_threads_gives_the_one_thread_report(tmp_
     assert calls == [2]
     for doc in (one, two):
         doc["summary"].pop("seconds")
-    assert one == two and len(one["findings"]) == 6 and one["summary"]["bytes"] == path.stat().st_size
+    assert one == two and len(one["findings"]) == 12 and one["summary"]["bytes"] == path.stat().st_size
+    assert {f["column"] for f in one["findings"]} == {8, 54}  # ß is one character, two bytes

@@ -147,6 +147,7 @@ class Window:
     src_base: int = 0  # absolute offset of src[0]
     last: bool = False  # no window follows
     cands: list | None = None  # the engine's candidates for [lo, hi), when computed while reading ahead
+    marks: dict | None = None  # what the caller's ``mark`` computed for the window while reading ahead
 
     def __post_init__(self) -> None:
         if self.src is None:
@@ -247,10 +248,13 @@ class Opened:
         return ""
 
     # -- windows for the byte pass -------------------------------------------
-    def windows(self, ahead: Callable[[memoryview, int, int], list] | None = None, threads: int = 1) -> Iterator[Window]:
+    def windows(self, ahead: Callable[[memoryview, int, int], list] | None = None, threads: int = 1,
+                mark: Callable[[bytearray, int, int, int, list], dict] | None = None) -> Iterator[Window]:
         """The windows in order. ``ahead(buf, lo, hi)`` (the engine's candidates, safe to call
         from other threads), with ``threads`` > 1: a file of several windows is read and
-        searched that many windows ahead in threads, and each window carries its ``cands``."""
+        searched that many windows ahead in threads, and each window carries its ``cands``;
+        and, when given, ``mark(buf, base, lo, hi, cands)`` computed in the same thread, as its
+        ``marks`` (line positions: scan/locate.checkpoints)."""
         if self.decoding.startswith("utf-16"):
             yield from _memory_windows(self.text())
         elif self.decoding:
@@ -258,7 +262,7 @@ class Opened:
         elif self.size <= SMALL or self.data is not None:
             yield from _memory_windows(self._read_all())
         else:
-            yield from self._file_windows(ahead if threads > 1 and hasattr(os, "preadv") else None, threads)
+            yield from self._file_windows(ahead if threads > 1 and hasattr(os, "preadv") else None, threads, mark)
 
     def _read_all(self) -> bytes:
         if self.data is not None:
@@ -271,7 +275,7 @@ class Opened:
         except OSError as exc:
             raise ReadError(f"cannot read: {exc.strerror or exc}") from None
 
-    def _file_windows(self, ahead=None, threads: int = 1) -> Iterator[Window]:
+    def _file_windows(self, ahead=None, threads: int = 1, mark=None) -> Iterator[Window]:
         """Windows read into one reusable buffer (or, reading ahead, one per thread plus one).
 
         Not mmap: a file truncated while mapped raises SIGBUS inside the engine and
@@ -288,7 +292,7 @@ class Opened:
             st = os.fstat(f.fileno())
             size = st.st_size
             if ahead is not None and size > WINDOW:
-                yield from _windows_ahead(f.fileno(), size, ahead, threads)
+                yield from _windows_ahead(f.fileno(), size, ahead, threads, mark)
                 after = os.fstat(f.fileno())
                 if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
                     raise ReadError("file changed during the scan")
@@ -377,7 +381,8 @@ class Opened:
 _ahead_buffers: list[bytearray] = []
 
 
-def _windows_ahead(fd: int, size: int, ahead: Callable[[memoryview, int, int], list], threads: int) -> Iterator[Window]:
+def _windows_ahead(fd: int, size: int, ahead: Callable[[memoryview, int, int], list], threads: int,
+                   mark: Callable[[bytearray, int, int, int, list], dict] | None = None) -> Iterator[Window]:
     """The windows of a large file, each read (``os.preadv``) and searched (``ahead``) in one of
     ``threads`` threads while earlier windows are handled here: Hyperscan and the reads release
     the GIL, so a single 300 MB bundle uses more than one core. Window ``i`` lives in buffer
@@ -399,7 +404,7 @@ def _windows_ahead(fd: int, size: int, ahead: Callable[[memoryview, int, int], l
             _ahead_buffers[i] = bytearray(WINDOW + OVERLAP + LOOKBEHIND)
     bufs = _ahead_buffers[:nbuf]
 
-    def task(i: int) -> list:
+    def task(i: int) -> tuple[list, dict | None]:
         start, stop, lo, hi = spans[i]
         with memoryview(bufs[i % nbuf])[:stop - start] as view:
             got = 0
@@ -411,19 +416,21 @@ def _windows_ahead(fd: int, size: int, ahead: Callable[[memoryview, int, int], l
                 if not n:
                     raise ReadError("file changed during the scan (it is shorter than when it was opened)")
                 got += n
-            return ahead(view, lo - start, hi - start)
+            cands = ahead(view, lo - start, hi - start)
+            # the buffer itself (find, count), not the view: its bytes from `start` are this window's
+            return cands, (mark(bufs[i % nbuf], start, lo, hi, cands) if mark is not None else None)
 
     pool = ThreadPoolExecutor(threads, thread_name_prefix="twinscan-window")
     try:
         futures = {i: pool.submit(task, i) for i in range(min(threads, len(spans)))}
         for i, (start, stop, lo, hi) in enumerate(spans):
-            cands = futures.pop(i).result()
+            cands, marks = futures.pop(i).result()
             if i + threads < len(spans):  # into the buffer of window i - 1, which is done with
                 futures[i + threads] = pool.submit(task, i + threads)
             buf = bufs[i % nbuf]
             view = memoryview(buf)[:stop - start]
             try:
-                yield Window(view, start, lo, hi, buf, start, hi >= size, cands)
+                yield Window(view, start, lo, hi, buf, start, hi >= size, cands, marks)
             finally:
                 view.release()
     finally:  # also when the caller stops early: no thread may still write a buffer or read the file

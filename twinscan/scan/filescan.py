@@ -15,7 +15,7 @@ from ..model import FileError, FileResult, Skipped, Target
 from ..reader import IsArchive, NotText, Opened, ReadError
 from ..walk import Item
 from .fold import folded
-from .locate import Lines
+from .locate import Lines, checkpoints
 from .match import RawHit, Text, confirm_window, raw_hit
 from .nested import (
     DATA_URI_KINDS,
@@ -197,7 +197,7 @@ class FileScanner:
         splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
         ahead = getattr(self.engine, "candidates_in_thread", None) if self.window_threads > 1 else None
         try:
-            for w in opened.windows(ahead, self.window_threads):
+            for w in opened.windows(ahead, self.window_threads, checkpoints):
                 found, covered = confirm_window(self.engine, self.exprs, self.s.rules, w, covered, splits,
                                                 cands if cands is not None and w.last else w.cands, marks)
                 for rule, url in found:
