@@ -130,7 +130,7 @@ def test_the_scan_lets_a_kind_sniff_content(monkeypatch):
     monkeypatch.setattr(registry, "get", lambda name: next(k for k in registry.kinds() if k.name == name))
     monkeypatch.setattr(extract, "get", registry.get)  # annotate's dispatch (get imports a listed module only)
     monkeypatch.setattr(registry, "claims", lambda: registry.claims_of(registry.kinds()))
-    for cached in ("_chains", "_name_chain", "_path_folders", "_may_claim_folder"):  # the table changed
+    for cached in ("_name_chain", "_path_chain", "_path_folders", "_may_claim_folder"):  # the table changed
         monkeypatch.setattr(registry, cached, functools.lru_cache(maxsize=None)(getattr(registry, cached).__wrapped__))
     sam_doc = b"Transform: AWS::Serverless-2016-10-31\nX: http://localhost:4111\n"
     other = b"kind: ConfigMap\nX: http://localhost:4111\n"

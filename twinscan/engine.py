@@ -200,6 +200,7 @@ class HyperscanEngine:
     means compiling, as without a cache. ``loaded`` says which happened."""
 
     name = "hyperscan"
+    screens_together = True  # screen() searches many buffers in one call (else it is one search each)
 
     def __init__(self, exprs: Sequence[Expression]):
         import threading

@@ -68,31 +68,26 @@ def claims() -> tuple[Claim, ...]:
 
 
 @functools.lru_cache(maxsize=None)
-def _chains(start: int) -> tuple[re.Pattern | None, re.Pattern | None]:
-    """The claims of the kinds from *start* on, as two expressions with a group per kind
-    (``k<index>``), alternatives in claim order: one `fullmatch`ed on the base name (most
-    claims), one on the whole path (claims by directory, such as `.github/workflows/`). The
-    lower kind index of the two matches is the first kind whose globs claim the path and whose
-    excludes do not take it back; sniffs are left to :func:`kind_of`.
-
-    Two matches per file instead of two per kind: classifying was a third of the per-file cost
-    of a 50,000-file tree. ``Kind.claims`` stays the reference; a test compares the two."""
-    names, paths = [], []
-    for index, claim in enumerate(claims()[start:], start):
-        if claim.name_rx is not None:
-            names.append(f"(?P<k{index}>{claim.name_rx})")
-        if claim.path_rx is not None:
-            paths.append(f"(?P<k{index}>{claim.path_rx})")
-    # DOTALL: a file name may hold a newline
-    return (re.compile("|".join(names), re.DOTALL) if names else None,
-            re.compile("|".join(paths), re.DOTALL) if paths else None)
+def _path_chain(start: int) -> re.Pattern | None:
+    """The path claims of the kinds from *start* on, as one expression with a group per kind
+    (``k<index>``), alternatives in claim order, `fullmatch`ed on the whole normalised path
+    (claims by directory, such as `.github/workflows/`). With :func:`_name_chain`, the lower kind
+    index of the two matches is the first kind whose globs claim the path and whose excludes do
+    not take it back; sniffs are left to :func:`kind_of`. ``Kind.claims`` stays the reference;
+    a test compares the two."""
+    paths = [f"(?P<k{index}>{claim.path_rx})" for index, claim in enumerate(claims()[start:], start)
+             if claim.path_rx is not None]
+    return re.compile("|".join(paths), re.DOTALL) if paths else None
 
 
 @functools.lru_cache(maxsize=1024)
 def _name_chain(start: int, ext: str) -> re.Pattern | None:
-    """The name expression of :func:`_chains` with only the kinds whose claims can end a name
-    whose extension is *ext* (:func:`_may_end`): for `chunk.3f9a.js`, five kinds instead of
-    twenty-three, and none of the `*.yaml` alternatives that scan the name to its end and back."""
+    """The name claims of the kinds from *start* on, as :func:`_path_chain` joins path claims
+    (`fullmatch`ed on the base name; most claims), keeping only the kinds whose claims can end
+    a name whose extension is *ext* (:func:`_may_end`): for `chunk.3f9a.js`, five kinds instead
+    of twenty-three, and none of the `*.yaml` alternatives that scan the name to its end and back.
+    Two matches per file instead of two per kind: classifying was a third of the per-file cost
+    of a 50,000-file tree."""
     names = [f"(?P<k{index}>{claim.name_rx})" for index, claim in enumerate(claims()[start:], start)
              if claim.name_rx is not None and _may_end(claim.tails, ext)]
     return re.compile("|".join(names), re.DOTALL) if names else None
@@ -139,7 +134,7 @@ def kind_of(path: str, head: Callable[[], bytes] | None = None) -> str:
 
     The name is matched against the kinds that can claim its extension only, and the path
     against the path claims only in a directory that holds one of their literal folders: the
-    answer of :func:`_chains`, at ~2 µs instead of ~6 for a file of a 50,000-chunk tree (a test
+    answer of matching every claim, at ~2 µs instead of ~6 for a file of a 50,000-chunk tree (a test
     compares it with each kind's own claim on every fixture path)."""
     p = normalise_path(path)
     slash = p.rfind("/")
@@ -152,7 +147,7 @@ def kind_of(path: str, head: Callable[[], bytes] | None = None) -> str:
         by_name = _name_chain(start, ext)
         m = by_name.fullmatch(name) if by_name is not None else None
         index = _INDEX[m.lastgroup] if m is not None else len(table)  # type: ignore[index]
-        by_path = _chains(start)[1]
+        by_path = _path_chain(start)
         m = by_path.fullmatch(p) if by_path is not None and _may_claim_folder(start, p[:slash + 1]) else None
         if m is not None:
             index = min(index, _INDEX[m.lastgroup])  # type: ignore[index]
@@ -164,7 +159,7 @@ def kind_of(path: str, head: Callable[[], bytes] | None = None) -> str:
         start = index + 1
 
 
-#: A group name of :func:`_chains` (``k<index>``) → the index: a dict look-up per file, not an int() parse.
+#: A group name of :func:`_name_chain` and :func:`_path_chain` (``k<index>``) → the index: a dict look-up per file, not an int() parse.
 _INDEX = {f"k{i}": i for i in range(len(MODULES))}
 
 

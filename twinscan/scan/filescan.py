@@ -111,6 +111,10 @@ class FileScanner:
         return out  # type: ignore[return-value]
 
     def _screened(self, group: list[tuple[int, Item, bytes]], out: list) -> None:
+        if not getattr(self.engine, "screens_together", False):  # the stdlib engine: a screen per
+            for i, item, data in group:  # file is that file's search, which scan_or_size makes once
+                out[i] = self.scan_or_size(item, data, read=True)
+            return
         try:
             flagged = self.engine.screen([data for _, _, data in group])
         except Exception:  # noqa: BLE001 - each file then takes the full path, which reports a problem
