@@ -100,14 +100,23 @@ def value_at(v: Any, level: int) -> str:
 
 
 def object_encoder(fields: tuple[str, ...]) -> Callable[[Any, int], str]:
-    """An encoder of objects as JSON objects of the attributes ``fields``, in that order."""
+    """An encoder of objects as JSON objects of the attributes ``fields``, in that order.
+
+    Every attribute is read in one ``attrgetter`` call and a string (most values) is encoded
+    in place: the JSON report of 4,088 findings was a third of the parent's serial time after
+    the scan of a 50,000-file tree (issue 14)."""
+    from operator import attrgetter
+
     keys = tuple(encode_basestring(k) + ": " for k in fields)
-    pairs = tuple(zip(fields, keys))
+    # (attrgetter of one name gives the value, not a 1-tuple)
+    values = attrgetter(*fields) if len(fields) > 1 else (lambda obj: tuple(getattr(obj, f) for f in fields))
 
     def encode(obj: Any, level: int) -> str:
         inner = "\n" + " " * (INDENT * (level + 1))
-        return "{" + inner + ("," + inner).join(key + value_at(getattr(obj, name), level + 1) for name, key in pairs) \
-            + "\n" + " " * (INDENT * level) + "}"
+        deeper = level + 1
+        return "{" + inner + ("," + inner).join([
+            key + (encode_basestring(v) if type(v) is str else value_at(v, deeper)) for key, v in zip(keys, values(obj))
+        ]) + "\n" + " " * (INDENT * level) + "}"
 
     return encode
 
