@@ -66,6 +66,49 @@ class PlainGlobs:
         self.patterns = [(re.compile(self._translate(g.lstrip("!"))), not g.startswith("!")) for g in globs] \
             if negated else []
         self.any = None if negated else re.compile("|".join(f"(?:{self._translate(g, mark=False)})" for g in globs))
+        # The same answers split in two (match_file): whether a glob matches the file itself
+        # (its name, or its whole path for a glob with a `/`), and whether one matches a
+        # directory above it, which is the same for every file of that directory and is kept
+        # per directory. A file with a hit in a tree of thousands of chunks matched every role
+        # glob against its whole path, backtracking over each `/` (issue 14).
+        self._parts = [self._split(g.lstrip("!")) for g in globs]
+        self._includes = tuple(not g.startswith("!") for g in globs)
+        self._dirs: dict[str, tuple[bool, ...]] = {}
+        if negated:  # one by one, in order
+            self._each = [tuple(re.compile(x) if x is not None else None for x in part) for part in self._parts]
+        else:
+            names = [n for n, _, _ in self._parts if n is not None]
+            paths = [p for _, p, _ in self._parts if p is not None]
+            self._any_name = re.compile("|".join(f"(?:{n})" for n in names)) if names else None
+            self._any_path = re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None
+            self._any_dir = re.compile("|".join(f"(?:{d})" for _, _, d in self._parts))
+
+    @staticmethod
+    def _split(glob: str) -> tuple[str | None, str | None, str]:
+        """(expression `fullmatch`ed on the file name, or None; one `fullmatch`ed on the whole
+        path, or None; one `match`ed on the directory part with its final `/`) of one glob, as
+        :meth:`_translate` matches them together."""
+        directory = glob.endswith("/")
+        body = glob.strip("/")
+        anchored = "/" in glob.rstrip("/")
+        out = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in body)
+        name = None if directory or anchored else out
+        path = out if anchored and not directory else None
+        return name, path, ("" if anchored else "(?:.+/)?") + out + "/"
+
+    def _dir_matches(self, folder: str) -> tuple[bool, ...]:
+        """Per glob (one answer for all without `!`): whether it matches a directory of
+        *folder* (the directory part with its final `/`)."""
+        got = self._dirs.get(folder)
+        if got is None:
+            if len(self._dirs) >= 4096:
+                self._dirs.clear()
+            if self.any is not None:
+                got = (self._any_dir.match(folder) is not None,)
+            else:
+                got = tuple(d.match(folder) is not None for _, _, d in self._each)
+            self._dirs[folder] = got
+        return got
 
     @classmethod
     def accepts(cls, globs: Iterable[str]) -> bool:
@@ -87,6 +130,8 @@ class PlainGlobs:
             path = path[1:]
         elif path.startswith("./"):
             path = path[2:]
+        if "\n" not in path:  # (`.` and `$` treat a newline apart: those paths take the joined expressions)
+            return self._match_split(path)
         if self.any is not None:
             return self.any.match(path) is not None
         result, priority = False, 0
@@ -98,6 +143,24 @@ class PlainGlobs:
                     result, priority = include, p
                 if p == 2:
                     break
+        return result
+
+    def _match_split(self, path: str) -> bool:
+        """:meth:`match_file` from the file's own match and its directory's (kept per directory)."""
+        slash = path.rfind("/")
+        name, folder = path[slash + 1:], path[:slash + 1]
+        if self.any is not None:
+            return (self._any_name is not None and self._any_name.fullmatch(name) is not None) \
+                or (self._any_path is not None and self._any_path.fullmatch(path) is not None) \
+                or (bool(folder) and self._dir_matches(folder)[0])
+        dirs = self._dir_matches(folder) if folder else ()
+        result, above = False, False
+        for i in range(len(self._each) - 1, -1, -1):  # pathspec's order: the last glob first
+            n, p, _ = self._each[i]
+            if (n is not None and n.fullmatch(name)) or (p is not None and p.fullmatch(path)):
+                return self._includes[i]  # matched the file itself: this glob decides
+            if dirs and dirs[i] and not above:  # the last glob matching a directory above decides,
+                result, above = self._includes[i], True  # unless an earlier one matches the file
         return result
 
 
