@@ -33,21 +33,6 @@ def test_parse_and_normalise(text, url):
     assert parse_at(text, start, False).normalized() == url
 
 
-def _run_one_at_a_time(r, i, allowed):
-    """_Reader.run as it read before plain stretches were taken whole: one `at` per character."""
-    raw, chars, starts = r.raw, [], []
-    while i < len(raw) and raw[i:i + 2] != b"${":
-        got = r.at(i)
-        if got is None or got[0] not in allowed:
-            break
-        chars.append(got[0])
-        starts.append(i)
-        if got[2]:
-            r.kinds.add(got[2])
-        i = got[1]
-    return chars, i, starts
-
-
 _PIECES = ["localhost", ":4111", "/v1/", "a-b.c", "é", "\\/", "\\u002F", "\\\\u002f", "&amp;", "&#47;", "&quot;",
            "%2F", "%3A", "%", "&", "=", "+", ";", "${", "$", "?q=1", "#x", "@", "[::1]", "]", " ", '"', "'", "\n"]
 
@@ -55,10 +40,19 @@ _PIECES = ["localhost", ":4111", "/v1/", "a-b.c", "é", "\\/", "\\u002F", "\\\\u
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=12), st.booleans(), st.sampled_from(["auth", "path"]))
 def test_reading_plain_stretches_whole_changes_nothing(pieces, percent, part):
-    from twinscan.urls import _AUTH_CHARS, _PATH_CHARS, _Reader
+    """run() with its plain stretches, and with none (every character through at(), as before)."""
+    import re
+
+    from twinscan import urls
 
     raw = "".join(pieces).encode()
-    allowed = _AUTH_CHARS if part == "auth" else _PATH_CHARS
-    a, b = _Reader(raw), _Reader(raw)
+    allowed = urls._AUTH_CHARS if part == "auth" else urls._PATH_CHARS
+    a, b = urls._Reader(raw), urls._Reader(raw)
     a.percent = b.percent = percent
-    assert a.run(0, allowed) == _run_one_at_a_time(b, 0, allowed) and a.kinds == b.kinds
+    whole = a.run(0, allowed)
+    real, urls._plain_run = urls._plain_run, lambda allowed, percent: re.compile(b"")
+    try:
+        one_at_a_time = b.run(0, allowed)
+    finally:
+        urls._plain_run = real
+    assert whole == one_at_a_time and a.kinds == b.kinds
