@@ -105,7 +105,9 @@ class Engine(Protocol):
 
     def screen(self, bufs: Sequence[bytes]) -> set[int]:
         """The indexes of *bufs* that may hold a candidate: every buffer for which
-        ``candidates(buf, 0, len(buf))`` is not empty is among them (others may be too)."""
+        ``candidates(buf, 0, len(buf))`` is not empty is among them (others may be too).
+        Worth asking only when ``screens_together`` (one search for them all): otherwise it is
+        each buffer's own search, which the caller would make again for a flagged buffer."""
 
 
 #: Between the buffers :meth:`HyperscanEngine.screen` searches as one: a NUL, which no
@@ -200,7 +202,6 @@ class HyperscanEngine:
     means compiling, as without a cache. ``loaded`` says which happened."""
 
     name = "hyperscan"
-    screens_together = True  # screen() searches many buffers in one call (else it is one search each)
 
     def __init__(self, exprs: Sequence[Expression]):
         import threading
@@ -213,6 +214,11 @@ class HyperscanEngine:
         self._local = threading.local()  # per-thread scratch for candidates_in_thread
         self._db, self.loaded = _database(hyperscan, self.exprs, hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST)
         self._screen_db = None  # the same expressions without start-of-match tracking (screen())
+
+    @property
+    def screens_together(self) -> bool:
+        """Whether :meth:`screen` searches many buffers in one call (every expression screenable)."""
+        return self._screenable
 
     def warm(self) -> None:
         """Load (or compile) what :meth:`screen` uses now: before a pool forks, not in each worker."""
@@ -236,14 +242,14 @@ class HyperscanEngine:
     def screen(self, bufs: Sequence[bytes]) -> set[int]:
         """One scan of the buffers joined by :data:`SCREEN_SEPARATOR` instead of one per buffer: a
         Python call into Hyperscan costs more than searching a few KB (issue 14: most files of a
-        50,000-chunk tree have no candidate). A match is charged to every buffer it overlaps, the
-        separator counting with the buffer before it. A buffer's own match is a match here too (the
+        50,000-chunk tree have no candidate). A match is charged to the buffer its last byte is in,
+        the separator counting with the buffer before it. A buffer's own match is a match here too (the
         separator's newline ends a host as the end of the buffer did, see :func:`screenable`), and
         Hyperscan reports every offset a match ends at: so every buffer with a candidate is found,
         by the end of a match alone. The screen's database therefore tracks no start of match,
         which searches ~3x faster. A match that only the joining makes (a `//host` at a buffer's
         start, after the newline) costs that buffer the full per-file search, no more."""
-        if not self._screenable or len(bufs) < 2:
+        if not self._screenable:
             return {i for i, buf in enumerate(bufs) if self.candidates(buf, 0, len(buf))}
         from bisect import bisect_right
 

@@ -94,7 +94,7 @@ def read_small(path: str, limit: int) -> bytes | None:
         if size > limit:  # a walk that took no stat asks of every file: a large one is read in windows
             return None
         data = os.read(fd, size + 1)
-        if len(data) == size and size <= limit:  # asked for one byte more than fstat said: at the end
+        if len(data) == size:  # asked for one byte more than fstat said: at the end
             return data
         parts, total = [data], len(data)
         while total <= limit:  # a short read, or the file changed since fstat: read on to the end

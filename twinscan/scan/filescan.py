@@ -111,8 +111,8 @@ class FileScanner:
         return out  # type: ignore[return-value]
 
     def _screened(self, group: list[tuple[int, Item, bytes]], out: list) -> None:
-        if not getattr(self.engine, "screens_together", False):  # the stdlib engine: a screen per
-            for i, item, data in group:  # file is that file's search, which scan_or_size makes once
+        if not getattr(self.engine, "screens_together", False):  # a screen one buffer at a time (the stdlib engine):
+            for i, item, data in group:  # that file's own search, which scan_or_size makes once
                 out[i] = self.scan_or_size(item, data, read=True)
             return
         try:
@@ -120,8 +120,10 @@ class FileScanner:
         except Exception:  # noqa: BLE001 - each file then takes the full path, which reports a problem
             flagged = set(range(len(group)))
         for k, (i, item, data) in enumerate(group):
-            out[i] = len(data) if k not in flagged and self._nothing_more(item, data) \
-                else self.scan_or_size(item, data, read=True)
+            if k in flagged:
+                out[i] = self.scan_or_size(item, data, read=True)
+            else:  # no candidate (the screen finds every file that has one): not asked again
+                out[i] = len(data) if self._nothing_more(item, data) else self.scan_or_size(item, data, True, [])
 
     def _nothing_more(self, item: Item, data: bytes) -> bool:
         """Whether a plain file in which the engine found nothing is done: unless its kind is a
@@ -133,7 +135,8 @@ class FileScanner:
         except Exception:  # noqa: BLE001 - the full path reports it
             return False
 
-    def scan_or_size(self, item: Item, data: bytes | None = None, read: bool = False) -> FileResult | int:
+    def scan_or_size(self, item: Item, data: bytes | None = None, read: bool = False,
+                     cands: list[tuple[int, int]] | None = None) -> FileResult | int:
         """:meth:`scan`; for a file read in full with nothing to report, its size alone.
 
         Most files of a build are plain text in which the byte pass finds nothing: such a file
@@ -141,12 +144,13 @@ class FileScanner:
         checked without a URL?), without classifying its environment or setting up a reader:
         every step :meth:`scan_item` would take for it acts only on a hit (issue 14: this was
         over half the cost of a file of a 50,000-chunk tree). Anything else takes the full path.
-        *data*, *read*: what the caller's :func:`_read` gave (``read``: None means not small or not readable)."""
+        *data*, *read*: the bytes the caller's :func:`_read` gave, with ``read`` (then None means
+        the file is too large to hold or unreadable); *cands*: the engine's answer for those
+        bytes (and the kind known not to finish the file), when the caller has it."""
         if data is None and not read:
             data, read = item.data if item.data is not None else _read(item), True
-        cands = None
         try:
-            if data is not None and item.data is None and reader.plain_text(_head(data), item.fs_path):
+            if cands is None and data is not None and item.data is None and reader.plain_text(_head(data), item.fs_path):
                 cands = self.engine.candidates(data, 0, len(data))
                 if not cands and self._nothing_more(item, data):
                     return len(data)
