@@ -83,15 +83,12 @@ class PlainGlobs:
             self._any_path = re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None
             self._any_dir = re.compile("|".join(f"(?:{d})" for _, _, d in self._parts))
 
-    @staticmethod
-    def _split(glob: str) -> tuple[str | None, str | None, str]:
+    @classmethod
+    def _split(cls, glob: str) -> tuple[str | None, str | None, str]:
         """(expression `fullmatch`ed on the file name, or None; one `fullmatch`ed on the whole
         path, or None; one `match`ed on the directory part with its final `/`) of one glob, as
         :meth:`_translate` matches them together."""
-        directory = glob.endswith("/")
-        body = glob.strip("/")
-        anchored = "/" in glob.rstrip("/")
-        out = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in body)
+        directory, anchored, out = cls._parse(glob)
         name = None if directory or anchored else out
         path = out if anchored and not directory else None
         return name, path, ("" if anchored else "(?:.+/)?") + out + "/"
@@ -116,11 +113,16 @@ class PlainGlobs:
                    for g in globs)
 
     @staticmethod
-    def _translate(glob: str, mark: bool = True) -> str:
-        directory = glob.endswith("/")
+    def _parse(glob: str) -> tuple[bool, bool, str]:
+        """(ends with `/`: directories only; holds a `/` before that: anchored at the root; the
+        glob between the slashes as an expression)."""
         body = glob.strip("/")
-        anchored = "/" in glob.rstrip("/")
-        out = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in body)
+        return (glob.endswith("/"), "/" in glob.rstrip("/"),
+                "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in body))
+
+    @classmethod
+    def _translate(cls, glob: str, mark: bool = True) -> str:
+        directory, anchored, out = cls._parse(glob)
         d = "(?P<d>/)" if mark else "/"
         return ("" if anchored else "(?:.+/)?") + out + (d if directory else f"(?:{d}|$)")
 
