@@ -86,3 +86,32 @@ def test_a_manifest_does_not_compile_the_helm_values_expression(tmp_path):
             "print(code, any('|//\\\\S+' in str(p) for p in compiled), 'localhost:411' in text)")
     assert _run(body.format(path="k8s/cm.yaml"), cwd=tmp_path).split("\n")[-1] == "1 False True"
     assert _run(body.format(path="values.yaml"), cwd=tmp_path).split("\n")[-1] == "1 True True"
+
+
+def test_a_scan_with_a_cached_hyperscan_database_does_not_import_hashlib(tmp_path):
+    """The database cache's key and checksum use CPython's built-in SHA-256 (twinscan/digest.py):
+    hashlib loads OpenSSL (~3 ms). The file is the one hashlib's digest describes, so caches
+    written before stay valid."""
+    import hashlib
+
+    from twinscan.engine import _CACHE_MAGIC, hyperscan_available
+
+    if not hyperscan_available():
+        import pytest
+
+        pytest.skip("Hyperscan does not load on this platform")
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.js").write_text('const u="http://localhost:4111";\n' * 3000)  # past the `re` size
+    probe = ("import os, runpy, sys, io\nos.environ['TWINSCAN_CACHE_DIR'] = {cache!r}\n"
+             "sys.argv = ['twinscan', '--quiet', '--format', 'json', '--engine', 'hyperscan', 'dist']\n"
+             "out, sys.stdout = sys.stdout, io.StringIO()\n"
+             "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+             "sys.stdout = out\nprint(code, 'hashlib' in sys.modules)")
+    cache = str(tmp_path / "cache")
+    assert [_run(probe.format(cache=cache), cwd=tmp_path).split("\n")[-1] for _ in range(2)] == ["1 False"] * 2
+    stored = [p for p in (tmp_path / "cache").iterdir() if p.name.startswith("hs-")]
+    assert stored
+    for p in stored:
+        blob = p.read_bytes()
+        head = len(_CACHE_MAGIC)
+        assert blob.startswith(_CACHE_MAGIC) and hashlib.sha256(blob[head + 32:]).digest() == blob[head:head + 32]

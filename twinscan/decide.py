@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from .digest import sha256
 from .extract import INERT_CONTEXTS
 from .model import Finding, Origin, Target
 from .rulepack import Rule
@@ -48,21 +49,7 @@ def logical_path(path: str) -> str:
 def fingerprint(rule_id: str, url: str, path: str) -> str:
     """Cached: the same URL many times in one file has one fingerprint (one string, hashed once)."""
     data = "\0".join((rule_id, url, logical_path(path))).encode("utf-8", "surrogateescape")
-    return _sha256()(data).hexdigest()[:32]
-
-
-@lru_cache(maxsize=1)
-def _sha256():
-    """SHA-256 from CPython's own implementation when it is built in (~0.4 ms to import):
-    hashlib loads OpenSSL first (~3 ms of a pre-commit run). The digest is the same either way."""
-    for name in ("_sha2", "_sha256"):  # 3.12+, then 3.10–3.11
-        try:
-            return __import__(name).sha256
-        except (ImportError, AttributeError):
-            continue
-    import hashlib  # a build without the built-in hashes (FIPS)
-
-    return hashlib.sha256
+    return sha256()(data).hexdigest()[:32]
 
 
 #: `--fail-on` / `fail_on`: the lowest rule severity that blocks in production (`note` never does).

@@ -439,12 +439,13 @@ def _cpu_features() -> str:
 
 
 def _cache_path(hyperscan, patterns: list[bytes], flags: int) -> str | None:
-    import hashlib
     import os
+
+    from .digest import sha256
 
     try:
         version = getattr(hyperscan, "__version__", "?")
-        h = hashlib.sha256()
+        h = sha256()()
         for part in (version.encode(), _cpu_features().encode(), str(flags).encode(), *patterns):
             h.update(len(part).to_bytes(8, "little") + part)
         return os.path.join(cache_dir(), f"hs-{h.hexdigest()[:32]}.db")
@@ -454,14 +455,14 @@ def _cache_path(hyperscan, patterns: list[bytes], flags: int) -> str | None:
 
 def _load_cached(hyperscan, path: str):
     """The database stored at ``path``, or None when there is none or it cannot be used."""
-    import hashlib
+    from .digest import sha256
 
     try:
         with open(path, "rb") as f:
             blob = f.read()
         head = len(_CACHE_MAGIC)
         digest, payload = blob[head:head + 32], blob[head + 32:]
-        if not blob.startswith(_CACHE_MAGIC) or hashlib.sha256(payload).digest() != digest:
+        if not blob.startswith(_CACHE_MAGIC) or sha256()(payload).digest() != digest:
             return None
         db = hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
         db.scratch = hyperscan.Scratch(db)  # a deserialized database comes without scratch space
@@ -472,15 +473,14 @@ def _load_cached(hyperscan, path: str):
 
 def _store_cached(hyperscan, path: str, db) -> None:
     """Write ``db`` to ``path`` with its digest (atomic, best effort: see usercache.py)."""
-    import hashlib
-
+    from .digest import sha256
     from .usercache import write_atomic
 
     try:
         payload = hyperscan.dumpb(db)
     except Exception:  # a database Hyperscan cannot serialize: the next run compiles again
         return
-    write_atomic(path, _CACHE_MAGIC + hashlib.sha256(payload).digest() + payload)
+    write_atomic(path, _CACHE_MAGIC + sha256()(payload).digest() + payload)
 
 
 def hyperscan_available() -> bool:
