@@ -20,6 +20,10 @@ from .conftest import ROOT, scan_bytes
     (b'var s=" /* ";var t=', False),  # an opener inside a string: the parser decides
     (b"var r=/a\\//;var t=", True),  # an escaped slash in a regex
     (b"// old line\nvar a=", True),  # a line comment on an earlier line
+    # a `//` followed on its line by an escaped newline: a comment inside code held in a string
+    (b'var g="\\tz *= -1.0; // ( u, v, -1 ) neg z\\n\\t}";var a=', True),
+    (b"var a=1;// split on \\n: ", True),  # (a real comment that mentions one: counted as code, which blocks)
+    (b'var g="x";// no escape after it: ', False),
 ])
 def test_provably_not_in_comment(before, free):
     assert provably_not_in_comment(before + b'"http://localhost:4111"', len(before), complete=True) is free
@@ -80,3 +84,21 @@ def test_a_comment_opener_far_back_on_a_minified_line_is_string_content(engine):
     assert (f.context, f.blocking) == ("string", True)
     near = b'var a=1;// was ' + b"x" * 100 + b' "http://localhost:4111"'
     assert scan_bytes(near, "dist/a.js", engine).findings[0].context == "comment"
+
+
+def test_a_hit_after_a_shader_string_with_line_comments_needs_no_parse(tmp_path):
+    """three.js and other WebGL bundles hold GLSL in strings, whose `// …` comments sit between
+    escaped newlines: a hit shortly after one is settled without loading the parser (issue 14:
+    one such hit parsed a 700 KB bundle, ~0.25 s), and still blocks."""
+    glsl = b'"\\tvec3 d = n;\\n\\tdirection.z *= -1.0; // ( u, v, -1 ) neg z\\n\\treturn direction;\\n}"'
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "three.js").write_bytes(b"const s=" + glsl + b',u="http://localhost:4111";\n')
+    code = (
+        "import sys\nfrom twinscan.cli import main\n"
+        "sys.argv=['twinscan','--format','json','--quiet','dist']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 1, e.code\n"
+        "assert 'tree_sitter' not in sys.modules, 'parsed a bundle that needed no parse'\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert '"context": "string"' in p.stdout and '"blocking": true' in p.stdout

@@ -82,10 +82,15 @@ class CommentTracker:
             self.broken = True  # the bytes between were never seen
             return False
         self._walk(src, base, self.upto, pos)
+        if self.block_from >= 0:
+            return False
         # A `//` far back on a minified line is string content (`"…\n\t// x…"`): a real
-        # one would comment out kilobytes of code. Guessing so can only add blocking.
-        in_line = self.line_comment_at >= 0 and pos - self.line_comment_at <= LINE_COMMENT_REACH
-        return self.block_from < 0 and not in_line
+        # one would comment out kilobytes of code. So is one followed on its line by an
+        # escaped newline (`\n`): code held in a string (GLSL shaders, CSS) writes its line
+        # comments so, and a real line comment holds `\n` only when it talks about one.
+        # Guessing so can only add blocking.
+        at = self.line_comment_at
+        return at < 0 or pos - at > LINE_COMMENT_REACH or (at >= base and src.find(b"\\n", at + 2 - base, pos - base) >= 0)
 
 
 _QUOTES = frozenset(b"\"'`")
