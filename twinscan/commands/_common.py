@@ -435,7 +435,9 @@ def unread_in_production(skipped, result, walker, classifier) -> list[str]:
     skips, and so do notes about a file that was read (its encoding, a link loop)."""
     from ..site import is_url
 
-    read = {r.path for r in result.files if r.scanned} | {n.path for n in walker.notes if n.read_elsewhere}
+    if not skipped:
+        return []
+    read = result.read_in_full() | {n.path for n in walker.notes if n.read_elsewhere}
     out = []
     for sk in skipped:
         if sk.reason.startswith("binary") or is_url(sk.path) or sk.path.split("!/")[0] in read:
