@@ -73,6 +73,11 @@ def test_batches_cover_every_file_once_in_order():
     assert [i for a, b in tasks for i in range(a, b)] == list(range(len(order)))
     assert tasks[:3] == [(0, 1), (1, 2), (2, 4)]  # big files alone, or together up to BATCH_BYTES
     assert max(b - a for a, b in tasks) <= scan_mod.BATCH_FILES and len(tasks) >= 16
+    # a tree walked without stat: no size known, equal runs of files in walk order
+    unsized = [Item(str(i), str(i), -1) for i in range(5000)]
+    tasks = scan_mod.batches(unsized, 2)
+    assert [i for a, b in tasks for i in range(a, b)] == list(range(5000))
+    assert {b - a for a, b in tasks[:-1]} == {min(scan_mod.BATCH_FILES, 5000 // 16)} and len(tasks) >= 16
 
 
 def test_many_small_files_in_the_pool_give_the_serial_report(monkeypatch, tmp_path):

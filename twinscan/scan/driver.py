@@ -138,6 +138,8 @@ def batches(order: list[Item], jobs: int) -> list[tuple[int, int]]:
     big files alone, small ones together, and at least ~8 tasks per worker so the last ones
     (the smallest) even out the load."""
     per_task = max(1, min(BATCH_FILES, len(order) // (jobs * 8)))
+    if order and order[0].size < 0:  # sorted largest first: no size is known (a tree of many files)
+        return [(i, min(i + per_task, len(order))) for i in range(0, len(order), per_task)]
     out, start, size = [], 0, 0
     for i, item in enumerate(order):
         size += max(item.size, 0)  # files of unknown size are counted, not weighed
@@ -175,7 +177,7 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         ctx = multiprocessing.get_context(method)
         # biggest first, so one large file does not finish last alone
-        order = sorted(items, key=lambda i: -i.size)
+        order = items if unknown and all(i.size < 0 for i in items) else sorted(items, key=lambda i: -i.size)
         tasks = batches(order, jobs)
         if method == "fork":
             _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
