@@ -181,6 +181,8 @@ def test_one_expression_classifies_as_the_kinds_claim_in_order():
             def give(h=head):
                 return h
             assert registry.kind_of(path, give) == _reference_kind(path, give), (path, head)
+            # a clean file is done unless its kind may be structured: may_be_structured never misses one
+            assert registry.may_be_structured(path) or not registry.is_structured(registry.kind_of(path, give)), path
         assert registry.kind_of(path) == _reference_kind(path), path
 
 
@@ -278,6 +280,17 @@ def test_the_fast_claim_agrees_with_each_kinds_claim(folder, stem, end1, end2):
     if not path or path.endswith("/"):
         return
     assert registry.kind_of(path) == _reference_kind(path), path
+    assert registry.may_be_structured(path) or not registry.is_structured(registry.kind_of(path, lambda: b"kind: Service\n")), path
+
+
+def test_may_be_structured_clears_chunks_and_keeps_config_files():
+    """The quick answer for a clean file: a build's chunks are not config files; config names are asked in full."""
+    for path in ("dist/assets/index-DeyCErs_.js", "small/d042/chunk-3f9a8b.js", "dist/a.js.map", "dist/index.html",
+                 "DIST/CHUNK.JS", "docs/notes.txt"):
+        assert not registry.may_be_structured(path), path
+    for path in (".env.production", "deploy/prod.env", "Dockerfile", "compose.yaml", ".github/workflows/ci.yml",
+                 "etc/nginx/sites-enabled/app", "fly.toml", "vercel.json", "k8s/deploy.yaml", "x.env.gz", "MAIN.TF"):
+        assert registry.may_be_structured(path), path
 
 
 def test_an_ending_fixes_or_ends_the_extension():

@@ -9,7 +9,7 @@ from ..classify import HEAD_BYTES, Classifier
 from ..decide import decide, library_evidence, make_finding
 from ..engine import DATA_URI, Engine, build_expressions, make_engine
 from ..extract.javascript import CommentTracker
-from ..extract.registry import kind_of
+from ..extract.registry import kind_of, may_be_structured
 from ..extract.values import ExtractError
 from ..model import FileError, FileResult, Skipped, Target
 from ..reader import IsArchive, NotText, Opened, ReadError
@@ -131,7 +131,7 @@ class FileScanner:
         if self.s.services is None:
             return True
         try:
-            return kind_of(item.display, lambda: data[:HEAD_BYTES]) not in extract.STRUCTURED
+            return not may_be_structured(item.display) or kind_of(item.display, lambda: data[:HEAD_BYTES]) not in extract.STRUCTURED
         except Exception:  # noqa: BLE001 - the full path reports it
             return False
 
