@@ -13,7 +13,7 @@ from twinscan import reader
 from twinscan.extract import javascript
 from twinscan.extract.javascript import CommentTracker, _in_literal
 
-from .conftest import scan_bytes
+from .conftest import cli_json, scan_bytes
 
 
 class _Before(CommentTracker):
@@ -136,3 +136,60 @@ def test_a_small_file_whose_only_candidate_is_a_data_uri_is_decoded(engine):
     assert [(f.url, f.encoding, f.line) for f in fs] == [("http://localhost:4111/x", "base64", 1)]
     css = b'a{background:url(data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB)}\n'
     assert scan_bytes(css, "dist/app.css", engine).findings == []
+
+
+def _many_data_uris() -> bytes:
+    css = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"
+    parts = ["var a=1;\n"]
+    for i in range(12):
+        mark = ";BASE64," if i % 4 == 1 else ";base64,"  # the byte pass is caseless; decoding is not
+        kind = "image/png" if i % 3 == 0 else "text/javascript"
+        body = css if kind == "image/png" else base64.b64encode(f'fetch("http://localhost:41{i:02d}/x");'.encode()).decode()
+        parts.append(f'var s{i}="data:{kind}{mark}{body}";' + "z;" * (i * 50) + "\n")
+    parts.append('var u="http://localhost:4199";\n')
+    return "".join(parts).encode()
+
+
+def test_data_uris_are_found_from_the_byte_pass_as_a_search_finds_them(tmp_path, monkeypatch, engine):
+    """scan_data_uris takes the `;base64,` offsets the byte pass kept instead of searching the
+    file again: the same findings at the same places as the search, in one window or many."""
+    from twinscan.scan import filescan, nested
+
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.js").write_bytes(_many_data_uris())
+    used = []
+    real = nested._exact
+    monkeypatch.setattr(nested, "_exact", lambda src, offsets: used.append(len(offsets)) or real(src, offsets))
+    code, kept = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    assert used and used[-1] == 12  # every mark of the file, kept from the byte pass
+    monkeypatch.setattr(filescan, "MAX_MARKS", 0)  # past the bound: searched for again
+    code2, searched = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    for doc in (kept, searched):
+        doc["summary"].pop("seconds")
+    assert (code, kept) == (code2, searched)
+    decoded = sorted(f["url"] for f in kept["findings"] if f["encoding"] == "base64")
+    assert decoded == sorted(f"http://localhost:41{i:02d}/x" for i in range(12) if i % 3 and i % 4 != 1)
+
+
+def test_a_bundle_without_a_source_map_is_not_copied_out_for_one(tmp_path, monkeypatch, engine):
+    """The `sourceMappingURL` comment is in a bundle's last bytes, which its last window holds: a
+    bundle read through the window buffer and named by no map has its text asked for by no one.
+    With a map next to it, the hit's origin is read from the map as before."""
+    from twinscan.scan import filescan
+
+    monkeypatch.setattr(reader, "SMALL", 1024)  # read through the window buffer
+    monkeypatch.setattr(filescan, "SMALL_FILE", 1024)
+    (tmp_path / "dist").mkdir()
+    p = tmp_path / "dist" / "app.js"
+    body = b"var a=1;\n" * 400 + b'var b="http://localhost:4112";\n'
+    p.write_bytes(body)
+    asked = []
+    real = reader.Opened.text
+    monkeypatch.setattr(reader.Opened, "text", lambda self, limit=None: asked.append(limit) or real(self, limit))
+    code, doc = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    assert code == 1 and [f["url"] for f in doc["findings"]] == ["http://localhost:4112"] and asked == []
+    smap = {"version": 3, "sources": ["../src/api.ts"], "names": [], "mappings": ";" * 400 + "OAAA"}  # line 401, column 8: the URL
+    (tmp_path / "dist" / "app.js.map").write_text(__import__("json").dumps(smap))
+    p.write_bytes(body + b"//# sourceMappingURL=app.js.map\n")
+    code, doc = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    assert doc["findings"][0]["origin"]["path"].endswith("src/api.ts") and asked

@@ -39,6 +39,11 @@ SMALL_FILE = reader.SMALL
 #: Bytes of small files searched in one engine call by :meth:`FileScanner.scan_many` (held in
 #: memory together, with their joined copy).
 SCREEN_BYTES = 1 << 20
+#: The most `;base64,` offsets of one file kept from the byte pass for scan_data_uris (past it, they
+#: are searched for again): a list of ints, bounded.
+MAX_MARKS = 1 << 16
+#: The last bytes of a bundle kept from its last window: where its `sourceMappingURL` comment is.
+TAIL_BYTES = 8192
 
 
 def _head(data: bytes) -> bytes:
@@ -202,6 +207,8 @@ class FileScanner:
         data_uris = False
         first_b64: list[int] = []  # absolute offset of the file's first `;base64,` (has_text_data_uri)
         marks: list[int] | None = [] if target.kind in DATA_URI_KINDS else None  # the window's `;base64,`
+        every_b64: list[int] | None = [] if marks is not None else None  # the file's, for scan_data_uris (bounded)
+        tail = None  # the file's last bytes, from its last window (where a source map is named)
         splits: list[int] = []  # absolute offsets of `"http://…" + "…"` in this file
         ahead = getattr(self.engine, "candidates_in_thread", None) if self.window_threads > 1 else None
         try:
@@ -212,7 +219,13 @@ class FileScanner:
                     raws.append(raw_hit(w, lines, rule, url, comments))
                 if marks is not None:
                     data_uris = data_uris or (bool(marks) and has_text_data_uri(w, first_b64, marks))
+                    if every_b64 is not None:
+                        every_b64.extend(marks)
+                        if len(every_b64) > MAX_MARKS:
+                            every_b64 = None  # (memory) searched for again instead
                     marks.clear()
+                if w.last and target.kind == "javascript":
+                    tail = bytes(w.buf[-TAIL_BYTES:])
                 if not w.last and self.late(res, target, f"reading (at byte {w.hi})"):
                     break
                 if not w.last:  # keep line numbers and the comment walk continuous across windows
@@ -229,9 +242,10 @@ class FileScanner:
         if splits and target.kind == "javascript" and not self.late(res, target, "folding concatenations"):
             raws += folded(self, text, raws, splits)
         if raws or (target.kind in extract.STRUCTURED and self.s.services is not None and not res.errors):
-            self._finish(res, target, text, raws, item)
+            self._finish(res, target, text, raws, item, tail if not res.errors else None)
         if data_uris and self.depth < 2 and not self.late(res, target, "decoding data: URIs"):
-            scan_data_uris(self, res, target, text, first_b64[0] if first_b64 and not opened.decoding else 0)
+            scan_data_uris(self, res, target, text, first_b64[0] if first_b64 and not opened.decoding else 0,
+                           every_b64 if not opened.decoding and not res.errors else None)
         return res
 
     def _no_candidate(self, res: FileResult, item: Item, target: Target, opened: Opened, data: bytes) -> FileResult:
@@ -272,8 +286,10 @@ class FileScanner:
         env = c.normalise(environment)
         return Target(target.kind, env, c.is_production(env), reason or f"environment {env}")
 
-    def _finish(self, res: FileResult, target: Target, text: Text, raws: list[RawHit], item: Item) -> None:
-        """Extract (contexts, keys, per-value environments), find origins, decide every hit."""
+    def _finish(self, res: FileResult, target: Target, text: Text, raws: list[RawHit], item: Item,
+                tail: bytes | None = None) -> None:
+        """Extract (contexts, keys, per-value environments), find origins, decide every hit.
+        *tail*: the file's last bytes, when its last window was read (bundle_origins)."""
         hits = [r.hit for r in raws if not r.folded]
         note = None
         values = None
@@ -298,7 +314,7 @@ class FileScanner:
             scan_expanded(self, res, target, data, values)  # `${ORIGIN}/twins/stripe`, Secret `data:`
         origins: dict = {}
         if target.kind == "javascript" and raws and not self.late(res, target, "reading the source map"):
-            origins = bundle_origins(res, item, text(MAX_MAPPED), raws, self.s.limits)
+            origins = bundle_origins(res, item, text, raws, self.s.limits, tail)
         elif target.kind == "sourcemap" and raws:
             origins = in_map_origins(res, text(MAX_MAPPED), raws)
         hits.clear()  # (memory, issue 14) each hit is released once judged: a file's raw hits and its

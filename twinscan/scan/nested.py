@@ -172,10 +172,27 @@ def _data_uri_kind(mime: str, before: bytes) -> str | None:
     return None
 
 
-def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text, start: int = 0) -> None:
+def _base64_marks(data: bytes, start: int, marks: list[int] | None):
+    """Offsets of `;base64,` in *data*, in order: the byte pass's *marks* that are exactly that
+    (its search is caseless), as a search from the first would find them; else searched, from
+    *start* when the text read now has one there."""
+    if marks and 0 < start and data[start:start + 8] == b";base64,":  # the text is what the windows saw
+        yield from _exact(data, marks)
+        return
+    # the first `;base64,` as the windows saw it, unless the text read now differs there
+    at = start if 0 < start and data[start:start + 8] == b";base64," else data.find(b";base64,")
+    while at >= 0:
+        yield at
+        at = data.find(b";base64,", at + 8)
+
+
+def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text, start: int = 0,
+                   marks: list[int] | None = None) -> None:
     """Scan what base64 `data:` URIs of a text type hold (inline scripts, pages, JSON,
     inline source maps); report each hit at the base64 characters that encode it.
-    ``start``: the offset of the file's first `;base64,` when the byte pass saw it."""
+    ``start``: the offset of the file's first `;base64,` when the byte pass saw it; ``marks``:
+    every offset where it found `;base64,` (any case), in order, when it kept them all: the
+    file is then not searched again (a bundle full of `;` took a second pass, issue 14)."""
     import base64
     import binascii
 
@@ -186,10 +203,7 @@ def scan_data_uris(scanner: Scanner, res: FileResult, target: Target, text: Text
         res.skipped.append(Skipped(res.path, f"base64 data: URIs not decoded (file larger than {MAX_MAPPED >> 20} MiB)"))
         return
     limits = scanner.s.limits
-    # the first `;base64,` as the windows saw it, unless the text read now differs there
-    at = start if 0 < start and data[start:start + 8] == b";base64," else data.find(b";base64,")
-    while at >= 0:
-        here, at = at, data.find(b";base64,", at + 8)
+    for here in _base64_marks(data, start, marks):
         head = max(0, here - 96)
         m = _DATA_URI_HEAD.search(data, head, here + 8)
         if m is None:

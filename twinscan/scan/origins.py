@@ -3,20 +3,29 @@ a hit inside a `.map` file itself, which original source it sits in."""
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 from ..model import FileError, FileResult, Origin
 from ..reader import IsArchive, Limits, NotText, Opened, ReadError
 from ..walk import Item
 from .match import RawHit
+from .nested import MAX_MAPPED
 
 
-def bundle_origins(res: FileResult, item: Item, data: bytes | None, raws: list[RawHit],
-                   limits: Limits) -> dict[int, Origin]:
-    """Original source locations of hits in a bundle, from its source map (id(raw) -> Origin)."""
+def bundle_origins(res: FileResult, item: Item, text: Callable[[int | None], bytes | None], raws: list[RawHit],
+                   limits: Limits, tail: bytes | None = None) -> dict[int, Origin]:
+    """Original source locations of hits in a bundle, from its source map (id(raw) -> Origin).
+
+    *text* gives the bundle's content (None past the size limit); *tail*, when the caller has
+    them, its last bytes, where the map is named: a bundle without a map then never has its whole
+    content copied out of the window buffer it was scanned in (issue 14)."""
     from ..extract import sourcemap
 
-    if data is None:
-        return {}
+    if tail is None:
+        whole = text(MAX_MAPPED)
+        if whole is None:
+            return {}
+        tail = whole[-8192:]
     in_archive = item.data is not None
 
     def read(path: str) -> bytes | None:
@@ -30,8 +39,12 @@ def bundle_origins(res: FileResult, item: Item, data: bytes | None, raws: list[R
     notes: list[str] = []
     out: dict[int, Origin] = {}
     try:
-        ref = sourcemap.find_map(item.fs_path, data[-8192:], lambda p: data if p == item.fs_path else read(p), notes=notes)
+        ref = sourcemap.find_map(item.fs_path, tail,
+                                 lambda p: text(MAX_MAPPED) if p == item.fs_path else read(p), notes=notes)
         if ref is None:
+            return {}
+        data = text(MAX_MAPPED)
+        if data is None:  # too large to map hits in
             return {}
         smap = ref.load()
         label = ref.where if ref.kind == "inline" else os.path.relpath(ref.where, os.path.dirname(item.fs_path))
