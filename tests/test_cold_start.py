@@ -67,11 +67,27 @@ def test_secret_redaction_skips_the_expression_only_when_no_secret_word_can_matc
                for word in (w.replace("[_-]?", "_") for w in present._SECRET_WORDS)), "a word without a stem"
     texts = ["var u=`http://127.0.0.1:4112/v1`;", "http://h/x?token=abc&mode=a", "http://h/?API-KEY=1", "a?b=c",
              "http://h/x?X-Amz-Signature=zz&y=1", "u?client_secret%3Dq", "u?Auth\\u003dq", "u;jwt=1", "u?PassWord=x",
-             "u?ſecret=x", "u?sıg=x", "u?\u212aey=x", "u?p=1&session_id=2", "u?mode=1"]
+             "u?ſecret=x", "u?sıg=x", "u?\u212aey=x", "u?p=1&session_id=2", "u?mode=1",
+             # a cut snippet (`…` at either end): answered as ASCII, unless a secret word is in it
+             "…r=r===X?1:Gl(kc(;var twin=\"http://localhost:4111\";…", "…x=1;u=\"http://h/?token=abc\"…",
+             "…u?ſecret=x…", "…u?\u212aey=x"]
     expression = present._secret_param()
     for text in texts:
         assert present.redact_secrets(text) == expression.sub(lambda m: m.group("head") + present.REDACTED, text), text
     assert present.redact_secrets("u?ſecret=x") == "u?ſecret=***"  # beyond ASCII: the expression decides
+
+
+def test_a_cut_snippet_without_a_secret_word_is_answered_without_the_expression(monkeypatch):
+    """Most snippets of a report are cut (`…` at one end or both) and hold an `=`: the report of a
+    50,000-file tree ran the expression on 4,083 of 4,088 findings for nothing."""
+    from twinscan.report import present
+
+    def refuse():
+        raise AssertionError("the expression ran")
+
+    monkeypatch.setattr(present, "_secret_param", refuse)
+    text = '…r=r===X?1:Gl(kc(;var twin="http://localhost:4111";…'
+    assert present.redact_secrets(text) is text
 
 
 def test_a_manifest_does_not_compile_the_helm_values_expression(tmp_path):

@@ -46,8 +46,9 @@ def redact_secrets(text: str) -> str:
     """``http://h/x?token=abc&mode=a`` -> ``http://h/x?token=***&mode=a``."""
     if "=" not in text and "%3" not in text and "\\u003" not in text:
         return text
-    if text.isascii():  # (beyond ASCII, case-insensitive matching knows more than lower(): `ſ` is `s`)
-        low = text.lower()
+    plain = text.replace("…", "")  # a cut snippet's marks: no other character is ASCII but for them
+    if plain.isascii():  # (beyond ASCII, case-insensitive matching knows more than lower(): `ſ` is `s`)
+        low = plain.lower()
         if not any(stem in low for stem in _SECRET_STEMS):
             return text
     return _secret_param().sub(lambda m: m.group("head") + REDACTED, text)
