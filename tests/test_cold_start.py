@@ -131,3 +131,17 @@ def test_a_scan_with_a_cached_hyperscan_database_does_not_import_hashlib(tmp_pat
         blob = p.read_bytes()
         head = len(_CACHE_MAGIC)
         assert blob.startswith(_CACHE_MAGIC) and zlib.crc32(blob[head + 4:]).to_bytes(4, "little") == blob[head:head + 4]
+
+
+def test_role_globs_compile_the_joined_expression_only_for_a_name_with_a_newline():
+    """A glob set matches a path by its name, its whole path and its folder; the expression of
+    all three joined is needed only where `.` and `$` treat a newline apart (~2 ms of a cold run)."""
+    out = _run("from twinscan.globs import PlainGlobs\n"
+               "g = PlainGlobs(('*.md', 'docs/', 'e2e/*.js'))\n"
+               "before = len(compiled)\n"
+               "a = [g.match_file(p) for p in ('README.md', 'src/docs/x.js', 'e2e/a.js', 'src/a.js')]\n"
+               "n = len(compiled) - before\n"
+               "joined = sum('|' in str(p) and '(?:.+/)?' in str(p) and '$' in str(p) for p in compiled[before:])\n"
+               "b = g.match_file('dir\\nname/README.md')\n"
+               "print(a, joined, b, sum('$' in str(p) for p in compiled[before + n:]))")
+    assert out == "[True, True, True, False] 0 False 1", out  # (as pathspec answers a name with a newline)

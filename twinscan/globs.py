@@ -65,7 +65,9 @@ class PlainGlobs:
         negated = any(g.startswith("!") for g in globs)
         self.patterns = [(re.compile(self._translate(g.lstrip("!"))), not g.startswith("!")) for g in globs] \
             if negated else []
-        self.any = None if negated else re.compile("|".join(f"(?:{self._translate(g, mark=False)})" for g in globs))
+        self._negated = negated
+        self._globs = globs
+        self._any: re.Pattern | None = None  # the joined expression, compiled when a path holds a newline
         # The same answers split in two (match_file): whether a glob matches the file itself
         # (its name, or its whole path for a glob with a `/`), and whether one matches a
         # directory above it, which is the same for every file of that directory and is kept
@@ -100,7 +102,7 @@ class PlainGlobs:
         if got is None:
             if len(self._dirs) >= 4096:
                 self._dirs.clear()
-            if self.any is not None:
+            if not self._negated:
                 got = (self._any_dir.match(folder) is not None,)
             else:
                 got = tuple(d.match(folder) is not None for _, _, d in self._each)
@@ -134,8 +136,10 @@ class PlainGlobs:
             path = path[2:]
         if "\n" not in path:  # (`.` and `$` treat a newline apart: those paths take the joined expressions)
             return self._match_split(path)
-        if self.any is not None:
-            return self.any.match(path) is not None
+        if not self._negated:
+            if self._any is None:
+                self._any = re.compile("|".join(f"(?:{self._translate(g, mark=False)})" for g in self._globs))
+            return self._any.match(path) is not None
         result, priority = False, 0
         for regex, include in reversed(self.patterns):  # pathspec's order: the last glob first
             m = regex.match(path)
@@ -151,7 +155,7 @@ class PlainGlobs:
         """:meth:`match_file` from the file's own match and its directory's (kept per directory)."""
         slash = path.rfind("/")
         name, folder = path[slash + 1:], path[:slash + 1]
-        if self.any is not None:
+        if not self._negated:
             return (self._any_name is not None and self._any_name.fullmatch(name) is not None) \
                 or (self._any_path is not None and self._any_path.fullmatch(path) is not None) \
                 or (bool(folder) and self._dir_matches(folder)[0])
