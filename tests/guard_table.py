@@ -40,6 +40,10 @@ TABLE = [
     ("http://stripe.lvh.me:4111", "loopback-url"),
     ("http://localtest.me:4111", "loopback-url"),
     ("http://localhost:4111.", "loopback-url"),
+    # `]` outside an IPv6 literal ends the URL (a flow-style list, a bracketed value): the port stays
+    ("http://localhost:4111]", "loopback-url"),
+    ("[http://127.0.0.1:4112/v1]", "loopback-url"),
+    ("https://api.wondertwin.dev/twins/stripe]", "wondertwin-hosted-url"),
     ("https://api.wondertwin.dev./twins/stripe", "wondertwin-hosted-url"),
     ("https://twins.staging.yourco.com./stripe", "org-twin-url"),
     ("http://10.0.0.1.nip.io/", None),

@@ -197,6 +197,12 @@ function parseAt(buf: string, start: number, protocolRelative: boolean): ParsedU
   }
   const [auth, afterAuth, authStarts] = r.run(i, AUTH);
   i = afterAuth;
+  const bracket = auth.indexOf("]");
+  if (bracket >= 0 && !auth.includes("[")) {  // `]` only closes an IPv6 literal: elsewhere it ends the URL
+    i = authStarts[bracket];
+    auth.length = bracket;
+    authStarts.length = bracket;
+  }
   const next = r.raw.startsWith("${", i) ? null : (i < r.raw.length ? r.at(i) : null);
   if (!r.raw.startsWith("${", i) && (next === null || !PATH.includes(next[0]))) {
     // the URL ends with its authority: sentence punctuation after it is not part of it
@@ -230,7 +236,7 @@ function parseAt(buf: string, start: number, protocolRelative: boolean): ParsedU
   if (!host) return null;
   const [path, afterPath, starts] = r.run(i, PATH);
   i = afterPath;
-  while (path.length && ".,:;!?".includes(path[path.length - 1])) {
+  while (path.length && (".,:;!?".includes(path[path.length - 1]) || (path[path.length - 1] === "]" && !path.includes("[")))) {
     path.pop();
     i = starts.pop() as number;
   }
