@@ -88,3 +88,18 @@ def test_a_large_file_through_the_cli_reports_what_a_small_one_does(tmp_path, mo
     monkeypatch.setattr(engine_module, "TWO_PASS_BYTES", 1 << 40)
     code_one, one = cli_json(["--engine", "hyperscan", str(tmp_path / "dist")])
     assert two["findings"] and two["findings"] == one["findings"] and code == code_one
+
+
+@pytest.mark.parametrize("long", [
+    b'"http://' + b"u" * 5000 + b'@localhost:4111/v1"',  # a userinfo past the stretch's reach
+    b'"http://" +' + b" " * 3000 + b"\n" * 3000 + b'"localhost:4111"',  # a concatenation spread over lines
+    b"'" + b"//" + b"a-" * 3000 + b"b.localhost:4111/'",  # a host label longer than any DNS allows
+])
+def test_a_match_longer_than_a_stretch_is_not_lost(long):
+    """A match that starts more than OVERLAP bytes before its end is not in its stretch: the end
+    the first pass found is then not found again, and the whole buffer is scanned."""
+    assert len(long) > OVERLAP
+    buf = b"x" * (engine_module.TWO_PASS_BYTES + 10) + long + b";" + b"y" * 9000 + b'"http://127.0.0.1:1"'
+    one = HS._starts(buf, 0, len(buf))
+    assert HS.candidates(buf, 0, len(buf)) == one
+    assert any(s >= engine_module.TWO_PASS_BYTES for s, _ in one[:-1])  # the long one is among them

@@ -241,18 +241,22 @@ class HyperscanEngine:
         0.24 s), and only the few stretches where a match ends need it. The first pass, without
         start-of-match tracking, finds every offset a match ends at (:meth:`_ends`); the second
         scans with it only from :data:`~twinscan.reader.OVERLAP` bytes before the first of a
-        cluster of ends to just past the last (:meth:`_starts_near`). Exact under the bound the
-        windows already rest on (reader.py): no match is OVERLAP bytes long or longer."""
+        cluster of ends to just past the last (:meth:`_starts_near`). Every (end, expression) of
+        the first pass must be found again by the second, else the whole buffer is scanned: no
+        candidate is lost whatever a match's length. Its start is exact for any match shorter than
+        OVERLAP, the bound the windows already rest on (reader.py)."""
         if len(buf) < TWO_PASS_BYTES:
             return self._starts(buf, lo, hi, scratch)
         ends = self._ends(buf, ends_scratch)
         return self._starts_near(buf, lo, hi, ends, scratch) if ends else []
 
-    def _starts(self, buf, lo, hi, scratch=None, base: int = 0, last_end: int | None = None, first_end: int = 0):
+    def _starts(self, buf, lo, hi, scratch=None, base: int = 0, last_end: int | None = None, first_end: int = 0,
+                found: set | None = None):
         """(start, expression) of the matches in *buf* that start in ``[lo, hi)``. With
         *last_end*, *buf* is a part of the caller's buffer from offset *base*: only matches ending
-        in ``[first_end, last_end]`` (offsets in the caller's buffer) count, and None says one
-        started at the part's first byte after 0: it may have started before (see :meth:`_starts_near`)."""
+        in ``[first_end, last_end]`` (offsets in the caller's buffer) count, each (end, expression)
+        of them is added to *found*, and None says one started at the part's first byte after 0: it
+        may have started before (see :meth:`_starts_near`)."""
         out: set[tuple[int, int]] = set()
         leads = self._leads
         cut = [False]
@@ -262,6 +266,8 @@ class HyperscanEngine:
                 end += base
                 if end < first_end or end > last_end:
                     return
+                if found is not None:
+                    found.add((end, expr_id))
                 if start == 0 and base:
                     cut[0] = True
                 start += base
@@ -272,28 +278,29 @@ class HyperscanEngine:
         self._db.scan(buf, match_event_handler=on_match, scratch=scratch)
         return None if cut[0] else sorted(out)
 
-    def _ends(self, buf, scratch=None) -> list[int]:
-        """The offsets at which a match ends in *buf*, in order (with repeats)."""
+    def _ends(self, buf, scratch=None) -> list[tuple[int, int]]:
+        """Every (offset a match ends at, expression) in *buf*, in order."""
         self.warm()
-        ends: list[int] = []
+        ends: list[tuple[int, int]] = []
         add = ends.append
 
         def on_match(expr_id: int, start: int, end: int, flags: int, context: object) -> None:
-            add(end)
+            add((end, expr_id))
 
         self._screen_db.scan(buf, match_event_handler=on_match, scratch=scratch)
         ends.sort()
         return ends
 
-    def _starts_near(self, buf, lo, hi, ends: list[int], scratch=None):
-        """:meth:`_starts` of *buf*, scanning only around *ends* (every offset a match ends at).
+    def _starts_near(self, buf, lo, hi, ends: list[tuple[int, int]], scratch=None):
+        """:meth:`_starts` of *buf*, scanning only around *ends* (every (end, expression) of a match).
 
-        A match ending at ``e`` starts after ``e - OVERLAP``; ends closer than that share one
-        stretch. A stretch scanned on its own begins as if it were the buffer's start: a match
-        found starting at its very first byte may have started earlier (an expression can begin
-        with a repetition), and then the whole buffer is scanned instead. A stretch ends two bytes
-        past its last end, so that `$` (end of data, or before a final newline) cannot match at
-        the cut, and only matches ending at a found end count."""
+        A match shorter than OVERLAP and ending at ``e`` starts after ``e - OVERLAP``; ends closer
+        than that share one stretch. A stretch scanned on its own begins as if it were the buffer's
+        start: a match found starting at its very first byte may have started earlier (an
+        expression can begin with a repetition), and an (end, expression) of the first pass not
+        found again started before the stretch (a longer match); either way the whole buffer is
+        scanned instead. A stretch ends two bytes past its last end, so that `$` (end of data, or
+        before a final newline) cannot match at the cut, and only matches ending at a found end count."""
         from .reader import OVERLAP
 
         view = memoryview(buf)
@@ -301,16 +308,18 @@ class HyperscanEngine:
         out: list[tuple[int, int]] = []
         i, n = 0, len(ends)
         while i < n:
-            first = last = ends[i]
+            k = i
+            first = last = ends[i][0]
             i += 1
-            while i < n and ends[i] - last < OVERLAP:
-                last = ends[i]
+            while i < n and ends[i][0] - last < OVERLAP:
+                last = ends[i][0]
                 i += 1
             begin = max(0, first - OVERLAP)
             if begin >= hi or last <= lo:  # only starts in [lo, hi) count
                 continue
-            part = self._starts(view[begin:min(size, last + 2)], lo, hi, scratch, begin, last, first)
-            if part is None:
+            found: set[tuple[int, int]] = set()
+            part = self._starts(view[begin:min(size, last + 2)], lo, hi, scratch, begin, last, first, found)
+            if part is None or not found.issuperset(ends[k:i]):
                 return self._starts(buf, lo, hi, scratch)
             out += part
         return sorted(set(out))
