@@ -224,7 +224,7 @@ class FileScanner:
                         if len(every_b64) > MAX_MARKS:
                             every_b64 = None  # (memory) searched for again instead
                     marks.clear()
-                if w.last and target.kind == "javascript":
+                if w.last and target.kind == "javascript" and w.hi <= MAX_MAPPED:  # (larger: no origins)
                     tail = bytes(w.buf[-TAIL_BYTES:])
                 if not w.last and self.late(res, target, f"reading (at byte {w.hi})"):
                     break
