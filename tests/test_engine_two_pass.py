@@ -103,3 +103,44 @@ def test_a_match_longer_than_a_stretch_is_not_lost(long):
     one = HS._starts(buf, 0, len(buf))
     assert HS.candidates(buf, 0, len(buf)) == one
     assert any(s >= engine_module.TWO_PASS_BYTES for s, _ in one[:-1])  # the long one is among them
+
+
+def _screened_candidates(bufs: list[bytes]) -> list:
+    """What the scanner asks for each buffer the screen flags: its candidates from the screen's ends."""
+    ends: dict = {}
+    flagged = HS.screen(bufs, ends)
+    return [(k, HS.candidates(bufs[k], 0, len(bufs[k]), ends=ends.get(k, []))) for k in sorted(flagged)]
+
+
+def test_the_screens_ends_give_each_flagged_buffer_its_own_candidates(monkeypatch):
+    """A flagged file is not searched a second time without start tracking: the screen's ends,
+    given back in the file's offsets, serve as the first pass. Every real bundle, and the edge
+    cases of a file's ends (a host at the very end, `//` at the start, the separator inside)."""
+    from .test_engine_screen import EDGES
+
+    monkeypatch.setattr(engine_module, "TWO_PASS_BYTES", 0)  # every buffer takes the two passes
+    files = sorted(p for p in (ROOT / "fixtures" / "builds").rglob("*") if p.is_file() and p.stat().st_size < 300_000)
+    groups = [[p.read_bytes() for p in files[i:i + 40]] for i in range(0, len(files), 40)]
+    groups += [EDGES, EDGES[::-1], [b"x" + e + b"\n" for e in EDGES]]
+    checked = 0
+    for bufs in groups:
+        for k, cands in _screened_candidates(bufs):
+            assert cands == HS._starts(bufs[k], 0, len(bufs[k])), k
+            checked += bool(cands)
+    assert checked > 20
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(filler, piece), max_size=4).map(lambda ps: b"".join(f + p for f, p in ps)),
+                min_size=1, max_size=5))
+def test_the_screens_ends_on_token_soup(bufs):
+    engine_module.TWO_PASS_BYTES, saved = 0, engine_module.TWO_PASS_BYTES
+    try:
+        for k, cands in _screened_candidates(bufs):
+            assert cands == HS._starts(bufs[k], 0, len(bufs[k]))
+        # and the screen still flags every buffer that has a candidate
+        ends: dict = {}
+        flagged = HS.screen(bufs, ends)
+        assert {k for k, b in enumerate(bufs) if HS._starts(b, 0, len(b))} <= flagged
+    finally:
+        engine_module.TWO_PASS_BYTES = saved

@@ -235,7 +235,7 @@ class HyperscanEngine:
                 if self._screen_db is None:
                     self._screen_db = _database(hyperscan, self.exprs, hyperscan.HS_FLAG_CASELESS)[0]
 
-    def candidates(self, buf, lo, hi, scratch=None, ends_scratch=None):
+    def candidates(self, buf, lo, hi, scratch=None, ends_scratch=None, ends: list | None = None):
         """Two passes over a buffer of :data:`TWO_PASS_BYTES` or more (issue 14): tracking where
         every match starts makes Hyperscan's scan ~2.7x slower (300 MB of bundles: 0.66 against
         0.24 s), and only the few stretches where a match ends need it. The first pass, without
@@ -244,10 +244,11 @@ class HyperscanEngine:
         cluster of ends to just past the last (:meth:`_starts_near`). Every (end, expression) of
         the first pass must be found again by the second, else the whole buffer is scanned: no
         candidate is lost whatever a match's length. Its start is exact for any match shorter than
-        OVERLAP, the bound the windows already rest on (reader.py)."""
+        OVERLAP, the bound the windows already rest on (reader.py). *ends*: the first pass's
+        answer when the caller has it (:meth:`screen`'s), every (end, expression) of the buffer."""
         if len(buf) < TWO_PASS_BYTES:
             return self._starts(buf, lo, hi, scratch)
-        ends = self._ends(buf, ends_scratch)
+        ends = sorted(ends) if ends is not None else self._ends(buf, ends_scratch)
         return self._starts_near(buf, lo, hi, ends, scratch) if ends else []
 
     def _starts(self, buf, lo, hi, scratch=None, base: int = 0, last_end: int | None = None, first_end: int = 0,
@@ -324,7 +325,7 @@ class HyperscanEngine:
             out += part
         return sorted(set(out))
 
-    def screen(self, bufs: Sequence[bytes]) -> set[int]:
+    def screen(self, bufs: Sequence[bytes], ends: dict[int, list] | None = None) -> set[int]:
         """One scan of the buffers joined by :data:`SCREEN_SEPARATOR` instead of one per buffer: a
         Python call into Hyperscan costs more than searching a few KB (issue 14: most files of a
         50,000-chunk tree have no candidate). A match is charged to the buffer its last byte is in,
@@ -333,7 +334,13 @@ class HyperscanEngine:
         Hyperscan reports every offset a match ends at: so every buffer with a candidate is found,
         by the end of a match alone. The screen's database therefore tracks no start of match,
         which searches ~3x faster. A match that only the joining makes (a `//host` at a buffer's
-        start, after the newline) costs that buffer the full per-file search, no more."""
+        start, after the newline) costs that buffer the full per-file search, no more.
+
+        *ends*, when given, receives each flagged buffer's (end, expression) pairs, offsets in the
+        buffer: the first pass :meth:`candidates` would make again (its *ends* argument). A match
+        whose host the separator's newline ended ends one byte past the buffer, where alone it
+        ends at the buffer's end (`$`): it is given that end. One the joining made is not found
+        again by the second pass, which then scans the buffer whole."""
         if not self._screenable:
             return {i for i, buf in enumerate(bufs) if self.candidates(buf, 0, len(buf))}
         from bisect import bisect_right
@@ -346,7 +353,10 @@ class HyperscanEngine:
         flagged: set[int] = set()
 
         def on_match(expr_id: int, start: int, end: int, flags: int, context: object) -> None:
-            flagged.add(bisect_right(starts, end - 1) - 1)
+            k = bisect_right(starts, end - 1) - 1
+            flagged.add(k)
+            if ends is not None:
+                ends.setdefault(k, []).append((min(end - starts[k], len(bufs[k])), expr_id))
 
         self._screen_db.scan(SCREEN_SEPARATOR.join(bufs), match_event_handler=on_match)
         return flagged

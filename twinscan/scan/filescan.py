@@ -120,13 +120,20 @@ class FileScanner:
             for i, item, data in group:  # that file's own search, which scan_or_size makes once
                 out[i] = self.scan_or_size(item, data, read=True)
             return
+        ends: dict[int, list] = {}  # a flagged file's first pass, from the screen: not searched again
         try:
-            flagged = self.engine.screen([data for _, _, data in group])
+            flagged = self.engine.screen([data for _, _, data in group], ends)
         except Exception:  # noqa: BLE001 - each file then takes the full path, which reports a problem
-            flagged = set(range(len(group)))
+            flagged, ends = set(range(len(group))), {}
         for k, (i, item, data) in enumerate(group):
             if k in flagged:
-                out[i] = self.scan_or_size(item, data, read=True)
+                cands = None
+                if k in ends:
+                    try:
+                        cands = self.engine.candidates(data, 0, len(data), ends=ends[k])  # type: ignore[call-arg]
+                    except Exception:  # noqa: BLE001 - the full path below asks again, and reports
+                        cands = None
+                out[i] = self.scan_or_size(item, data, True, cands) if cands else self.scan_or_size(item, data, read=True)
             else:  # no candidate (the screen finds every file that has one): not asked again
                 out[i] = len(data) if self._nothing_more(item, data) else self.scan_or_size(item, data, True, [])
 
