@@ -107,12 +107,13 @@ def _may_end(tails: tuple[str, ...] | None, ext: str) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _path_folders(start: int) -> tuple[str, ...] | None:
+def _path_folders(start: int, structured: bool = False) -> tuple[str, ...] | None:
     """The literal folders one of which every path claimed by path holds (Kind.path_folders) for
-    the kinds from *start* on, or None when some kind's path claims have none."""
+    the kinds from *start* on (*structured*: the structured ones only), or None when some kind's
+    path claims have none."""
     out: list[str] = []
     for claim in claims()[start:]:
-        if claim.path_rx is not None:
+        if claim.path_rx is not None and (claim.structured or not structured):
             if claim.folders is None:
                 return None
             out += claim.folders
@@ -120,10 +121,10 @@ def _path_folders(start: int) -> tuple[str, ...] | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _may_claim_folder(start: int, folder: str) -> bool:
+def _may_claim_folder(start: int, folder: str, structured: bool = False) -> bool:
     """Whether a path in *folder* (with its final `/`) holds one of :func:`_path_folders`: one
     answer per directory, not per file. Each of them ends with a `/`, so it lies in the folder."""
-    folders = _path_folders(start)
+    folders = _path_folders(start, structured)
     return folders is None or any(f in folder for f in folders)
 
 
@@ -172,7 +173,7 @@ def may_be_structured(path: str) -> bool:
     if by_name is not None and by_name.fullmatch(name):
         return True
     by_path = _structured_paths()
-    return by_path is not None and _structured_folder(p[:slash + 1]) and by_path.fullmatch(p) is not None
+    return by_path is not None and _may_claim_folder(0, p[:slash + 1], True) and by_path.fullmatch(p) is not None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -180,19 +181,6 @@ def _structured_names(ext: str) -> re.Pattern | None:
     """The name claims of the structured kinds that can end a name whose extension is *ext*, as one expression."""
     names = [claim.name_rx for claim in claims() if claim.structured and claim.name_rx is not None and _may_end(claim.tails, ext)]
     return re.compile("|".join(f"(?:{n})" for n in names), re.DOTALL) if names else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _structured_folder(folder: str) -> bool:
-    """Whether a path in *folder* (with its final `/`) holds a literal folder of a structured kind's
-    path claims (all when one of those claims has none): one answer per directory."""
-    folders: list[str] = []
-    for claim in claims():
-        if claim.structured and claim.path_rx is not None:
-            if claim.folders is None:
-                return True
-            folders += claim.folders
-    return any(f in folder for f in folders)
 
 
 @functools.lru_cache(maxsize=None)
