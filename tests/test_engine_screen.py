@@ -100,7 +100,7 @@ def test_a_build_scanned_through_the_screen_gives_the_per_file_report(monkeypatc
     builds = ROOT / "fixtures" / "builds"
     _, screened = cli_json(["--engine", "hyperscan", "--jobs", "1", builds])
     cleared_by_screen = sum(cleared)
-    monkeypatch.setattr(HyperscanEngine, "screen", lambda self, bufs: set(range(len(bufs))))
+    monkeypatch.setattr(HyperscanEngine, "screen", lambda self, bufs, ends=None: set(range(len(bufs))))
     _, alone = cli_json(["--engine", "hyperscan", "--jobs", "1", builds])
     for doc in (screened, alone):
         doc["summary"].pop("seconds")

@@ -100,14 +100,17 @@ def build_expressions(rules: Sequence[Rule], split: bool = False) -> list[Expres
 class Engine(Protocol):
     name: str
 
-    def candidates(self, buf: bytes | memoryview, lo: int, hi: int) -> list[tuple[int, int]]:
-        """Sorted unique (start, expression index) with lo <= start < hi."""
+    def candidates(self, buf: bytes | memoryview, lo: int, hi: int, *, ends: list | None = None) -> list[tuple[int, int]]:
+        """Sorted unique (start, expression index) with lo <= start < hi. *ends*: what
+        :meth:`screen` handed back for this buffer, when it did (an engine may ignore it)."""
 
-    def screen(self, bufs: Sequence[bytes]) -> set[int]:
+    def screen(self, bufs: Sequence[bytes], ends: dict[int, list] | None = None) -> set[int]:
         """The indexes of *bufs* that may hold a candidate: every buffer for which
         ``candidates(buf, 0, len(buf))`` is not empty is among them (others may be too).
         Worth asking only when ``screens_together`` (one search for them all): otherwise it is
-        each buffer's own search, which the caller would make again for a flagged buffer."""
+        each buffer's own search, which the caller would make again for a flagged buffer.
+        *ends*, when given, may receive a flagged buffer's (end, expression) pairs, by index: the
+        first pass of a two-pass search, for :meth:`candidates`."""
 
 
 #: Between the buffers :meth:`HyperscanEngine.screen` searches as one: a NUL, which no
@@ -165,7 +168,7 @@ class ReEngine:
             bodies = "|".join(f"(?:{self.exprs[i].body})" for i in idxs)
             self.families.append([prefix.encode(), f"{re.escape(prefix)}(?:{bodies})", idxs, None])
 
-    def candidates(self, buf, lo, hi):
+    def candidates(self, buf, lo, hi, *, ends=None):
         data = bytes(buf).lower()
         out: set[tuple[int, int]] = set()
         for fam in self.families:
@@ -188,7 +191,7 @@ class ReEngine:
                 m = search(data, s + 1)
         return sorted(out)
 
-    def screen(self, bufs: Sequence[bytes]) -> set[int]:
+    def screen(self, bufs: Sequence[bytes], ends: dict[int, list] | None = None) -> set[int]:
         return {i for i, buf in enumerate(bufs) if self.candidates(buf, 0, len(buf))}
 
 
@@ -235,7 +238,7 @@ class HyperscanEngine:
                 if self._screen_db is None:
                     self._screen_db = _database(hyperscan, self.exprs, hyperscan.HS_FLAG_CASELESS)[0]
 
-    def candidates(self, buf, lo, hi, scratch=None, ends_scratch=None, ends: list | None = None):
+    def candidates(self, buf, lo, hi, scratch=None, ends_scratch=None, *, ends: list | None = None):
         """Two passes over a buffer of :data:`TWO_PASS_BYTES` or more (issue 14): tracking where
         every match starts makes Hyperscan's scan ~2.7x slower (300 MB of bundles: 0.66 against
         0.24 s), and only the few stretches where a match ends need it. The first pass, without

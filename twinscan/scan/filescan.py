@@ -130,7 +130,7 @@ class FileScanner:
                 cands = None
                 if k in ends:
                     try:
-                        cands = self.engine.candidates(data, 0, len(data), ends=ends[k])  # type: ignore[call-arg]
+                        cands = self.engine.candidates(data, 0, len(data), ends=ends[k])
                     except Exception:  # noqa: BLE001 - the full path below asks again, and reports
                         cands = None
                 out[i] = self.scan_or_size(item, data, True, cands) if cands else self.scan_or_size(item, data, read=True)
