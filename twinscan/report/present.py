@@ -46,7 +46,7 @@ def redact_secrets(text: str) -> str:
     """``http://h/x?token=abc&mode=a`` -> ``http://h/x?token=***&mode=a``."""
     if "=" not in text and "%3" not in text and "\\u003" not in text:
         return text
-    plain = text.replace("…", "")  # a cut snippet's marks: no other character is ASCII but for them
+    plain = text.replace("…", "")  # where a snippet was cut: set aside, the rest is often ASCII
     if plain.isascii():  # (beyond ASCII, case-insensitive matching knows more than lower(): `ſ` is `s`)
         low = plain.lower()
         if not any(stem in low for stem in _SECRET_STEMS):

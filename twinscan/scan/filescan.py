@@ -126,16 +126,18 @@ class FileScanner:
         except Exception:  # noqa: BLE001 - each file then takes the full path, which reports a problem
             flagged, ends = set(range(len(group))), {}
         for k, (i, item, data) in enumerate(group):
+            cands: list | None = []  # unflagged: no candidate (the screen finds every file that has one)
             if k in flagged:
-                cands = None
-                if k in ends:
-                    try:
-                        cands = self.engine.candidates(data, 0, len(data), ends=ends[k])
-                    except Exception:  # noqa: BLE001 - the full path below asks again, and reports
-                        cands = None
-                out[i] = self.scan_or_size(item, data, True, cands) if cands else self.scan_or_size(item, data, read=True)
-            else:  # no candidate (the screen finds every file that has one): not asked again
-                out[i] = len(data) if self._nothing_more(item, data) else self.scan_or_size(item, data, True, [])
+                try:
+                    cands = self.engine.candidates(data, 0, len(data), ends=ends.get(k))
+                except Exception:  # noqa: BLE001 - the full path asks again, and reports
+                    cands = None
+            if cands is None:
+                out[i] = self.scan_or_size(item, data, read=True)
+            elif not cands and self._nothing_more(item, data):
+                out[i] = len(data)
+            else:
+                out[i] = self.scan_or_size(item, data, True, cands)
 
     def _nothing_more(self, item: Item, data: bytes) -> bool:
         """Whether a plain file in which the engine found nothing is done: unless its kind is a
