@@ -220,9 +220,8 @@ def test_make_finding_takes_verdict_reason_and_fingerprint_from_the_decision():
 
 def test_fail_on_travels_to_the_worker_processes(monkeypatch, tmp_path):
     """--fail-on is decided where the finding is made, in the pool too (no re-decision after the scan)."""
-    import concurrent.futures
-
     import twinscan.scan.driver as driver
+    import twinscan.scan.forkpool as forkpool
     from twinscan import rulepack
 
     real_build = rulepack.build_ruleset
@@ -231,8 +230,8 @@ def test_fail_on_travels_to_the_worker_processes(monkeypatch, tmp_path):
     monkeypatch.setattr(driver, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(driver, "PARALLEL_MIN_FILES", 2)
     pools = []
-    real_pool = concurrent.futures.ProcessPoolExecutor
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", lambda *a, **k: pools.append(1) or real_pool(*a, **k))
+    real_imap = forkpool.imap
+    monkeypatch.setattr(forkpool, "imap", lambda *a, **k: pools.append(1) or real_imap(*a, **k))
     for i in range(3):
         (tmp_path / f"app{i}.js").write_text(f'const api = "http://localhost:411{i + 1}/v1";\n')
     code, doc = cli_json(["--jobs", "2", "--fail-on", "warning", str(tmp_path)])

@@ -151,6 +151,53 @@ def batches(order: list[Item], jobs: int) -> list[tuple[int, int]]:
     return out
 
 
+#: Workers are forked (they inherit the compiled scanner and the items) where that is safe and
+#: cheap; elsewhere they are spawned and build their own scanner.
+_FORK = sys.platform.startswith("linux")
+
+
+def _forked(order: list[Item], tasks: list[tuple[int, int]], settings: Settings, jobs: int) -> Iterator[tuple[int, object]]:
+    """``(task index, batch result or forkpool.Lost)`` from forked workers, as they finish."""
+    import gc
+
+    from .forkpool import imap
+
+    global _worker, _items
+    _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
+    _warm_up(_worker)
+    _items = order  # inherited too: a task is two indexes, not a pickled list of items
+    gc.freeze()  # the workers' collections would touch (and so copy) every inherited page
+    try:
+        yield from imap(_scan_batch, tasks, jobs)
+    finally:
+        _worker, _items = None, []
+        gc.unfreeze()
+
+
+def _spawned(order: list[Item], tasks: list[tuple[int, int]], settings: Settings, jobs: int) -> Iterator[tuple[int, object]]:
+    """As :func:`_forked`, from spawned workers that build their own scanner, in task order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                               initargs=(settings,))
+    try:
+        yield from enumerate(pool.map(_scan_batch, [order[a:b] for a, b in tasks]))
+    except BaseException:  # Ctrl-C: stop the workers now, not after every file already queued
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        raise
+    pool.shutdown()
+
+
+def _lost(item: Item, lost, settings: Settings) -> FileResult:
+    """The result for a file of a batch whose worker died: not read, and why."""
+    res = FileResult(item.display)
+    res.errors.append(FileError(item.display, f"not scanned: {lost.reason}", settings.classifier.classify(item.display).production))
+    return res
+
+
 def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Scan every item; in parallel across cores when the input is large."""
     t0 = time.perf_counter()
@@ -169,27 +216,19 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
     clean: list[str] = []  # files read in full with nothing to report (scan_many's sizes)
     clean_bytes = 0
     if parallel:
-        import gc
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from .forkpool import Lost
 
-        global _worker, _items
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-        ctx = multiprocessing.get_context(method)
         # biggest first, so one large file does not finish last alone
         order = items if unknown and all(i.size < 0 for i in items) else sorted(items, key=lambda i: -i.size)
         tasks = batches(order, jobs)
-        if method == "fork":
-            _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
-            _warm_up(_worker)
-            _items = order  # inherited too: a task is two indexes, not a pickled list of items
-            gc.freeze()  # the workers' collections would touch (and so copy) every inherited page
-        payload = tasks if method == "fork" else [order[a:b] for a, b in tasks]
-        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings,))
+        done_bytes = 0
+        append, keep = results.append, clean.append
+        answers = _forked(order, tasks, settings, jobs) if _FORK else _spawned(order, tasks, settings, jobs)
         try:
-            done_bytes = 0
-            append, keep = results.append, clean.append
-            for (a, b), batch in zip(tasks, pool.map(_scan_batch, payload)):
+            for index, batch in answers:
+                a, b = tasks[index]
+                if type(batch) is Lost:  # its worker died: these files were not read
+                    batch = [_lost(item, batch, settings) for item in order[a:b]]
                 for item, r in zip(order[a:b], batch):  # the parent shares the cores with the workers: a lean loop
                     if type(r) is int:
                         keep(item.display)
@@ -199,16 +238,8 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
                         done_bytes += r.bytes_scanned
                 if progress:
                     progress(len(results) + len(clean), done_bytes + clean_bytes)
-        except BaseException:  # Ctrl-C: stop the workers now, not after every file already queued
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-            raise
         finally:
-            _worker, _items = None, []
-            if method == "fork":
-                gc.unfreeze()
-        pool.shutdown()
+            answers.close()  # Ctrl-C or an error here: the workers stop now, not after every queued file
     else:
         scanner = FileScanner(settings)
         if jobs > 1:  # the one process scanning: a large file's windows are searched in threads
