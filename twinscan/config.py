@@ -16,6 +16,8 @@ IGNORE_NAME = ".twinscanignore"
 
 @dataclass
 class Config:
+    """The settings of `twinscan.yaml`, `.twinscan.yaml` or `[tool.twinscan]` in pyproject.toml; defaults where it is silent."""
+
     path: str | None = None
     twin_urls: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)

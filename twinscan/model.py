@@ -78,6 +78,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class FileError:
+    """A file that could not be read or parsed to its end (the scan is incomplete when it is a production file)."""
+
     path: str
     message: str
     production: bool  # an error in a production target makes the scan incomplete
@@ -85,12 +87,16 @@ class FileError:
 
 @dataclass(frozen=True)
 class Skipped:
+    """A file, or a part of one, deliberately not scanned, and why (binary, too large to decode, …)."""
+
     path: str
     reason: str
 
 
 @dataclass
 class FileResult:
+    """Everything the scan has to say about one file: findings, errors, skips, and how much of it was read."""
+
     path: str
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)

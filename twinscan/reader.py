@@ -139,6 +139,8 @@ _MAGIC_0 = tuple({m for off, m, _ in _MAGIC if off == 0} | {m for m, _ in _UNOPE
 
 @dataclass
 class Window:
+    """A stretch of a file's bytes for the byte pass, with the range whose matches it reports."""
+
     buf: bytes | memoryview  # covers [base, base + len(buf))
     base: int
     lo: int  # report match starts in [lo, hi), absolute offsets

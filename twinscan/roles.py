@@ -31,6 +31,8 @@ LIBRARY = "library-default"
 
 @dataclass(frozen=True)
 class Role:
+    """The role of one hit (test file, healthcheck, sidecar, …) and why it holds."""
+
     name: str
     reason: str  # why this hit has this role: "test file", "Dockerfile `HEALTHCHECK`", …
     source: str = "rules/roles.yaml"  # where the role came from (a config file for user entries)
@@ -38,12 +40,16 @@ class Role:
 
 @dataclass(frozen=True)
 class RoleInfo:
+    """What a role means (`describe`) and whether its evidence may block."""
+
     describe: str
     evidence_blocks: bool
 
 
 @dataclass(frozen=True)
 class _FileEntry:
+    """A role given to every hit in the files its globs match."""
+
     role: str
     reason: str
     globs: tuple[str, ...]
@@ -52,6 +58,8 @@ class _FileEntry:
 
 @dataclass(frozen=True)
 class _KeyEntry:
+    """A role given to hits under a key its pattern matches (in the files its globs match, when it has any)."""
+
     role: str
     reason: str
     pattern: re.Pattern[str]

@@ -60,6 +60,8 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule of `rules/`: its id, severity and texts, and the host pattern its URLs must match."""
+
     id: str
     title: str
     severity: str

@@ -31,6 +31,8 @@ _TRAILING = ".,:;!?"
 
 @dataclass(frozen=True)
 class URL:
+    """A URL found in the bytes, split into its parts, with its offsets."""
+
     start: int  # offset of the first byte (scheme, or the first slash)
     end: int  # offset just past the last byte
     scheme: str  # "" for protocol-relative

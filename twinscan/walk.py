@@ -45,6 +45,8 @@ def sized(item: Item) -> Item:
 
 @dataclass(frozen=True)
 class Note:
+    """Something the walk met instead of a file to scan: a dangling link, a FIFO, an unreadable directory."""
+
     path: str
     reason: str
     error: bool = False  # True: could not be read (counts toward an incomplete scan)
@@ -53,6 +55,8 @@ class Note:
 
 @dataclass
 class Walker:
+    """The files under the named paths, in a stable order, minus excludes, ignore files and (optionally) .gitignore."""
+
     excludes: Sequence[str] = ()
     ignore_files: Sequence[tuple[str, Sequence[str]]] = ()  # (directory, patterns) from .twinscanignore
     respect_gitignore: bool = False

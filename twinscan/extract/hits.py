@@ -29,6 +29,8 @@ INERT_CONTEXTS = {
 
 @dataclass(slots=True)  # slotted: a file may hold 100,000 hits until they are judged (issue 14)
 class Hit:
+    """One URL the byte pass confirmed, with what extraction learns about it: its key, context and environment."""
+
     offset: int  # byte offset in the decoded text
     end: int
     line_prefix: bytes  # up to 256 bytes before the hit on the same line

@@ -130,6 +130,8 @@ class Claim(NamedTuple):
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of artifact: the files it claims (by name, path or first bytes) and the module that reads them."""
+
     name: str  # the kind, equal to its module's name
     globs: tuple[str, ...] = ()  # claimed files: base-name globs, or path globs with a `/`
     exclude: tuple[str, ...] = ()  # globs taken back from the claim

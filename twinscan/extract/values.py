@@ -32,6 +32,8 @@ class Options(NamedTuple):
 
 @dataclass(frozen=True)
 class Value:
+    """One setting of a structured file: its key, its value as the program sees it, where it is, and its scope."""
+
     key: str  # the variable or setting: VITE_STRIPE_BASE_URL, env[].name, with: input name, …
     value: str  # the value as the program will see it (quotes removed, escapes decoded)
     start: int  # byte offset in the file's (decoded, UTF-8) bytes where the value's text starts

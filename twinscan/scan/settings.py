@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Settings:
+    """Everything a scan needs besides the files: rules, classifier, engine, limits and options."""
+
     rules: Sequence[Rule]
     classifier: Classifier
     engine: str = "auto"
