@@ -203,6 +203,20 @@ def test_roles_never_hide_a_twin_outside_what_never_deploys():
     assert book.info("service").evidence_blocks
 
 
+def test_builtin_key_patterns_compile_and_answer_as_compiled_ones():
+    """The built-in book keeps its key patterns as text until a key is judged: each must still
+    compile, and the book must answer as one parsed with them compiled."""
+    from twinscan import shipped
+
+    lazy = roles.builtin()
+    eager = roles._parse(shipped.load("roles.yaml"), "rules/roles.yaml")
+    assert all(isinstance(e.pattern, str) for e in lazy.keys) and len(lazy.keys) == len(eager.keys) >= 10
+    for key in ("OTEL_EXPORTER_OTLP_ENDPOINT", "DD_AGENT_HOST", "HTTP_PROXY", "VITE_STRIPE_BASE_URL", "homepage", "target"):
+        for path in ("vite.config.ts", ".env.production"):
+            assert lazy.key_role(key, path) == eager.key_role(key, path), (key, path)
+    assert lazy.key_role("OTEL_EXPORTER_OTLP_ENDPOINT").name == "sidecar"
+
+
 def test_dev_server_proxy_and_package_metadata_are_not_deployment(tmp_path):
     code, doc = scan(tmp_path, {
         "vite.config.ts": "export default defineConfig({ server: { proxy: { '/api': { target: 'http://localhost:4111' } } } })\n",

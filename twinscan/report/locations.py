@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from urllib.parse import quote
 
 from ..site import is_url
 
@@ -116,6 +115,8 @@ def display_paths():
 def _encode(path: str) -> str:
     """Percent-encode every segment: only RFC 3986 unreserved characters stay literal. A name
     that is not UTF-8 keeps its own bytes (``caf\xe9.js`` -> ``caf%E9.js``)."""
+    from urllib.parse import quote  # here, not at the top: roles.py imports this module for root(), in every worker
+
     from .present import raw_bytes
 
     return "/".join(quote(raw_bytes(seg), safe="") for seg in path.split("/"))
@@ -137,6 +138,8 @@ def artifact_uri(path: str) -> tuple[str, bool]:
     absolute = os.path.abspath(outer).replace(os.sep, "/")
     if not absolute.startswith("/"):  # C:/x -> /C:/x
         absolute = "/" + absolute
+    from urllib.parse import quote
+
     from .present import raw_bytes
 
     uri = "file://" + quote(raw_bytes(absolute), safe="/")
