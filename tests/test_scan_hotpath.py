@@ -193,3 +193,33 @@ def test_a_bundle_without_a_source_map_is_not_copied_out_for_one(tmp_path, monke
     p.write_bytes(body + b"//# sourceMappingURL=app.js.map\n")
     code, doc = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
     assert doc["findings"][0]["origin"]["path"].endswith("src/api.ts") and asked
+
+
+def test_data_uris_are_decoded_in_the_window_buffer_and_never_past_the_files_end(tmp_path, monkeypatch, engine):
+    """A bundle held whole in the window buffer has its data: URIs decoded there, not from a copy
+    of its text; the buffer still holds the bytes of a larger file scanned before it past its
+    end, and a data: URI there (the second one of big.js) is not this file's."""
+    from twinscan.scan import filescan
+
+    monkeypatch.setattr(reader, "SMALL", 1024)  # read through the window buffer
+    monkeypatch.setattr(filescan, "SMALL_FILE", 1024)
+    (tmp_path / "dist").mkdir()
+    uri = f'var s="data:text/javascript;base64,{PAYLOAD}";\n'.encode()
+    other = base64.b64encode(b'fetch("http://localhost:4188/stale");').decode()
+    small = b"var a=1;\n" * 300 + uri + b"var b=2;\n"
+    big = b"var a=1;\n" * 300 + uri + b"var b=2;\n" + f'var t="data:text/javascript;base64,{other}";\n'.encode() * 3
+    assert big.startswith(small) and len(big) > len(small) > 1024
+    (tmp_path / "dist" / "a-big.js").write_bytes(big)
+    (tmp_path / "dist" / "b-small.js").write_bytes(small)
+    copies = []
+    real = reader.Opened.text
+    monkeypatch.setattr(reader.Opened, "text", lambda self, limit=None: copies.append(self.fs_path) or real(self, limit))
+    code, doc = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    got = sorted((f["path"].rsplit("/", 1)[1], f["url"], f["line"], f["column"]) for f in doc["findings"])
+    assert got == [("a-big.js", "http://localhost:4111/x", 301, 44)] + [
+        ("a-big.js", "http://localhost:4188/stale", 303 + i, 44) for i in range(3)] + [
+        ("b-small.js", "http://localhost:4111/x", 301, 44)]
+    assert [p for p in copies if "#data:" not in p] == []  # neither file's text was copied out of the buffer
+    monkeypatch.setattr(filescan, "MAX_MARKS", 0)  # the marks searched for in the buffer again: as far as b-small.js's end
+    code2, doc2 = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    assert code2 == code and sorted((f["path"].rsplit("/", 1)[1], f["url"], f["line"], f["column"]) for f in doc2["findings"]) == got

@@ -41,6 +41,11 @@ _buffer = bytearray()
 _lent = 0  # how many times _buffer was handed out: a file's bytes are still in it while unchanged
 
 
+def lent() -> int:
+    """How many times the window buffer was handed out: while unchanged, what it holds is unchanged."""
+    return _lent
+
+
 def _window_buffer(size: int) -> bytearray:
     """One read buffer per process, grown on demand: allocating (and zero-filling) 16 MiB
     per file cost more than the reads. Files are scanned one after another, and nothing
@@ -348,6 +353,12 @@ class Opened:
             return out
 
         return read
+
+    def held(self) -> tuple[bytearray, int] | None:
+        """``(buffer, size)`` while the whole file is still in the window buffer as the byte pass
+        read it (its bytes are ``buffer[:size]``; what follows them is stale), else None. For a
+        caller that only searches the text: no copy of it. Valid until the next window is read."""
+        return (_buffer, self._held[1]) if self._held[0] == _lent else None
 
     def text(self, limit: int | None = None) -> bytes | None:
         """The whole decoded content (UTF-8 for UTF-16 files); None past ``limit`` bytes."""
