@@ -8,6 +8,7 @@ production scan incomplete. Loops are detected either way.
 """
 from __future__ import annotations
 
+import operator
 import os
 import stat
 from dataclasses import dataclass, field
@@ -34,6 +35,12 @@ class Item(NamedTuple):
     fs_path: str
     size: int  # UNKNOWN_SIZE until someone asks (see sized())
     data: bytes | None = None  # standard input, read into memory
+
+
+#: The walk makes one Item per file (50,000 for a tree of chunks): built as the tuple it is, it
+#: costs ~0.1 µs instead of ~0.2 through the NamedTuple's generated __new__ (issue 14).
+_new = tuple.__new__
+_NAME = operator.attrgetter("name")
 
 
 def sized(item: Item) -> Item:
@@ -151,7 +158,7 @@ class Walker:
             git = git + [g] if g else git
         try:
             with os.scandir(path) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError as exc:
             self.notes.append(Note(os.path.normpath(path), f"cannot list directory: {exc.strerror}", error=True))
             return
@@ -170,7 +177,7 @@ class Walker:
             if plain:
                 if checks and self._ignored(os.path.abspath(entry.path), f"{rel}/{name}" if rel else name, name, False, git):
                     continue
-                yield Item(display, entry.path, UNKNOWN_SIZE)
+                yield _new(Item, (display, entry.path, UNKNOWN_SIZE, None))  # Item(…) without its Python-level __new__
                 continue
             try:
                 st = entry.stat(follow_symlinks=True)
