@@ -13,7 +13,7 @@ from twinscan.scan import forkpool
 
 from .conftest import cli_json
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork pool is Linux's")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only; elsewhere the spawn pool runs")
 
 
 @pytest.fixture(autouse=True)

@@ -223,3 +223,29 @@ def test_data_uris_are_decoded_in_the_window_buffer_and_never_past_the_files_end
     monkeypatch.setattr(filescan, "MAX_MARKS", 0)  # the marks searched for in the buffer again: as far as b-small.js's end
     code2, doc2 = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
     assert code2 == code and sorted((f["path"].rsplit("/", 1)[1], f["url"], f["line"], f["column"]) for f in doc2["findings"]) == got
+
+
+def test_data_uris_still_decode_when_a_nested_scan_reuses_the_window_buffer(tmp_path, monkeypatch, engine):
+    """No nested scan reads a file in windows today; should one, the buffer no longer holds the
+    bundle, and the rest of its data: URIs (and the positions of what they hold) come from its text."""
+    from twinscan.scan import filescan
+
+    monkeypatch.setattr(reader, "SMALL", 1024)  # read through the window buffer
+    monkeypatch.setattr(filescan, "SMALL_FILE", 1024)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.js").write_bytes(_many_data_uris())
+    _, before = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    real = filescan.FileScanner.scan_item
+
+    def scribbling(self, item, *a, **k):
+        r = real(self, item, *a, **k)
+        if "#data:" in item.display:  # lend the buffer again and overwrite what it held
+            buf = reader._window_buffer(1)
+            buf[:] = b"\0" * len(buf)
+        return r
+
+    monkeypatch.setattr(filescan.FileScanner, "scan_item", scribbling)
+    _, after = cli_json(["--engine", engine, "--jobs", "1", str(tmp_path / "dist")])
+    for doc in (before, after):
+        doc["summary"].pop("seconds")
+    assert after == before and sum(f["encoding"] == "base64" for f in after["findings"]) == 6

@@ -79,12 +79,12 @@ _PLAIN_FIELDS = ("path", "findings", "errors", "skipped", "bytes_scanned", "scan
 
 
 def _init_worker(settings: Settings) -> None:
+    """A spawned worker's start (a forked one inherits the parent's scanner: forkpool.py)."""
     global _worker
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches every worker: the parent alone handles it
-    if _worker is None:  # spawned; a forked worker inherits the parent's compiled scanner
-        _worker = FileScanner(settings)
+    _worker = FileScanner(settings)
 
 
 def _scan_in_worker(items: list[Item]) -> list[FileResult | int]:

@@ -35,44 +35,43 @@ class Lost:
     reason: str
 
 
-def imap(func: Callable[[Any], Any], tasks: Sequence[Any], jobs: int,
-         init: Callable[[], None] | None = None) -> Iterator[tuple[int, Any]]:
+def imap(func: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> Iterator[tuple[int, Any]]:
     """``(index, func(tasks[index]))`` for every task, in the order they finish, computed in
-    ``jobs`` forked workers (``init`` runs first in each); a task whose worker died or raised
-    yields :class:`Lost`. Leaving the iteration early (an exception, Ctrl-C) stops the workers."""
+    ``jobs`` forked workers; a task whose worker died or raised yields :class:`Lost`. Leaving
+    the iteration early (an exception, Ctrl-C) stops the workers."""
     workers: list[_Worker] = []
+    todo = deque(range(len(tasks)))
     try:
         for _ in range(max(1, min(jobs, len(tasks)))):
-            workers.append(_Worker.fork(func, tasks, init, workers))
-        todo = deque(range(len(tasks)))
-        for w in workers:
-            for _ in range(DEPTH):
-                if todo:
-                    w.send(todo.popleft())
+            workers.append(_Worker.fork(func, tasks, workers))
         while True:
+            for w in workers:
+                w.feed(todo)
             busy = {w.answers: w for w in workers if w.held}
             if not busy:
-                break
+                if not todo:
+                    break
+                for w in workers:  # every one died before it took a task (its pipe broke): start afresh
+                    w.stop()
+                workers = [_Worker.fork(func, tasks, [])]
+                continue
             poll = select.poll()  # not select(): no limit on descriptor numbers
             for fd in busy:
                 poll.register(fd, select.POLLIN)
             for fd, _ in poll.poll():
                 w = busy[fd]
                 answer = w.receive()
-                if answer is None:  # died: what it held is lost, what was left goes to the others
+                if answer is None:  # died: the task it was on is lost; those queued behind it go to the others
                     why = w.reap()
-                    while w.held:
-                        yield w.held.popleft(), Lost(why)
+                    lost = w.held.popleft()  # a worker answers in order: the oldest unanswered is the one it was on
+                    todo.extendleft(reversed(w.held))
+                    w.held.clear()
                     w.close()
                     workers.remove(w)
                     if todo and not workers:
-                        workers.append(_Worker.fork(func, tasks, init, workers))
-                    for other in workers:
-                        while todo and len(other.held) < DEPTH:
-                            other.send(todo.popleft())
+                        workers.append(_Worker.fork(func, tasks, workers))
+                    yield lost, Lost(why)
                     continue
-                if todo:
-                    w.send(todo.popleft())
                 yield answer
     finally:
         for w in workers:
@@ -84,9 +83,10 @@ class _Worker:
         self.pid, self.tasks, self.answers = pid, tasks_fd, answers_fd
         self.held: deque[int] = deque()  # the indexes sent and not answered yet, in order
         self.exit: str | None = None
+        self.broken = False  # its task pipe has no reader: it died
 
     @classmethod
-    def fork(cls, func, tasks, init, others: list[_Worker]) -> _Worker:
+    def fork(cls, func, tasks, others: list[_Worker]) -> _Worker:
         task_r, task_w = os.pipe()
         answer_r, answer_w = os.pipe()
         pid = os.fork()
@@ -97,7 +97,7 @@ class _Worker:
                 # never see its task pipe close, and the parent would wait for it forever
                 for fd in (task_w, answer_r, *(fd for w in others for fd in (w.tasks, w.answers) if fd >= 0)):
                     os.close(fd)
-                _serve(func, tasks, init, task_r, answer_w)
+                _serve(func, tasks, task_r, answer_w)
                 status = 0
             finally:
                 os._exit(status)
@@ -105,9 +105,18 @@ class _Worker:
         os.close(answer_w)
         return cls(pid, task_w, answer_r)
 
-    def send(self, index: int) -> None:
-        os.write(self.tasks, _TASK.pack(index))  # 4 bytes into an empty-enough pipe: never blocks
-        self.held.append(index)
+    def feed(self, todo: deque[int]) -> None:
+        """Send tasks from the front of *todo* until the worker holds DEPTH of them. A worker
+        that has died takes none (its pipe is broken): its death is seen on its answer pipe."""
+        while todo and len(self.held) < DEPTH and not self.broken:
+            index = todo.popleft()
+            try:
+                os.write(self.tasks, _TASK.pack(index))  # 4 bytes into an empty-enough pipe: never blocks
+            except BrokenPipeError:
+                todo.appendleft(index)
+                self.broken = True
+                return
+            self.held.append(index)
 
     def receive(self) -> tuple[int, Any] | None:
         head = _read_exact(self.answers, _ANSWER.size)
@@ -129,7 +138,10 @@ class _Worker:
                 code = 0
             if os.WIFSIGNALED(code):
                 sig = os.WTERMSIG(code)
-                name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+                try:
+                    name = signal.Signals(sig).name
+                except ValueError:  # a real-time signal has no name
+                    name = str(sig)
                 why = f"killed by signal {sig} ({name})"
                 if sig == signal.SIGKILL:
                     why += ", perhaps for lack of memory"
@@ -149,21 +161,17 @@ class _Worker:
     def stop(self) -> None:
         """End the worker: at once if it still holds tasks (the caller left early), else by
         closing its task pipe, which it reads as "no more"."""
-        if self.exit is None:
-            if self.held:
-                try:
-                    os.kill(self.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.close()
-            self.reap()
+        if self.exit is None and self.held:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.close()
+        self.reap()
 
 
-def _serve(func, tasks, init, task_fd: int, answer_fd: int) -> None:
+def _serve(func, tasks, task_fd: int, answer_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches every worker: the parent handles it
-    if init is not None:
-        init()
     while True:
         head = _read_exact(task_fd, _TASK.size)
         if head is None:
@@ -173,9 +181,11 @@ def _serve(func, tasks, init, task_fd: int, answer_fd: int) -> None:
             payload, status = pickle.dumps(func(tasks[index]), pickle.HIGHEST_PROTOCOL), 0
         except Exception as exc:  # noqa: BLE001 - the parent reports it for this task's files
             payload, status = f"internal error in a scanning process ({type(exc).__name__}: {exc}); please report it".encode(), 1
-        _write_all(answer_fd, _ANSWER.pack(index, status, len(payload)) + payload if len(payload) < _CHUNK else
-                   _ANSWER.pack(index, status, len(payload)))
-        if len(payload) >= _CHUNK:
+        header = _ANSWER.pack(index, status, len(payload))
+        if len(payload) < _CHUNK:  # one write: header and payload together
+            _write_all(answer_fd, header + payload)
+        else:  # not copied to prepend the header
+            _write_all(answer_fd, header)
             _write_all(answer_fd, payload)
 
 
