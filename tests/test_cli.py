@@ -161,17 +161,71 @@ def test_the_program_leaves_start_up_to_the_collector_and_freezes_at_exit(tmp_pa
     (tmp_path / ".env").write_text("A=http://localhost:4111\n")
     before = gc.get_threshold(), gc.get_freeze_count()
     assert cli([".env", "-q"], cwd=tmp_path).exit_code == 1 and (gc.get_threshold(), gc.get_freeze_count()) == before
-    probe = ("import gc, sys\nfrom twinscan import collector, program\n"
+    probe = ("import atexit, gc, sys\nfrom twinscan import collector, program\n"
              "sys.argv = ['twinscan', '-q', '--format', 'json', '.env']\nseen = []\n"
              "def scanning(real=collector.scanning):\n    seen.append(gc.get_threshold()[0])\n    real()\n"
              "    seen.append(gc.get_threshold()[0])\n"
              "collector.scanning = scanning\n"
-             "try:\n    program.main()\nexcept SystemExit as e:\n"
-             "    print(e.code, seen, gc.get_threshold()[0], gc.get_freeze_count() > 0, file=sys.stderr)\n")
+             "atexit.register(lambda: print(seen, gc.get_threshold()[0], gc.get_freeze_count() > 0, file=sys.stderr))\n"
+             "program.main()\n")
     r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     default = gc.get_threshold()[0]
-    assert r.stderr.strip().endswith(f"1 [200000, {default}] {default} True"), r.stderr
+    assert r.returncode == 1 and r.stderr.strip().endswith(f"[200000, {default}] {default} True"), r.stderr
     assert json.loads(r.stdout)["summary"]["blocking"] == 1
+
+
+#: Runs `program.main()` for argv[1:], with an atexit handler that says it ran (on stderr) and,
+#: when the first argument is `--thread`, a thread still running as the command ends, which
+#: writes its file only if the process waits for it.
+_PROGRAM = """\
+import atexit, sys, threading, time
+from pathlib import Path
+from twinscan import program
+atexit.register(lambda: print("atexit handler ran", file=sys.stderr))
+if sys.argv[1] == "--thread":
+    def late(path=Path(sys.argv[2])):
+        time.sleep(0.5)
+        path.write_text("waited")
+    threading.Thread(target=late).start()
+    del sys.argv[1:3]
+program.main()
+"""
+
+
+@pytest.mark.parametrize("content, status", [("A=https://api.stripe.com\n", 0), ("A=http://localhost:4111\n", 1)])
+def test_the_program_ends_with_the_commands_status_its_output_whole_and_atexit_run(tmp_path, content, status):
+    """The program skips the interpreter's teardown (os._exit) once the command is done: the
+    status is the command's, a report larger than a pipe's buffer arrives whole, and the
+    `atexit` handlers (temporary folders' cleanups among them) still run."""
+    for i in range(400):
+        (tmp_path / f".env.{i}").write_text(content)
+    r = subprocess.run([sys.executable, "-c", _PROGRAM, "--format", "json", "--environment", "production", "."],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == status, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["summary"]["files"] == 400 and doc["summary"]["blocking"] == (400 if status else 0)
+    assert len(r.stdout) > 1 << 16 or not status  # more than a pipe holds at once
+    assert r.stderr.count("atexit handler ran") == 1
+
+
+def test_the_program_exits_normally_while_a_thread_runs(tmp_path):
+    """A thread still running when the command ends: the normal exit, which waits for it."""
+    (tmp_path / ".env").write_text("A=http://localhost:4111\n")
+    mark = tmp_path / "thread-finished"
+    r = subprocess.run([sys.executable, "-c", _PROGRAM, "--thread", str(mark), "-q", ".env"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and mark.read_text() == "waited"
+    assert r.stderr.count("atexit handler ran") == 1
+
+
+def test_the_program_exit_for_other_statuses(tmp_path):
+    """Usage errors keep exit 2 and their message; `--version` exits 0 with its line."""
+    r = subprocess.run([sys.executable, "-c", _PROGRAM, "--no-such-option"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--no-such-option" in r.stderr
+    r = subprocess.run([sys.executable, "-c", _PROGRAM, "--version"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("twinscan ")
 
 
 def test_output_file_gets_the_report_and_stderr_the_summary(repo, tmp_path):
