@@ -101,8 +101,42 @@ class ProcSampler(threading.Thread):
             self.stop.wait(self.interval_s)
 
 
+_SUBREAPER: bool | None = None
+
+
+def adopt_orphans() -> bool:
+    """Make this process the child subreaper (Linux ``prctl``), once: a measured command's own
+    children that outlive it are reparented here instead of to init. twinscan's pool workers
+    finish exiting after the main process has ended (it does not wait for them once the last
+    result is in), so their CPU time and peak memory reach this process's ``wait4`` and count in
+    the sample. The wall time stays the command's own: where a shell would go on."""
+    global _SUBREAPER
+    if _SUBREAPER is None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            _SUBREAPER = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+        except (OSError, AttributeError):
+            _SUBREAPER = False
+    return _SUBREAPER
+
+
+def reap_orphans(usage) -> tuple[float, float, int]:
+    """``usage``'s user and system seconds and peak RSS, with those of every orphan of the
+    command (see :func:`adopt_orphans`) added as they are reaped here."""
+    user, system, maxrss = usage.ru_utime, usage.ru_stime, usage.ru_maxrss
+    while True:
+        try:
+            _, _, more = os.wait4(-1, 0)
+        except ChildProcessError:
+            return user, system, maxrss
+        user, system, maxrss = user + more.ru_utime, system + more.ru_stime, max(maxrss, more.ru_maxrss)
+
+
 def run_once(argv: list[str], stdout_path: Path, sample_rss: bool = False) -> tuple[Sample, str]:
-    """Run argv with stdout to a file; return its timing/rusage and the stderr tail."""
+    """Run argv with stdout to a file; return its timing/rusage (its orphans' included) and the stderr tail."""
+    adopt_orphans()
     with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
         parent_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
@@ -115,6 +149,7 @@ def run_once(argv: list[str], stdout_path: Path, sample_rss: bool = False) -> tu
             sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        user, system, maxrss = reap_orphans(usage)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if sampler:
             sampler.stop.set()
@@ -123,9 +158,9 @@ def run_once(argv: list[str], stdout_path: Path, sample_rss: bool = False) -> tu
         stderr = err.read().decode(errors="replace")
     sample = Sample(
         wall,
-        usage.ru_utime,
-        usage.ru_stime,
-        usage.ru_maxrss,
+        user,
+        system,
+        maxrss,
         proc.returncode,
         sampler.peaks if sampler else None,
         parent_maxrss,

@@ -41,6 +41,25 @@ def test_every_task_is_answered_once_by_a_worker():
     assert os.getpid() not in pids and 1 <= len(pids) <= 3
 
 
+def _still_running(pid: int) -> bool:
+    """Whether *pid* is a child of this process that has not been reaped (running or a zombie)."""
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
+def test_workers_of_a_finished_pool_are_reaped_by_the_next_pool_at_the_latest():
+    """A finished pool does not wait for its workers' exit (the run's last result is in), and
+    none is left behind: the next pool reaps every one before it forks its own."""
+    first = {pid for _, (_, pid) in forkpool.imap(_square_and_pid, list(range(8)), 2)}
+    second = {pid for _, (_, pid) in forkpool.imap(_square_and_pid, list(range(8)), 2)}
+    assert first and second and not first & second
+    assert not any(_still_running(pid) for pid in first)
+    assert set(forkpool._exiting) <= second
+
+
 def _big(n):
     return bytes([n]) * (3 << 20)  # past the pipe's buffer and the pool's chunk size
 
