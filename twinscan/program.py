@@ -27,9 +27,11 @@ import sys
 
 
 def main() -> None:
+    from . import heap
     from .collector import starting
 
     starting()
+    heap.claim()  # a large scan may keep its freed memory for the next file (heap.py)
     from .cli import main as cli
 
     try:

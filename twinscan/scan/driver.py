@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
-from .. import prepass
+from .. import heap, prepass
 from ..model import FileError, FileResult, Finding, Skipped
 from ..walk import Item, sized
 from .filescan import SMALL_FILE, FileScanner
@@ -61,6 +61,7 @@ class ScanResult:
 
 _worker: FileScanner | None = None
 _items: list[Item] = []  # set before the pool forks: a forked worker reads its batch by index
+_large = False  # set before the pool forks: each worker keeps its freed memory (heap.py)
 
 #: At most this many threads search one large file's windows (each holds a 16 MiB buffer).
 WINDOW_THREADS = 2
@@ -95,6 +96,8 @@ def _scan_in_worker(items: list[Item]) -> list[FileResult | int]:
 def _scan_batch(batch: tuple[int, int] | list[Item]) -> list[FileResult | int]:
     """Scan a batch: ``(start, stop)`` indexes into the list the worker inherited (fork), or the
     items themselves (spawn). A clean result comes back as its ``bytes_scanned`` alone."""
+    if _large:
+        heap.keep_freed_memory(owned=True)  # once per worker (inherited when the parent did it)
     items = _items[batch[0]:batch[1]] if isinstance(batch, tuple) else batch
     plain = _plain_ok()
     out: list[FileResult | int] = []
@@ -156,21 +159,24 @@ def batches(order: list[Item], jobs: int) -> list[tuple[int, int]]:
 _FORK = sys.platform.startswith("linux")
 
 
-def _forked(order: list[Item], tasks: list[tuple[int, int]], settings: Settings, jobs: int) -> Iterator[tuple[int, object]]:
-    """``(task index, batch result or forkpool.Lost)`` from forked workers, as they finish."""
+def _forked(order: list[Item], tasks: list[tuple[int, int]], settings: Settings, jobs: int,
+            large: bool = False) -> Iterator[tuple[int, object]]:
+    """``(task index, batch result or forkpool.Lost)`` from forked workers, as they finish;
+    ``large``: the workers keep their freed memory for the next file (heap.py)."""
     import gc
 
     from .forkpool import imap
 
-    global _worker, _items
+    global _worker, _items, _large
     _worker = FileScanner(settings)  # compiled (or loaded) once, inherited by every worker
     _warm_up(_worker)
     _items = order  # inherited too: a task is two indexes, not a pickled list of items
+    _large = large
     gc.freeze()  # the workers' collections would touch (and so copy) every inherited page
     try:
         yield from imap(_scan_batch, tasks, jobs)
     finally:
-        _worker, _items = None, []
+        _worker, _items, _large = None, [], False
         gc.unfreeze()
 
 
@@ -212,6 +218,9 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
                                                                  or len(items) >= PARALLEL_MANY_FILES)
     if settings.engine == "auto":
         settings = replace(settings, engine=choose_engine(SMALL_INPUT if unknown else total))
+    large = total >= SMALL_INPUT
+    if large:
+        heap.keep_freed_memory()  # when this process is the program's own
     results: list[FileResult] = []
     clean: list[str] = []  # files read in full with nothing to report (scan_many's sizes)
     clean_bytes = 0
@@ -223,7 +232,7 @@ def run(items: Iterable[Item], settings: Settings, progress: Callable[[int, int]
         tasks = batches(order, jobs)
         done_bytes = 0
         append, keep = results.append, clean.append
-        answers = _forked(order, tasks, settings, jobs) if _FORK else _spawned(order, tasks, settings, jobs)
+        answers = _forked(order, tasks, settings, jobs, large) if _FORK else _spawned(order, tasks, settings, jobs)
         try:
             for index, batch in answers:
                 a, b = tasks[index]
