@@ -217,6 +217,41 @@ def test_builtin_key_patterns_compile_and_answer_as_compiled_ones():
     assert lazy.key_role("OTEL_EXPORTER_OTLP_ENDPOINT").name == "sidecar"
 
 
+def _first_key_entry(book, key: str, path: str):
+    """What key_role must answer: the first entry whose own pattern fully matches *key* and
+    whose globs (if any) take *path*, each pattern compiled and tried on its own."""
+    import re
+
+    for e in book.keys:
+        rx = re.compile(e.pattern, re.I) if isinstance(e.pattern, str) else e.pattern
+        if rx.fullmatch(key) and (not e.globs or roles._spec(e.globs).match_file(path)):
+            return e.role
+    return None
+
+
+KEYS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "otel_exporter_otlp_traces_endpoint", "DD_AGENT_HOST", "HTTP_PROXY", "https_proxy",
+        "VITE_STRIPE_BASE_URL", "homepage", "target", "STATSD_HOST", "JAEGER_AGENT_HOST", "aa", "bb", "ab", "x1x1", "x1x2",
+        "MY_SIDECAR_URL", "", "proxy", "baseURL")
+
+
+@pytest.mark.parametrize("doc", [
+    None,  # the built-in book
+    {"keys": [{"role": "sidecar", "reason": "r", "pattern": r"(a)\1"}, {"role": "test", "reason": "r", "pattern": r"(b)\1"}]},
+    {"keys": [{"role": "sidecar", "reason": "r", "pattern": r"(?P<n>x\d)(?P=n)"}, {"role": "test", "reason": "r", "pattern": "a(?P<n>b)"}]},
+    {"keys": [{"role": "sidecar", "reason": "r", "pattern": "(?x) a b  # verbose"}, {"role": "test", "reason": "r", "pattern": "target",
+                                                                                     "files": ["vite.config.*"]}]},
+])
+def test_key_roles_answer_as_each_pattern_tried_in_order(doc):
+    """A key is judged against every entry's pattern at once (one expression) before the entries
+    are tried in order; the answer is the first entry's whose own pattern matches, whatever the
+    patterns hold (groups referred back to, a name used twice, verbose mode, file globs)."""
+    book = roles.builtin() if doc is None else roles._parse(doc, "test", roles.builtin())
+    for key in KEYS:
+        for path in ("vite.config.ts", ".env.production", "src/app.js"):
+            got = book.key_role(key, path)
+            assert (got.name if got else None) == _first_key_entry(book, key, path), (key, path)
+
+
 def test_dev_server_proxy_and_package_metadata_are_not_deployment(tmp_path):
     code, doc = scan(tmp_path, {
         "vite.config.ts": "export default defineConfig({ server: { proxy: { '/api': { target: 'http://localhost:4111' } } } })\n",
