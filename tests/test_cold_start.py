@@ -1,6 +1,9 @@
 """A pre-commit run pays every import and every expression compiled at import (issue 14): what a
 small scan does not need is compiled or imported when first used. Each test checks that the
-laziness holds and that the answer is the same as when the work is done."""
+laziness holds and that the answer is the same as when the work is done.
+
+The probes run the program in a process they inspect after the command: each switches off its
+fast exit (`program.leave`, which would end the process before the probe looks)."""
 from __future__ import annotations
 
 import subprocess
@@ -49,9 +52,9 @@ def test_a_report_with_an_undecodable_name_still_escapes_it(tmp_path):
 def test_a_json_report_does_not_import_the_text_format(tmp_path):
     """--color is decided for every format (report.use_color); only a text report imports text.py."""
     (tmp_path / ".env.production").write_text("A=http://localhost:4111\n")
-    probe = ("import runpy, sys, io\nsys.argv = ['twinscan', '--quiet', '--format', '{fmt}', '.env.production']\n"
+    probe = ("import runpy, sys, io\nfrom twinscan import program\nsys.argv = ['twinscan', '--quiet', '--format', '{fmt}', '.env.production']\n"
              "out, sys.stdout = sys.stdout, io.StringIO()\n"
-             "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+             "try:\n    program.leave = lambda code: None; runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
              "text, sys.stdout = sys.stdout.getvalue(), out\n"
              "print(code, 'twinscan.report.text' in sys.modules, 'localhost:4111' in text)")
     got = [_run(probe.format(fmt=fmt), cwd=tmp_path).split("\n")[-1] for fmt in ("json", "text")]
@@ -95,9 +98,9 @@ def test_a_manifest_does_not_compile_the_helm_values_expression(tmp_path):
     (tmp_path / "k8s").mkdir()
     (tmp_path / "k8s" / "cm.yaml").write_text("kind: ConfigMap\ndata:\n  API: http://localhost:4111\n")
     (tmp_path / "values.yaml").write_text("api:\n  url: http://localhost:4112\n")
-    body = ("import io, runpy\nsys.argv = ['twinscan', '--format', 'json', '{path}']\n"
+    body = ("import io, runpy\nfrom twinscan import program\nsys.argv = ['twinscan', '--format', 'json', '{path}']\n"
             "out, sys.stdout = sys.stdout, io.StringIO()\n"
-            "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+            "try:\n    program.leave = lambda code: None; runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
             "text, sys.stdout = sys.stdout.getvalue(), out\n"
             "print(code, any('|//\\\\S+' in str(p) for p in compiled), 'localhost:411' in text)")
     assert _run(body.format(path="k8s/cm.yaml"), cwd=tmp_path).split("\n")[-1] == "1 False True"
@@ -117,10 +120,10 @@ def test_a_scan_with_a_cached_hyperscan_database_does_not_import_hashlib(tmp_pat
         pytest.skip("Hyperscan does not load on this platform")
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "app.js").write_text('const u="http://localhost:4111";\n' * 3000)  # past the `re` size
-    probe = ("import os, runpy, sys, io\nos.environ['TWINSCAN_CACHE_DIR'] = {cache!r}\n"
+    probe = ("import os, runpy, sys, io\nfrom twinscan import program\nos.environ['TWINSCAN_CACHE_DIR'] = {cache!r}\n"
              "sys.argv = ['twinscan', '--quiet', '--format', 'json', '--engine', 'hyperscan', 'dist']\n"
              "out, sys.stdout = sys.stdout, io.StringIO()\n"
-             "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+             "try:\n    program.leave = lambda code: None; runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
              "sys.stdout = out\n"
              "print(code, 'hashlib' in sys.modules)")
     cache = str(tmp_path / "cache")

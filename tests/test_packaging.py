@@ -231,9 +231,10 @@ def test_a_small_scan_imports_no_yaml_parser_and_no_service_table(tmp_path):
     lazy = ("hashlib", "ipaddress", "twinscan.deploycommands", "twinscan.extract.sourcemap.parse",
             "twinscan.extract.sourcemap.locate", *(f"twinscan.extract.{k}" for k in (
                 "dockerfile", "compose", "workflows", "kubernetes", "image", "html", "terraform", "nginx")))
-    probe = ("import runpy, sys; sys.argv = ['twinscan', '-q', '.env.production', 'config.js', 'app.min.js']\n"
+    # the probe looks at the process after the command: the program's fast exit is switched off
+    probe = ("import runpy, sys; from twinscan import program; sys.argv = ['twinscan', '-q', '.env.production', 'config.js', 'app.min.js']\n"
              "before = set(sys.modules)  # an editable install's finder imports pathlib (and ipaddress) at startup\n"
-             "try:\n    runpy.run_module('twinscan', run_name='__main__')\n"
+             "try:\n    program.leave = lambda code: None; runpy.run_module('twinscan', run_name='__main__')\n"
              "except SystemExit as e:\n    code = e.code\n"
              "heavy = [m for m in ('pathspec', 'dotenv', 'dotenv.main') if m in sys.modules]\n"
              f"loaded = [m for m in {lazy!r} if m in sys.modules and m not in before]\n"
