@@ -48,15 +48,26 @@ class Hit:
     role_reason: str | None = None
 
 
-_KEY = re.compile(rb"""([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$""")
+#: The key that ends a line's prefix, ``([A-Za-z_$][\w$.-]*)["']?\s*(?:=|:)\s*["'`]?\s*$`` (`KEY=`,
+#: `key:`, `"key": "`), matched on the prefix reversed: searched forwards, an expression anchored
+#: at the end is tried from every byte of the 96, ~12 µs a hit of minified code against ~0.8 µs
+#: (issue 14: ~4,000 hits in a tree of chunks). The leftmost start forwards is the longest key
+#: backwards: the run of key bytes, from its first letter, `_` or `$`. A test compares the two.
+_KEY_REVERSED = re.compile(rb"""\s*["'`]?\s*(?:=|:)\s*["']?([\w$.-]*[A-Za-z_$])""")
+
+
+def key_before(prefix: bytes) -> bytes | None:
+    """The key right before a value whose line starts with *prefix* (its last 96 bytes), or None."""
+    m = _KEY_REVERSED.match(prefix[-96:][::-1])
+    return m.group(1)[::-1] if m else None
 
 
 def generic(hits: list[Hit]) -> None:
     """Any text: the key is whatever `KEY=`, `key:` or `"key":` precedes the URL on its line."""
     for hit in hits:
-        m = _KEY.search(hit.line_prefix[-96:])  # the key sits right before the value
-        if m:
-            hit.key = m.group(1).decode("utf-8", "replace")
+        key = key_before(hit.line_prefix)  # the key sits right before the value
+        if key is not None:
+            hit.key = key.decode("utf-8", "replace")
 
 
 def unparsed(hits: list[Hit]) -> None:
