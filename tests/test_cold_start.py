@@ -54,7 +54,8 @@ def test_a_json_report_does_not_import_the_text_format(tmp_path):
     (tmp_path / ".env.production").write_text("A=http://localhost:4111\n")
     probe = ("import runpy, sys, io\nfrom twinscan import program\nsys.argv = ['twinscan', '--quiet', '--format', '{fmt}', '.env.production']\n"
              "out, sys.stdout = sys.stdout, io.StringIO()\n"
-             "try:\n    program.leave = lambda code: None; runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+             "program.leave = lambda code: None\n"
+             "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
              "text, sys.stdout = sys.stdout.getvalue(), out\n"
              "print(code, 'twinscan.report.text' in sys.modules, 'localhost:4111' in text)")
     got = [_run(probe.format(fmt=fmt), cwd=tmp_path).split("\n")[-1] for fmt in ("json", "text")]
@@ -100,7 +101,8 @@ def test_a_manifest_does_not_compile_the_helm_values_expression(tmp_path):
     (tmp_path / "values.yaml").write_text("api:\n  url: http://localhost:4112\n")
     body = ("import io, runpy\nfrom twinscan import program\nsys.argv = ['twinscan', '--format', 'json', '{path}']\n"
             "out, sys.stdout = sys.stdout, io.StringIO()\n"
-            "try:\n    program.leave = lambda code: None; runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+            "program.leave = lambda code: None\n"
+            "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
             "text, sys.stdout = sys.stdout.getvalue(), out\n"
             "print(code, any('|//\\\\S+' in str(p) for p in compiled), 'localhost:411' in text)")
     assert _run(body.format(path="k8s/cm.yaml"), cwd=tmp_path).split("\n")[-1] == "1 False True"
@@ -123,7 +125,8 @@ def test_a_scan_with_a_cached_hyperscan_database_does_not_import_hashlib(tmp_pat
     probe = ("import os, runpy, sys, io\nfrom twinscan import program\nos.environ['TWINSCAN_CACHE_DIR'] = {cache!r}\n"
              "sys.argv = ['twinscan', '--quiet', '--format', 'json', '--engine', 'hyperscan', 'dist']\n"
              "out, sys.stdout = sys.stdout, io.StringIO()\n"
-             "try:\n    program.leave = lambda code: None; runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
+             "program.leave = lambda code: None\n"
+             "try:\n    runpy.run_module('twinscan', run_name='__main__')\nexcept SystemExit as e:\n    code = e.code\n"
              "sys.stdout = out\n"
              "print(code, 'hashlib' in sys.modules)")
     cache = str(tmp_path / "cache")
