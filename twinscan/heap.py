@@ -7,9 +7,8 @@ block over its mmap threshold (128 KiB at first, raised on the fly up to the lar
 freed) with a mapping of its own and unmaps it when it is freed, and gives the top of its heap
 back to the kernel past its trim threshold: the next file's bytes then land in fresh pages.
 On the VMs this project is measured on (Firecracker guests whose freed memory goes back to
-the host) faulting in a fresh page costs 2-5 µs, and unmapping in a process whose window
-threads run on the other core costs a TLB shootdown there: a 300 MB single-line bundle spent
-0.23-0.73 s in the kernel for 0.46 s of its own work.
+the host) faulting in a fresh page costs 2-5 µs (64 MiB zeroed afresh: 35-56 ms), and
+unmapping in a process whose window threads run on the other core costs a TLB shootdown there.
 
 :func:`keep_freed_memory` sets both thresholds with ``mallopt`` (through ctypes, ~2.5 ms to
 import, which only a large scan pays) so that blocks up to 32 MiB (glibc's limit for the
@@ -18,8 +17,10 @@ last one freed. Peak memory is unchanged, since those blocks were live at once a
 changes is that the process keeps its high-water mark until it ends, which is why only a
 process twinscan owns does it: the program (:func:`claim`, twinscan/program.py) and the
 pool's forked workers, never the process of a library caller. Elsewhere than glibc nothing
-is done. Measured side by side (bench/README.md, issue 14): single.js 0.58-0.83 s → 0.45 s,
-`--jobs 1` on the 254-file directory 0.53 → 0.45 s.
+is done. Measured (bench/README.md, issue 14): `--jobs 1` on the 254-file directory faults
+in 8,220 pages instead of 11,560 and spends 0.06 s in the kernel instead of 0.09 s; a pool
+worker ~650 faults fewer. On wall time the gain is within this VM's noise, except in its
+phases where faults are slow.
 """
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ written, for memory the kernel takes back whole anyway. So once the command has 
 the `weakref.finalize` cleanups of temporary folders; flushing standard output and error) and
 ends the process with :func:`os._exit` and the status `sys.exit` would have given. Where that
 is not certain to be the same (a thread still running, an `atexit` module without
-`_run_exitfuncs`, a flush that fails, an exit status other than 0-255) the normal exit runs instead, after :func:`gc.freeze`
-so that its final collections skip what is left.
+`_run_exitfuncs`, a flush that fails, an exit status other than 0-255) the normal exit runs
+instead, after :func:`gc.freeze` so that its final collections skip what is left.
 """
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def main() -> None:
     try:
         cli()
     except SystemExit as exc:
-        gc.freeze()
-        leave(exc.code)
+        gc.freeze()  # the atexit handlers' collections, or the normal exit's, skip what is left
+        leave(exc.code)  # returns only where Python's own exit must run
         raise
     finally:
         gc.freeze()
@@ -46,8 +46,9 @@ def main() -> None:
 
 def leave(code: object) -> None:
     """End the process now with the status ``sys.exit(code)`` gives, after the `atexit` handlers
-    and with standard output and error flushed; or return (the caller exits normally) when a
-    thread other than this one still runs or a flush fails."""
+    and with standard output and error flushed; or return (the caller exits normally) where that
+    could differ from Python's own exit: another thread still runs, ``code`` is not a status
+    from 0 to 255, or a flush fails."""
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return
