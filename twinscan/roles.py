@@ -102,39 +102,39 @@ class RoleBook:
         an entry with `files:` applies only in those files (`target` in `vite.config.ts`)."""
         if not key:
             return None
-        compiled = self.__dict__.get("_key_patterns") or self._compile_keys()
-        any_key, patterns = compiled
+        any_key = self.__dict__["_any_key"] if "_any_key" in self.__dict__ else self._join_keys()
         if any_key is not None and any_key.fullmatch(key) is None:  # most keys: no entry's pattern
             return None
         p = path.replace("\\", "/").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        for e, rx in zip(self.keys, patterns):
+        for e in self.keys:
+            rx = e.pattern if not isinstance(e.pattern, str) else re.compile(e.pattern, re.I)  # (re keeps it)
             if rx.fullmatch(key) and (not e.globs or _spec(e.globs).match_file(p)):
                 return Role(e.role, f"`{key}`: {e.reason}", e.source)
         return None
 
-    def _compile_keys(self) -> tuple[re.Pattern[str] | None, tuple[re.Pattern[str], ...]]:
-        """(one expression that fully matches a key when some entry's pattern does, or None when
-        the patterns cannot be joined; each entry's pattern), compiled at the first key and kept:
-        a tree of chunks judged ~4,000 keys against ten patterns each, every one looked up in
-        ``re``'s cache (issue 14)."""
-        patterns = tuple(e.pattern if not isinstance(e.pattern, str) else re.compile(e.pattern, re.I) for e in self.keys)
+    def _join_keys(self) -> re.Pattern[str] | None:
+        """One expression that fully matches a key when some entry's pattern does (None when the
+        patterns cannot be joined), compiled at the first key and kept: a tree of chunks judged
+        ~4,000 keys against ten patterns each, one by one (issue 14). The entries are then tried
+        in order only for a key it matches; it costs what compiling the ten did."""
+        texts = [(e.pattern, re.I) if isinstance(e.pattern, str) else (e.pattern.pattern, e.pattern.flags) for e in self.keys]
         any_key = None
-        if patterns and not any(_BACKREFERENCE.search(rx.pattern) for rx in patterns):  # a joined `\\1` would name another group
+        if texts and not any(_BACKREFERENCE.search(text) for text, _ in texts):  # a joined `\\1` would name another group
             try:  # one alternative per pattern, with its own flags (a group named twice: not joined)
-                any_key = re.compile("|".join(f"(?{_flags(rx)}:{rx.pattern})" for rx in patterns))
+                any_key = re.compile("|".join(f"(?{_flags(flags)}:{text})" for text, flags in texts))
             except (re.error, ValueError):
                 pass
-        object.__setattr__(self, "_key_patterns", (any_key, patterns))
-        return any_key, patterns
+        object.__setattr__(self, "_any_key", any_key)
+        return any_key
 
 
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 _SCOPED_FLAGS = ((re.ASCII, "a"), (re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
 
 
-def _flags(rx: re.Pattern[str]) -> str:
-    """*rx*'s flags as the letters of a scoped group (`(?i:…)`), so that it matches alike inside one."""
-    return "".join(letter for flag, letter in _SCOPED_FLAGS if rx.flags & flag)
+def _flags(flags: int) -> str:
+    """A pattern's flags as the letters of a scoped group (`(?i:…)`), so that it matches alike inside one."""
+    return "".join(letter for flag, letter in _SCOPED_FLAGS if flags & flag)
 
 
 def _inside_repository(path: str) -> str:
