@@ -102,7 +102,7 @@ class RoleBook:
         an entry with `files:` applies only in those files (`target` in `vite.config.ts`)."""
         if not key:
             return None
-        any_key = self.__dict__["_any_key"] if "_any_key" in self.__dict__ else self._join_keys()
+        any_key = self._any_key
         if any_key is not None and any_key.fullmatch(key) is None:  # most keys: no entry's pattern
             return None
         p = path.replace("\\", "/").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -112,20 +112,19 @@ class RoleBook:
                 return Role(e.role, f"`{key}`: {e.reason}", e.source)
         return None
 
-    def _join_keys(self) -> re.Pattern[str] | None:
+    @functools.cached_property
+    def _any_key(self) -> re.Pattern[str] | None:
         """One expression that fully matches a key when some entry's pattern does (None when the
         patterns cannot be joined), compiled at the first key and kept: a tree of chunks judged
         ~4,000 keys against ten patterns each, one by one (issue 14). The entries are then tried
         in order only for a key it matches; it costs what compiling the ten did."""
         texts = [(e.pattern, re.I) if isinstance(e.pattern, str) else (e.pattern.pattern, e.pattern.flags) for e in self.keys]
-        any_key = None
-        if texts and not any(_BACKREFERENCE.search(text) for text, _ in texts):  # a joined `\\1` would name another group
-            try:  # one alternative per pattern, with its own flags (a group named twice: not joined)
-                any_key = re.compile("|".join(f"(?{_flags(flags)}:{text})" for text, flags in texts))
-            except (re.error, ValueError):
-                pass
-        object.__setattr__(self, "_any_key", any_key)
-        return any_key
+        if not texts or any(_BACKREFERENCE.search(text) for text, _ in texts):  # a joined `\\1` would name another group
+            return None
+        try:  # one alternative per pattern, with its own flags (a group named twice: not joined)
+            return re.compile("|".join(f"(?{_flags(flags)}:{text})" for text, flags in texts))
+        except (re.error, ValueError):
+            return None
 
 
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
